@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Entry is one command with the version to apply it at.
+type Entry struct {
+	Version uint64
+	Cmd     *Command
+}
+
+// Apply applies one command at version. See ApplyBatch.
+func (e *Engine) Apply(version uint64, cmd *Command) (*Result, error) {
+	rs, err := e.ApplyBatch([]Entry{{Version: version, Cmd: cmd}})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// ApplyBatch applies commands in order, each at its version, in as few
+// Badger transactions as fit. Versions must increase. An entry whose
+// version is not above the last applied version is skipped (re-applying is
+// a no-op). A command that is rejected changes nothing and carries its
+// reason in Result.Err; the others still apply. The returned error is a
+// storage failure, after which the engine's state on disk is still
+// consistent up to the last committed version.
+func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	b := &batch{e: e, txn: e.db.NewTransaction(true), schema: e.schema.Load(), applied: e.applied.Load()}
+	defer func() { b.txn.Discard() }()
+	results := make([]*Result, len(entries))
+	for i, en := range entries {
+		if en.Version <= b.applied {
+			results[i] = &Result{Version: en.Version}
+			continue
+		}
+		st := newCmdState(b, en.Version, en.Cmd.Now)
+		res := st.run(en.Cmd)
+		if res.Err == nil {
+			if err := b.flush(st); err != nil {
+				return nil, err
+			}
+		}
+		b.applied = en.Version
+		results[i] = res
+	}
+	if err := b.commit(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// batch is one run of ApplyBatch: the open Badger transaction and the state
+// it has produced so far but not yet committed.
+type batch struct {
+	e       *Engine
+	txn     *badger.Txn
+	schema  *Schema // current schema including uncommitted publishes
+	applied uint64  // last version applied into txn (or committed)
+	dirty   bool    // txn holds writes
+	count   int64   // entries in txn
+	size    int64   // estimated bytes in txn
+}
+
+// flush moves a command's staged writes into the transaction. When they
+// would not fit beside what the transaction already holds, the transaction
+// is committed first (with the versions applied so far) and a new one is
+// opened, so a command's writes always land in one transaction.
+func (b *batch) flush(st *cmdState) error {
+	count, size := st.footprint()
+	if b.dirty && (b.count+count >= b.e.db.MaxBatchCount()*9/10 || b.size+size >= b.e.db.MaxBatchSize()*9/10) {
+		if err := b.commit(); err != nil {
+			return err
+		}
+		b.txn = b.e.db.NewTransaction(true)
+		b.count, b.size, b.dirty = 0, 0, false
+	}
+	if err := st.writeTo(b.txn); err != nil {
+		return fmt.Errorf("apply version %d: %w", st.version, err)
+	}
+	b.count += count
+	b.size += size
+	b.dirty = true
+	if st.schema != nil {
+		b.schema = st.schema
+	}
+	return nil
+}
+
+func (b *batch) commit() error {
+	if !b.dirty && b.applied == b.e.applied.Load() {
+		return nil
+	}
+	if err := b.txn.Set([]byte(keyApplied), encodeVersion(b.applied)); err != nil {
+		return fmt.Errorf("set applied version: %w", err)
+	}
+	if err := b.txn.Commit(); err != nil {
+		return fmt.Errorf("commit version %d: %w", b.applied, err)
+	}
+	b.e.schema.Store(b.schema)
+	b.e.applied.Store(b.applied)
+	return nil
+}

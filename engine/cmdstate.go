@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+)
+
+// cmdState stages one command's writes. Reads see the staged writes first,
+// then the batch's transaction. Nothing reaches the transaction unless the
+// whole command succeeds, which makes every command all-or-nothing.
+type cmdState struct {
+	b       *batch
+	version uint64
+	now     int64
+	writes  map[string][]byte // nil value: delete
+	order   []string          // first-write order, for deterministic flushes
+	schema  *Schema           // set when the command publishes a schema
+	prev    map[string]uint64 // row key -> version before this command
+}
+
+func newCmdState(b *batch, version uint64, now int64) *cmdState {
+	return &cmdState{b: b, version: version, now: now, writes: map[string][]byte{}}
+}
+
+// run dispatches the command and returns its result.
+func (st *cmdState) run(cmd *Command) *Result {
+	res := &Result{Version: st.version}
+	var err error
+	switch cmd.Kind {
+	case KindIngest:
+		res.Rows, err = st.ingest(cmd.Records)
+	case KindSetSchemaDraft:
+		err = st.setDraft(cmd.Schema)
+	case KindPublishSchema:
+		res.MetadataVersion, err = st.publish()
+	case KindPutOrg:
+		err = st.putOrg(cmd.Org)
+	default:
+		err = invalidf("command: unknown kind %d", cmd.Kind)
+	}
+	if err != nil {
+		res.Err = err
+		res.Rows = 0
+		res.MetadataVersion = 0
+		st.writes, st.order, st.schema = nil, nil, nil
+	}
+	return res
+}
+
+// currentSchema is the published schema as of this command.
+func (st *cmdState) currentSchema() *Schema {
+	if st.schema != nil {
+		return st.schema
+	}
+	return st.b.schema
+}
+
+func (st *cmdState) set(key []byte, val []byte) {
+	k := string(key)
+	if _, ok := st.writes[k]; !ok {
+		st.order = append(st.order, k)
+	}
+	if val == nil {
+		val = []byte{}
+	}
+	st.writes[k] = val
+}
+
+func (st *cmdState) setDecoded(key []byte, v any) error {
+	b, err := codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %q: %w", key, err)
+	}
+	st.set(key, b)
+	return nil
+}
+
+func (st *cmdState) del(key []byte) {
+	k := string(key)
+	if _, ok := st.writes[k]; !ok {
+		st.order = append(st.order, k)
+	}
+	st.writes[k] = nil
+}
+
+// get calls fn with the value at key as this command sees it.
+func (st *cmdState) get(key []byte, fn func([]byte) error) error {
+	if v, ok := st.writes[string(key)]; ok {
+		if v == nil {
+			return ErrNotFound
+		}
+		return fn(v)
+	}
+	return getValue(st.b.txn, key, fn)
+}
+
+// getDecoded decodes the value at key into v, or returns ErrNotFound.
+func (st *cmdState) getDecoded(key []byte, v any) error {
+	return st.get(key, func(b []byte) error {
+		if err := codec.Unmarshal(b, v); err != nil {
+			return fmt.Errorf("decode %q: %w: %w", key, ErrCorrupt, err)
+		}
+		return nil
+	})
+}
+
+// exists reports whether key holds a value as this command sees it.
+func (st *cmdState) exists(key []byte) (bool, error) {
+	err := st.get(key, func([]byte) error { return nil })
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// footprint estimates the entries and bytes the staged writes add to a
+// Badger transaction.
+func (st *cmdState) footprint() (count, size int64) {
+	for _, k := range st.order {
+		count++
+		size += int64(len(k) + len(st.writes[k]) + 64)
+	}
+	return count, size
+}
+
+// writeTo copies the staged writes into txn in first-write order.
+func (st *cmdState) writeTo(txn *badger.Txn) error {
+	for _, k := range st.order {
+		v := st.writes[k]
+		var err error
+		if v == nil {
+			err = txn.Delete([]byte(k))
+		} else {
+			err = txn.Set([]byte(k), v)
+		}
+		if err != nil {
+			return fmt.Errorf("stage write: %w", err)
+		}
+	}
+	return nil
+}

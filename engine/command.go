@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/offsync/offsync/codec"
+)
+
+// Kind says what a Command does.
+type Kind uint8
+
+// The command kinds.
+const (
+	// KindIngest writes a batch of records, all or nothing.
+	KindIngest Kind = iota + 1
+	// KindSetSchemaDraft replaces the schema draft.
+	KindSetSchemaDraft
+	// KindPublishSchema makes the draft current and increments the
+	// metadata version.
+	KindPublishSchema
+	// KindPutOrg upserts business units, teams, users, roles and profiles.
+	KindPutOrg
+)
+
+// String names the kind.
+func (k Kind) String() string {
+	switch k {
+	case KindIngest:
+		return "ingest"
+	case KindSetSchemaDraft:
+		return "set-schema-draft"
+	case KindPublishSchema:
+		return "publish-schema"
+	case KindPutOrg:
+		return "put-org"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Command is one state change. Everything Apply needs travels inside it:
+// the wall-clock time is fixed by the proposer, so applying it is
+// deterministic.
+type Command struct {
+	Kind Kind `msgpack:"k"`
+	// Now is the proposer's wall-clock time, in unix milliseconds.
+	Now     int64          `msgpack:"t"`
+	Records []codec.Record `msgpack:"r,omitempty"`
+	Schema  *Schema        `msgpack:"s,omitempty"`
+	Org     *Org           `msgpack:"o,omitempty"`
+}
+
+// Result is what applying one command produced.
+type Result struct {
+	// Version is the version the command was applied at.
+	Version uint64
+	// Rows is how many rows the command wrote.
+	Rows int
+	// MetadataVersion is set by a schema publish.
+	MetadataVersion uint64
+	// Err is a rejection (wrapping ErrInvalid, ErrNotFound, ...): the
+	// command changed nothing.
+	Err error
+}
+
+// EncodeCommand encodes a command for the replicated log.
+func EncodeCommand(c *Command) ([]byte, error) {
+	b, err := codec.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode command: %w", err)
+	}
+	return b, nil
+}
+
+// DecodeCommand decodes a command from the replicated log.
+func DecodeCommand(b []byte) (*Command, error) {
+	var c Command
+	if err := codec.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("decode command: %w", err)
+	}
+	return &c, nil
+}

@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"fmt"
+	"log/slog"
+)
+
+// Defaults for Config.
+const (
+	// DefaultMemTableSize is Badger's memtable size in bytes. A single
+	// command's writes must fit in 15% of it.
+	DefaultMemTableSize = 64 << 20
+	// DefaultBlockCacheSize is Badger's block cache in bytes.
+	DefaultBlockCacheSize = 128 << 20
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Dir is the Badger directory. Ignored when InMemory is set.
+	Dir string
+	// InMemory keeps everything in memory (tests only).
+	InMemory bool
+	// SyncWrites fsyncs every Badger commit. Off by default: durability
+	// comes from the replicated log.
+	SyncWrites bool
+	// MemTableSize is Badger's memtable size in bytes.
+	MemTableSize int64
+	// BlockCacheSize is Badger's block cache size in bytes.
+	BlockCacheSize int64
+	// Logger receives Badger's warnings and errors. Nil means slog.Default.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns a Config for dir with every default set.
+func DefaultConfig(dir string) Config {
+	return Config{Dir: dir, MemTableSize: DefaultMemTableSize, BlockCacheSize: DefaultBlockCacheSize}
+}
+
+// Validate checks the config; its messages name the bad field.
+func (c Config) Validate() error {
+	if c.Dir == "" && !c.InMemory {
+		return fmt.Errorf("engine config: Dir: must be set unless InMemory")
+	}
+	if c.MemTableSize < 1<<20 {
+		return fmt.Errorf("engine config: MemTableSize: %d is below 1 MiB", c.MemTableSize)
+	}
+	if c.BlockCacheSize < 0 {
+		return fmt.Errorf("engine config: BlockCacheSize: must not be negative")
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+)
+
+// Engine is the database. It is safe for concurrent use: reads run in
+// parallel with each other and with Apply; Apply calls are serialized.
+type Engine struct {
+	db      *badger.DB
+	cfg     Config
+	applyMu sync.Mutex // serializes ApplyBatch and Restore
+	applied atomic.Uint64
+	schema  atomic.Pointer[Schema] // the current published schema
+	closed  atomic.Bool
+}
+
+// Open opens (or creates) the database described by cfg and loads the last
+// applied version and the current schema.
+func Open(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	opts := badger.DefaultOptions(cfg.Dir).
+		WithInMemory(cfg.InMemory).
+		WithSyncWrites(cfg.SyncWrites).
+		WithMemTableSize(cfg.MemTableSize).
+		WithBlockCacheSize(cfg.BlockCacheSize).
+		WithLogger(badgerLogger{logger.With("component", "badger")}).
+		WithMetricsEnabled(false)
+	if cfg.InMemory {
+		opts.Dir, opts.ValueDir = "", ""
+	}
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open badger: %w", err)
+	}
+	e := &Engine{db: db, cfg: cfg}
+	if err := e.loadState(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// loadState reads the applied version and the current schema into memory.
+func (e *Engine) loadState() error {
+	return e.db.View(func(txn *badger.Txn) error {
+		var applied uint64
+		if err := getValue(txn, []byte(keyApplied), func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("read applied version: %w", ErrCorrupt)
+			}
+			applied = decodeVersion(v)
+			return nil
+		}); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		e.applied.Store(applied)
+		s := &Schema{}
+		if err := getDecoded(txn, []byte(keyCurrent), s); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("load schema: %w", err)
+		}
+		e.schema.Store(s)
+		return nil
+	})
+}
+
+// Close closes the database. Reads and applies after Close fail.
+func (e *Engine) Close() error {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	if err := e.db.Close(); err != nil {
+		return fmt.Errorf("close badger: %w", err)
+	}
+	return nil
+}
+
+// Applied returns the last applied version.
+func (e *Engine) Applied() uint64 { return e.applied.Load() }
+
+// getValue calls fn with the value at key, or returns ErrNotFound.
+func getValue(txn *badger.Txn, key []byte, fn func([]byte) error) error {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("get key: %w", err)
+	}
+	return item.Value(fn)
+}
+
+// getDecoded decodes the msgpack value at key into v, or returns ErrNotFound.
+func getDecoded(txn *badger.Txn, key []byte, v any) error {
+	return getValue(txn, key, func(b []byte) error {
+		if err := codec.Unmarshal(b, v); err != nil {
+			return fmt.Errorf("decode %q: %w: %w", key, ErrCorrupt, err)
+		}
+		return nil
+	})
+}
+
+func decodeVersion(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+// badgerLogger adapts slog to Badger's logger, keeping warnings and errors.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(string, ...any)        {}
+func (b badgerLogger) Debugf(string, ...any)       {}

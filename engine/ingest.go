@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/offsync/offsync/codec"
+)
+
+// MaxRecordsPerCommand caps the records of one ingest command, so that a
+// command's writes always fit in one Badger transaction.
+const MaxRecordsPerCommand = 5000
+
+// ingest applies a batch of records, all or nothing.
+func (st *cmdState) ingest(recs []codec.Record) (int, error) {
+	sch := st.currentSchema()
+	if sch.Version == 0 {
+		return 0, invalidf("records: no schema is published yet")
+	}
+	if len(recs) == 0 {
+		return 0, invalidf("records: the batch is empty")
+	}
+	if len(recs) > MaxRecordsPerCommand {
+		return 0, invalidf("records: %d records is more than the maximum %d per batch", len(recs), MaxRecordsPerCommand)
+	}
+	st.prev = map[string]uint64{}
+	owners := map[string]string{} // owner id -> business unit
+	for i := range recs {
+		rec := &recs[i]
+		field := fmt.Sprintf("records[%d]", i)
+		def := sch.Entity(rec.Entity)
+		if def == nil {
+			return 0, invalidf("%s.entity: unknown entity %q", field, rec.Entity)
+		}
+		if rec.ID == "" {
+			return 0, invalidf("%s.id: missing", field)
+		}
+		id, ok := CanonicalGUID(rec.ID)
+		if !ok {
+			return 0, invalidf("%s.id: %q is not a GUID", field, rec.ID)
+		}
+		var err error
+		switch rec.Op {
+		case codec.OpUpsert, "":
+			err = st.upsert(field, def, id, rec, owners)
+		case codec.OpDelete:
+			err = st.deleteRow(def, id)
+		default:
+			err = invalidf("%s.op: unknown operation %q", field, rec.Op)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(recs), nil
+}
+
+// readRow returns the row at (entity, id) as this command sees it,
+// tombstones included.
+func (st *cmdState) readRow(entity, id string) (codec.Row, bool, error) {
+	var r codec.Row
+	err := st.getDecoded(rowKey(entity, id), &r)
+	if errors.Is(err, ErrNotFound) {
+		return r, false, nil
+	}
+	return r, err == nil, err
+}
+
+func (st *cmdState) upsert(field string, def *EntityDef, id string, rec *codec.Record, owners map[string]string) error {
+	cur, found, err := st.readRow(def.Name, id)
+	if err != nil {
+		return err
+	}
+	live := found && !cur.Deleted
+	row := codec.Row{ID: id, CreatedOn: st.now, Attrs: map[string]any{}}
+	if live {
+		row = cur.Clone()
+		if row.Attrs == nil {
+			row.Attrs = map[string]any{}
+		}
+	}
+	modified := st.now
+	owner := rec.OwnerID
+	names := make([]string, 0, len(rec.Attrs))
+	for name := range rec.Attrs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := rec.Attrs[name]
+		f := field + ".attributes." + name
+		switch name {
+		case AttrCreatedOn, AttrModifiedOn:
+			t, err := coerceTime(f, &Attribute{Name: name, Type: TypeDateTime}, v)
+			if err != nil || t == nil {
+				return invalidf("%s: expected a datetime", f)
+			}
+			if name == AttrCreatedOn {
+				row.CreatedOn = t.(int64)
+			} else {
+				modified = t.(int64)
+			}
+		case AttrOwnerID:
+			s, ok := v.(string)
+			if !ok {
+				return invalidf("%s: expected a GUID", f)
+			}
+			owner = s
+		case AttrID, AttrOwningBusinessUnit, AttrVersion:
+			return invalidf("%s: %s is a system attribute the server sets", f, name)
+		default:
+			a := def.Attribute(name)
+			if a == nil {
+				return invalidf("%s: unknown attribute of %s", f, def.Name)
+			}
+			cv, err := coerce(f, a, v)
+			if err != nil {
+				return err
+			}
+			if cv == nil {
+				delete(row.Attrs, name)
+			} else {
+				row.Attrs[name] = cv
+			}
+		}
+	}
+	for _, a := range def.Attributes {
+		if a.Required && row.Attrs[a.Name] == nil {
+			return invalidf("%s.attributes.%s: required", field, a.Name)
+		}
+	}
+	if err := st.setOwner(field, def, &row, owner, owners); err != nil {
+		return err
+	}
+	if len(row.Attrs) == 0 {
+		row.Attrs = nil
+	}
+	row.ModifiedOn = modified
+	row.Version = st.version
+	row.Deleted = false
+	return st.writeRow(def, cur, found, row)
+}
+
+// setOwner validates the owner and derives the owning business unit.
+func (st *cmdState) setOwner(field string, def *EntityDef, row *codec.Row, owner string, owners map[string]string) error {
+	if def.Ownership == OwnedByOrganization {
+		if owner != "" {
+			return invalidf("%s.ownerid: entity %s is organization-owned", field, def.Name)
+		}
+		row.OwnerID, row.OwningBusinessUnit = "", ""
+		return nil
+	}
+	if owner == "" {
+		if row.OwnerID == "" {
+			return invalidf("%s.ownerid: required for user-owned entity %s", field, def.Name)
+		}
+		return nil // keep the current owner
+	}
+	id, ok := CanonicalGUID(owner)
+	if !ok {
+		return invalidf("%s.ownerid: %q is not a GUID", field, owner)
+	}
+	bu, ok := owners[id]
+	if !ok {
+		var err error
+		bu, err = st.ownerBusinessUnit(id)
+		if errors.Is(err, ErrNotFound) {
+			return invalidf("%s.ownerid: no user or team %q", field, id)
+		}
+		if err != nil {
+			return err
+		}
+		owners[id] = bu
+	}
+	row.OwnerID, row.OwningBusinessUnit = id, bu
+	return nil
+}
+
+// ownerBusinessUnit returns the business unit of a user or team.
+func (st *cmdState) ownerBusinessUnit(id string) (string, error) {
+	var u User
+	err := st.getDecoded(secKey(kindUser, id), &u)
+	if err == nil {
+		return u.BusinessUnit, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return "", err
+	}
+	var t Team
+	if err := st.getDecoded(secKey(kindTeam, id), &t); err != nil {
+		return "", err
+	}
+	return t.BusinessUnit, nil
+}
+
+func (st *cmdState) deleteRow(def *EntityDef, id string) error {
+	cur, found, err := st.readRow(def.Name, id)
+	if err != nil {
+		return err
+	}
+	if !found || cur.Deleted {
+		return nil // deleting what is not there is a no-op
+	}
+	tomb := codec.Row{ID: id, OwnerID: cur.OwnerID, OwningBusinessUnit: cur.OwningBusinessUnit,
+		CreatedOn: cur.CreatedOn, ModifiedOn: st.now, Version: st.version, Deleted: true}
+	return st.writeRow(def, cur, found, tomb)
+}
+
+// writeRow stores a new row image (or tombstone), its change-log entry, and
+// keeps the owner and reference indexes in step with it.
+func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row codec.Row) error {
+	rk := rowKey(def.Name, row.ID)
+	prev := uint64(0)
+	if found {
+		prev = cur.Version
+		if cur.Version == st.version {
+			prev = st.prev[string(rk)]
+		}
+	}
+	st.prev[string(rk)] = prev
+	if err := st.setDecoded(rk, row); err != nil {
+		return err
+	}
+	if err := st.setDecoded(changeKey(def.Name, st.version, row.ID), ChangeEntry{Row: row, Prev: prev}); err != nil {
+		return err
+	}
+	live := found && !cur.Deleted
+	if live && cur.OwnerID != "" && (row.Deleted || cur.OwnerID != row.OwnerID) {
+		st.del(ownerKey(def.Name, cur.OwnerID, row.ID))
+	}
+	if !row.Deleted && row.OwnerID != "" && (!live || cur.OwnerID != row.OwnerID) {
+		st.set(ownerKey(def.Name, row.OwnerID, row.ID), nil)
+	}
+	for _, a := range def.Attributes {
+		if a.Type != TypeLookup {
+			continue
+		}
+		var old, now string
+		if live {
+			old, _ = cur.Attrs[a.Name].(string)
+		}
+		if !row.Deleted {
+			now, _ = row.Attrs[a.Name].(string)
+		}
+		if old == now {
+			continue
+		}
+		if old != "" {
+			st.del(refKey(old, def.Name, row.ID, a.Name))
+		}
+		if now != "" {
+			st.set(refKey(now, def.Name, row.ID, a.Name), nil)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package engine
+
+import "encoding/binary"
+
+// The Badger key layout. Entity names match [a-z][a-z0-9_]* and ids are
+// canonical GUIDs, so "/" never occurs inside a component.
+//
+//	r/{entity}/{id}                          current row (codec.Row), tombstones kept
+//	c/{entity}/{version:be64}/{id}           change-log entry (ChangeEntry)
+//	o/{entity}/{owner}/{id}                  owner index (empty value)
+//	x/{targetId}/{source}/{sourceId}/{attr}  lookup reference index (ids are global)
+//	m/draft, m/current                       schema draft and published schema
+//	s/{kind}/{id}                            organization objects (bu, team, user, role)
+//	p/{id}                                   offline profiles
+//	a/applied                                last applied version (be64)
+const (
+	prefixRow     = "r/"
+	prefixChange  = "c/"
+	prefixOwner   = "o/"
+	prefixRef     = "x/"
+	prefixSec     = "s/"
+	prefixProfile = "p/"
+	keyDraft      = "m/draft"
+	keyCurrent    = "m/current"
+	keyApplied    = "a/applied"
+)
+
+func rowKey(entity, id string) []byte {
+	return []byte(prefixRow + entity + "/" + id)
+}
+
+func rowPrefix(entity string) []byte {
+	return []byte(prefixRow + entity + "/")
+}
+
+func changePrefix(entity string) []byte {
+	return []byte(prefixChange + entity + "/")
+}
+
+func changeKey(entity string, version uint64, id string) []byte {
+	k := make([]byte, 0, len(prefixChange)+len(entity)+1+8+1+len(id))
+	k = append(k, prefixChange...)
+	k = append(k, entity...)
+	k = append(k, '/')
+	k = binary.BigEndian.AppendUint64(k, version)
+	k = append(k, '/')
+	return append(k, id...)
+}
+
+// changeSeek is the first change key of entity with a version above after.
+func changeSeek(entity string, after uint64) []byte {
+	k := append(changePrefix(entity), make([]byte, 8)...)
+	binary.BigEndian.PutUint64(k[len(k)-8:], after+1)
+	return k
+}
+
+func ownerKey(entity, owner, id string) []byte {
+	return []byte(prefixOwner + entity + "/" + owner + "/" + id)
+}
+
+// ownerPrefix is the owner-index prefix for the rows of entity owned by owner.
+func ownerPrefix(entity, owner string) []byte {
+	return []byte(prefixOwner + entity + "/" + owner + "/")
+}
+
+func refKey(targetID, source, sourceID, attr string) []byte {
+	return []byte(prefixRef + targetID + "/" + source + "/" + sourceID + "/" + attr)
+}
+
+func refPrefix(targetID string) []byte {
+	return []byte(prefixRef + targetID + "/")
+}
+
+func secKey(kind, id string) []byte {
+	return []byte(prefixSec + kind + "/" + id)
+}
+
+func secPrefix(kind string) []byte {
+	return []byte(prefixSec + kind + "/")
+}
+
+func profileKey(id string) []byte {
+	return []byte(prefixProfile + id)
+}
+
+func encodeVersion(v uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, v)
+}
