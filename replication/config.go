@@ -1,0 +1,103 @@
+package replication
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Defaults for Config.
+const (
+	DefaultRaftAddr          = "127.0.0.1:7071"
+	DefaultApplyTimeout      = 10 * time.Second
+	DefaultHeartbeatTimeout  = 1000 * time.Millisecond
+	DefaultElectionTimeout   = 1000 * time.Millisecond
+	DefaultLeaderLease       = 500 * time.Millisecond
+	DefaultCommitTimeout     = 5 * time.Millisecond
+	DefaultMaxAppendEntries  = 512
+	DefaultSnapshotThreshold = 8192
+	DefaultSnapshotInterval  = 2 * time.Minute
+	DefaultTrailingLogs      = 10240
+	DefaultSnapshotRetain    = 2
+)
+
+// Config configures a Node.
+type Config struct {
+	// NodeID is this node's stable Raft server id.
+	NodeID string
+	// Dir holds raft.db (log and stable store) and snapshots/.
+	Dir string
+	// RaftAddr is the TCP address the Raft transport listens on.
+	RaftAddr string
+	// Advertise is the address other nodes reach this one at; RaftAddr
+	// when empty.
+	Advertise string
+	// Bootstrap forms a new cluster with this node as its only voter when
+	// the node has no Raft state yet.
+	Bootstrap bool
+	// ApplyTimeout bounds how long Propose waits to enqueue and commit.
+	ApplyTimeout time.Duration
+	// HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout and
+	// CommitTimeout tune Raft (see hashicorp/raft Config).
+	HeartbeatTimeout   time.Duration
+	ElectionTimeout    time.Duration
+	LeaderLeaseTimeout time.Duration
+	CommitTimeout      time.Duration
+	// MaxAppendEntries is the largest group of entries written and
+	// replicated at once (group commit), at most 1024.
+	MaxAppendEntries int
+	// SnapshotThreshold is how many new log entries trigger a snapshot;
+	// SnapshotInterval how often that is checked.
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+	// TrailingLogs is how many entries are kept after a snapshot.
+	TrailingLogs uint64
+	// SnapshotRetain is how many snapshots are kept on disk.
+	SnapshotRetain int
+	// Logger receives Raft's warnings and errors; nil means slog.Default.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns a Config for one node with every default set.
+func DefaultConfig(nodeID, dir string) Config {
+	return Config{
+		NodeID: nodeID, Dir: dir, RaftAddr: DefaultRaftAddr, Bootstrap: true,
+		ApplyTimeout:     DefaultApplyTimeout,
+		HeartbeatTimeout: DefaultHeartbeatTimeout, ElectionTimeout: DefaultElectionTimeout,
+		LeaderLeaseTimeout: DefaultLeaderLease, CommitTimeout: DefaultCommitTimeout,
+		MaxAppendEntries:  DefaultMaxAppendEntries,
+		SnapshotThreshold: DefaultSnapshotThreshold, SnapshotInterval: DefaultSnapshotInterval,
+		TrailingLogs: DefaultTrailingLogs, SnapshotRetain: DefaultSnapshotRetain,
+	}
+}
+
+// Validate checks the config; its messages name the bad field.
+func (c Config) Validate() error {
+	switch {
+	case c.NodeID == "":
+		return fmt.Errorf("replication config: NodeID: must be set")
+	case c.Dir == "":
+		return fmt.Errorf("replication config: Dir: must be set")
+	case c.RaftAddr == "":
+		return fmt.Errorf("replication config: RaftAddr: must be set")
+	case c.ApplyTimeout <= 0:
+		return fmt.Errorf("replication config: ApplyTimeout: must be positive")
+	case c.HeartbeatTimeout < 5*time.Millisecond:
+		return fmt.Errorf("replication config: HeartbeatTimeout: must be at least 5ms")
+	case c.ElectionTimeout < c.HeartbeatTimeout:
+		return fmt.Errorf("replication config: ElectionTimeout: must be at least HeartbeatTimeout")
+	case c.LeaderLeaseTimeout <= 0 || c.LeaderLeaseTimeout > c.HeartbeatTimeout:
+		return fmt.Errorf("replication config: LeaderLeaseTimeout: must be positive and at most HeartbeatTimeout")
+	case c.CommitTimeout <= 0:
+		return fmt.Errorf("replication config: CommitTimeout: must be positive")
+	case c.MaxAppendEntries < 1 || c.MaxAppendEntries > 1024:
+		return fmt.Errorf("replication config: MaxAppendEntries: %d is outside 1..1024", c.MaxAppendEntries)
+	case c.SnapshotThreshold == 0:
+		return fmt.Errorf("replication config: SnapshotThreshold: must be positive")
+	case c.SnapshotInterval <= 0:
+		return fmt.Errorf("replication config: SnapshotInterval: must be positive")
+	case c.SnapshotRetain < 1:
+		return fmt.Errorf("replication config: SnapshotRetain: must be at least 1")
+	}
+	return nil
+}

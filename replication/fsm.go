@@ -1,0 +1,94 @@
+package replication
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/hashicorp/raft"
+	"github.com/offsync/offsync/engine"
+)
+
+// FSM feeds committed Raft log entries to the engine. It implements
+// raft.BatchingFSM, so a group of entries committed together is applied in
+// one Badger transaction.
+type FSM struct {
+	eng *engine.Engine
+}
+
+// NewFSM returns an FSM over eng.
+func NewFSM(eng *engine.Engine) *FSM { return &FSM{eng: eng} }
+
+var _ raft.BatchingFSM = (*FSM)(nil)
+
+// Apply applies one log entry. See ApplyBatch.
+func (f *FSM) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
+
+// ApplyBatch applies command entries with their log index as the version.
+// Each response is the entry's *engine.Result (nil for configuration
+// entries). A command that cannot be decoded is rejected the same way on
+// every replica. A storage failure panics: the node must stop rather than
+// let its state diverge, and on restart it resumes from its last committed
+// version.
+func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	entries := make([]engine.Entry, 0, len(logs))
+	slots := make([]int, 0, len(logs))
+	for i, l := range logs {
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		cmd, err := engine.DecodeCommand(l.Data)
+		if err != nil {
+			out[i] = &engine.Result{Version: l.Index, Err: &engine.Error{Err: engine.ErrInvalid, Msg: "command: undecodable"}}
+			continue
+		}
+		entries = append(entries, engine.Entry{Version: l.Index, Cmd: cmd})
+		slots = append(slots, i)
+	}
+	if len(entries) == 0 {
+		return out
+	}
+	res, err := f.eng.ApplyBatch(entries)
+	if err != nil {
+		panic(fmt.Sprintf("offsync: apply raft entries %d..%d: %v", entries[0].Version, entries[len(entries)-1].Version, err))
+	}
+	for j, r := range res {
+		out[slots[j]] = r
+	}
+	return out
+}
+
+// Snapshot captures the engine's state; Persist streams it later.
+func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
+	s, err := f.eng.Snapshot()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot engine: %w", err)
+	}
+	return &fsmSnapshot{snap: s}, nil
+}
+
+// Restore replaces the engine's state with a snapshot.
+func (f *FSM) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	if err := f.eng.Restore(rc); err != nil {
+		return fmt.Errorf("restore engine: %w", err)
+	}
+	return nil
+}
+
+// fsmSnapshot streams a Badger backup into Raft's snapshot sink.
+type fsmSnapshot struct {
+	snap *engine.Snapshot
+}
+
+// Persist writes the snapshot to sink.
+func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if _, err := s.snap.WriteTo(sink); err != nil {
+		sink.Cancel()
+		return fmt.Errorf("persist snapshot: %w", err)
+	}
+	return sink.Close()
+}
+
+// Release does nothing: the snapshot holds no resources.
+func (s *fsmSnapshot) Release() {}

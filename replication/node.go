@@ -1,0 +1,245 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"github.com/offsync/offsync/engine"
+)
+
+// Node is one member of the Raft cluster around an engine.
+type Node struct {
+	cfg    Config
+	eng    *engine.Engine
+	raft   *raft.Raft
+	store  *raftboltdb.BoltStore
+	trans  *raft.NetworkTransport
+	log    *slog.Logger
+	closed atomic.Bool
+}
+
+// Open starts Raft for eng. With cfg.Bootstrap and no existing Raft state
+// it forms a one-voter cluster. eng must stay open until Close.
+func Open(cfg Config, eng *engine.Engine) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create raft dir: %w", err)
+	}
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: slogWriter{logger}})
+	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.Dir, "raft.db")})
+	if err != nil {
+		return nil, fmt.Errorf("open raft log store: %w", err)
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, cfg.SnapshotRetain, hlog)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("open snapshot store: %w", err)
+	}
+	var advertise net.Addr // nil: the address the transport binds
+	if cfg.Advertise != "" {
+		a, err := net.ResolveTCPAddr("tcp", cfg.Advertise)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("resolve advertise address: %w", err)
+		}
+		advertise = a
+	}
+	trans, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, advertise, 4, 10*time.Second, hlog)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("listen raft transport: %w", err)
+	}
+	n := &Node{cfg: cfg, eng: eng, store: store, trans: trans, log: logger}
+	if err := n.catchUpFromSnapshot(snaps); err != nil {
+		n.closeStores()
+		return nil, err
+	}
+	rc := n.raftConfig(hlog)
+	existing, err := raft.HasExistingState(store, store, snaps)
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("read raft state: %w", err)
+	}
+	if cfg.Bootstrap && !existing {
+		conf := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: trans.LocalAddr()}}}
+		if err := raft.BootstrapCluster(rc, store, store, snaps, trans, conf); err != nil {
+			n.closeStores()
+			return nil, fmt.Errorf("bootstrap cluster: %w", err)
+		}
+	}
+	r, err := raft.NewRaft(rc, NewFSM(eng), store, store, snaps, trans)
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	n.raft = r
+	return n, nil
+}
+
+func (n *Node) raftConfig(hlog hclog.Logger) *raft.Config {
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(n.cfg.NodeID)
+	rc.Logger = hlog
+	rc.HeartbeatTimeout = n.cfg.HeartbeatTimeout
+	rc.ElectionTimeout = n.cfg.ElectionTimeout
+	rc.LeaderLeaseTimeout = n.cfg.LeaderLeaseTimeout
+	rc.CommitTimeout = n.cfg.CommitTimeout
+	rc.MaxAppendEntries = n.cfg.MaxAppendEntries
+	rc.BatchApplyCh = true
+	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
+	rc.SnapshotInterval = n.cfg.SnapshotInterval
+	rc.TrailingLogs = n.cfg.TrailingLogs
+	rc.NoSnapshotRestoreOnStart = true
+	return rc
+}
+
+// catchUpFromSnapshot restores the newest snapshot when the engine is
+// behind it (for example after its Badger directory was lost): Raft will
+// not restore it itself, and the log before it is compacted away.
+func (n *Node) catchUpFromSnapshot(snaps raft.SnapshotStore) error {
+	metas, err := snaps.List()
+	if err != nil {
+		return fmt.Errorf("list snapshots: %w", err)
+	}
+	if len(metas) == 0 || metas[0].Index <= n.eng.Applied() {
+		return nil
+	}
+	n.log.Warn("engine is behind the newest snapshot; restoring it", "applied", n.eng.Applied(), "snapshot", metas[0].Index)
+	_, rc, err := snaps.Open(metas[0].ID)
+	if err != nil {
+		return fmt.Errorf("open snapshot: %w", err)
+	}
+	return NewFSM(n.eng).Restore(rc)
+}
+
+// Propose replicates cmd and waits until it is applied here, returning the
+// engine's result. A rejected command comes back as a Result with Err set,
+// not as an error.
+func (n *Node) Propose(ctx context.Context, cmd *engine.Command) (*engine.Result, error) {
+	if n.closed.Load() {
+		return nil, ErrClosed
+	}
+	data, err := engine.EncodeCommand(cmd)
+	if err != nil {
+		return nil, err
+	}
+	timeout := n.cfg.ApplyTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
+		timeout = time.Until(dl)
+	}
+	f := n.raft.Apply(data, timeout)
+	if err := f.Error(); err != nil {
+		switch {
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+			return nil, fmt.Errorf("propose command: %w", ErrNotLeader)
+		case errors.Is(err, raft.ErrEnqueueTimeout):
+			return nil, fmt.Errorf("propose command: %w", ErrTimeout)
+		case errors.Is(err, raft.ErrRaftShutdown):
+			return nil, fmt.Errorf("propose command: %w", ErrClosed)
+		}
+		return nil, fmt.Errorf("propose command: %w", err)
+	}
+	res, ok := f.Response().(*engine.Result)
+	if !ok {
+		return nil, fmt.Errorf("propose command: unexpected response %T", f.Response())
+	}
+	return res, nil
+}
+
+// WaitLeader waits until the cluster has a leader or ctx ends.
+func (n *Node) WaitLeader(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if addr, _ := n.raft.LeaderWithID(); addr != "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for leader: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// Ready reports whether the node can serve: it knows a leader and has
+// applied everything it knows to be committed.
+func (n *Node) Ready() bool {
+	if n.closed.Load() {
+		return false
+	}
+	if addr, _ := n.raft.LeaderWithID(); addr == "" {
+		return false
+	}
+	commit, err := strconv.ParseUint(n.raft.Stats()["commit_index"], 10, 64)
+	if err != nil {
+		return false
+	}
+	return n.raft.AppliedIndex() >= commit
+}
+
+// IsLeader reports whether this node is the leader.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// Engine returns the engine this node applies to.
+func (n *Node) Engine() *engine.Engine { return n.eng }
+
+// Close shuts Raft down and closes the log store. It does not close the
+// engine.
+func (n *Node) Close() error {
+	if n.closed.Swap(true) {
+		return nil
+	}
+	err := n.raft.Shutdown().Error()
+	if cerr := n.closeStores(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("close node: %w", err)
+	}
+	return nil
+}
+
+func (n *Node) closeStores() error {
+	terr := n.trans.Close()
+	serr := n.store.Close()
+	if serr != nil {
+		return serr
+	}
+	return terr
+}
+
+// slogWriter sends hclog's lines to slog at warning level.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Warn(string(trimNewline(p)), "component", "raft")
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+var _ io.Writer = slogWriter{}
