@@ -1,0 +1,65 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/offsync/offsync/engine"
+)
+
+// Defaults for Config.
+const (
+	// DefaultMaxBodyBytes caps a request body as sent (compressed).
+	DefaultMaxBodyBytes = 16 << 20
+	// DefaultMaxDecodedBytes caps a request body after decompression.
+	DefaultMaxDecodedBytes = 64 << 20
+	// DefaultMaxBatchRecords caps the records of one ingest batch.
+	DefaultMaxBatchRecords = engine.MaxRecordsPerCommand
+	// DefaultWriteTimeout bounds how long a write waits to be committed.
+	DefaultWriteTimeout = 15 * time.Second
+)
+
+// Config configures a Server.
+type Config struct {
+	// AdminToken authenticates the admin and ingest APIs (required).
+	AdminToken string
+	// MaxBodyBytes caps request bodies as sent.
+	MaxBodyBytes int64
+	// MaxDecodedBytes caps request bodies after decompression.
+	MaxDecodedBytes int64
+	// MaxBatchRecords caps the records of one ingest batch, at most
+	// engine.MaxRecordsPerCommand.
+	MaxBatchRecords int
+	// WriteTimeout bounds how long a write waits to be committed.
+	WriteTimeout time.Duration
+	// Logger receives request errors; nil means slog.Default.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultConfig returns a Config with every default set.
+func DefaultConfig(adminToken string) Config {
+	return Config{
+		AdminToken: adminToken, MaxBodyBytes: DefaultMaxBodyBytes, MaxDecodedBytes: DefaultMaxDecodedBytes,
+		MaxBatchRecords: DefaultMaxBatchRecords, WriteTimeout: DefaultWriteTimeout,
+	}
+}
+
+// Validate checks the config; its messages name the bad field.
+func (c Config) Validate() error {
+	switch {
+	case len(c.AdminToken) < 16:
+		return fmt.Errorf("server config: AdminToken: must be at least 16 characters")
+	case c.MaxBodyBytes <= 0:
+		return fmt.Errorf("server config: MaxBodyBytes: must be positive")
+	case c.MaxDecodedBytes < c.MaxBodyBytes:
+		return fmt.Errorf("server config: MaxDecodedBytes: must be at least MaxBodyBytes")
+	case c.MaxBatchRecords < 1 || c.MaxBatchRecords > engine.MaxRecordsPerCommand:
+		return fmt.Errorf("server config: MaxBatchRecords: %d is outside 1..%d", c.MaxBatchRecords, engine.MaxRecordsPerCommand)
+	case c.WriteTimeout <= 0:
+		return fmt.Errorf("server config: WriteTimeout: must be positive")
+	}
+	return nil
+}

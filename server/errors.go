@@ -1,0 +1,74 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+	"github.com/offsync/offsync/replication"
+)
+
+// Sentinel errors.
+var (
+	// ErrUnauthorized means the admin token is missing or wrong.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrBadRequest means the request could not be understood.
+	ErrBadRequest = errors.New("bad request")
+)
+
+// The error codes in {code, message} bodies.
+const (
+	CodeBadRequest       = "bad_request"
+	CodeInvalid          = "invalid"
+	CodeUnauthorized     = "unauthorized"
+	CodeNotFound         = "not_found"
+	CodeConflict         = "conflict"
+	CodeTooLarge         = "too_large"
+	CodeUnsupportedMedia = "unsupported_media_type"
+	CodeUnavailable      = "unavailable"
+	CodeInternal         = "internal"
+)
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(ErrorBody{Code: code, Message: msg})
+}
+
+// writeErr maps an error to its status and code. Engine errors carry
+// user-facing messages; anything unexpected is logged and reported without
+// detail.
+func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var ee *engine.Error
+	switch {
+	case errors.Is(err, codec.ErrTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, CodeTooLarge, err.Error())
+	case errors.Is(err, codec.ErrUnsupportedEncoding):
+		writeError(w, http.StatusUnsupportedMediaType, CodeUnsupportedMedia, err.Error())
+	case errors.Is(err, codec.ErrMalformed), errors.Is(err, ErrBadRequest):
+		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+	case errors.Is(err, ErrUnauthorized):
+		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "a valid admin token is required")
+	case errors.As(err, &ee) && errors.Is(err, engine.ErrInvalid):
+		writeError(w, http.StatusBadRequest, CodeInvalid, ee.Msg)
+	case errors.As(err, &ee) && errors.Is(err, engine.ErrConflict):
+		writeError(w, http.StatusConflict, CodeConflict, ee.Msg)
+	case errors.Is(err, engine.ErrNotFound):
+		writeError(w, http.StatusNotFound, CodeNotFound, "not found")
+	case errors.Is(err, replication.ErrNotLeader), errors.Is(err, replication.ErrTimeout), errors.Is(err, replication.ErrClosed), errors.Is(err, engine.ErrClosed):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this node cannot accept the request now; retry")
+	default:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, CodeInternal, "internal error")
+	}
+}

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+)
+
+// IngestResponse is the answer to an accepted ingest batch.
+type IngestResponse struct {
+	// Version is the version the whole batch was applied at.
+	Version uint64 `json:"version" msgpack:"version"`
+	// Count is how many records were written.
+	Count int `json:"count" msgpack:"count"`
+}
+
+// ingest handles POST /v1/records: a batch of upserts and deletes, in JSON
+// or msgpack, applied all or nothing.
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
+	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	batch, err := codec.DecodeBatch(body, format)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if len(batch.Records) > s.cfg.MaxBatchRecords {
+		s.writeErr(w, r, fmt.Errorf("ingest: %d records is more than the maximum %d per batch: %w", len(batch.Records), s.cfg.MaxBatchRecords, codec.ErrTooLarge))
+		return
+	}
+	res, err := s.propose(r.Context(), &engine.Command{Kind: engine.KindIngest, Records: batch.Records})
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.metrics.rows.Add(float64(res.Rows))
+	writeJSON(w, http.StatusOK, IngestResponse{Version: res.Version, Count: res.Rows})
+}
+
+// propose stamps cmd with the wall-clock time and replicates it. A
+// rejection by the engine comes back as an error.
+func (s *Server) propose(ctx context.Context, cmd *engine.Command) (*engine.Result, error) {
+	cmd.Now = s.now().UnixMilli()
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer cancel()
+	res, err := s.w.Propose(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res, nil
+}
+
+// getRecord handles GET /v1/records/{entity}/{id}: one current row.
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
+	entity := r.PathValue("entity")
+	if s.r.Schema().Entity(entity) == nil {
+		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("unknown entity %q", entity))
+		return
+	}
+	row, err := s.r.Get(entity, r.PathValue("id"))
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, row)
+}

@@ -1,0 +1,142 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+)
+
+// Writer proposes commands to the replicated log and returns the result of
+// applying them. replication.Node implements it.
+type Writer interface {
+	Propose(ctx context.Context, cmd *engine.Command) (*engine.Result, error)
+}
+
+// Reader answers reads from the local engine. engine.Engine implements it.
+type Reader interface {
+	Get(entity, id string) (codec.Row, error)
+	Schema() *engine.Schema
+	Draft() (*engine.Schema, error)
+	Applied() uint64
+	Users() ([]engine.User, error)
+}
+
+// Readiness says whether the node can serve (replication.Node implements
+// it).
+type Readiness interface {
+	Ready() bool
+}
+
+// Server serves the HTTP API.
+type Server struct {
+	cfg     Config
+	w       Writer
+	r       Reader
+	ready   Readiness
+	log     *slog.Logger
+	now     func() time.Time
+	mux     *http.ServeMux
+	metrics *metrics
+}
+
+// New returns a Server. Its Handler serves every route.
+func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, w: w, r: r, ready: ready, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.metrics = newMetrics(r)
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.handle("GET /healthz", s.healthz, false)
+	s.handle("GET /readyz", s.readyz, false)
+	s.handle("GET /metrics", s.metrics.handler().ServeHTTP, true)
+	s.handle("POST /v1/records", s.ingest, true)
+	s.handle("GET /v1/records/{entity}/{id}", s.getRecord, true)
+	s.handle("GET /v1/admin/schema", s.getSchema, true)
+	s.handle("GET /v1/admin/schema/draft", s.getDraft, true)
+	s.handle("PUT /v1/admin/schema/draft", s.putDraft, true)
+	s.handle("POST /v1/admin/schema/publish", s.publishSchema, true)
+	s.handle("GET /v1/admin/users", s.listUsers, true)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
+	})
+}
+
+// handle registers a route with recovery, metrics and (when admin) the
+// admin-token check.
+func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
+	route := pattern
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("handler panic", "route", route, "panic", p)
+				if !rec.wrote {
+					writeError(rec, http.StatusInternalServerError, CodeInternal, "internal error")
+				}
+			}
+			s.metrics.observe(route, rec.status, time.Since(start))
+		}()
+		if admin && !s.authorized(r) {
+			s.writeErr(rec, r, ErrUnauthorized)
+			return
+		}
+		h(rec, r)
+	}))
+}
+
+// authorized checks the admin bearer token in constant time.
+func (s *Server) authorized(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) == 1
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.ready != nil && !s.ready.Ready() {
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "not ready: no leader yet, or still applying the log")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "version": s.r.Applied()})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(p []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(p)
+}
