@@ -1,0 +1,34 @@
+package bench
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkIngest reports rows/s through Raft and engine.Apply against raw
+// Badger WriteBatch of the same rows, as ratio-vs-badger (target >= 0.5).
+func BenchmarkIngest(b *testing.B) {
+	var last IngestResult
+	for i := 0; i < b.N; i++ {
+		r, err := RunIngest(context.Background(), DefaultIngestConfig(b.TempDir()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		last = r
+	}
+	b.ReportMetric(last.RowsPerSec, "rows/s")
+	b.ReportMetric(last.BadgerRowsPerSec, "badger-rows/s")
+	b.ReportMetric(last.RatioVsBadger, MetricRatioVsBadger)
+}
+
+func TestRunIngestSmall(t *testing.T) {
+	c := DefaultIngestConfig(t.TempDir())
+	c.Rows, c.BatchSize, c.Writers = 600, 100, 3
+	r, err := RunIngest(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Rows != 600 || r.RowsPerSec <= 0 || r.BadgerRowsPerSec <= 0 || r.RatioVsBadger <= 0 {
+		t.Fatalf("result = %+v", r)
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/offsync/offsync/dataset"
+	"github.com/offsync/offsync/engine"
+	"github.com/offsync/offsync/replication"
+	"github.com/offsync/offsync/server"
+	"github.com/spf13/cobra"
+)
+
+type serveFlags struct {
+	data, http, nodeID, raft, join, adminToken string
+	demo, bootstrap                            bool
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return runServe(cmd, f) },
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.data, "data", "./offsync-data", "data directory")
+	fl.StringVar(&f.http, "http", "127.0.0.1:7070", "HTTP listen address")
+	fl.BoolVar(&f.demo, "demo", false, "load the sample CRM dataset on first start")
+	fl.StringVar(&f.nodeID, "node-id", "node1", "this node's Raft id")
+	fl.StringVar(&f.raft, "raft", replication.DefaultRaftAddr, "Raft listen address")
+	fl.BoolVar(&f.bootstrap, "bootstrap", true, "form a new cluster when this node has no Raft state")
+	fl.StringVar(&f.join, "join", "", "URL of a cluster member to join (multi-node clusters are not supported yet)")
+	fl.StringVar(&f.adminToken, "admin-token", os.Getenv("OFFSYNC_ADMIN_TOKEN"), "admin token (default $OFFSYNC_ADMIN_TOKEN, else generated and saved in --data)")
+	return c
+}
+
+func runServe(cmd *cobra.Command, f serveFlags) error {
+	ctx := cmd.Context()
+	out := cmd.OutOrStdout()
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if f.join != "" {
+		return errors.New("serve: --join: joining a cluster is not supported yet")
+	}
+	token, generated, err := server.LoadAdminToken(f.data, f.adminToken)
+	if err != nil {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(out, "Generated admin token (saved in %s): %s\n", filepath.Join(f.data, server.AdminTokenFile), token)
+	}
+	ecfg := engine.DefaultConfig(filepath.Join(f.data, "engine"))
+	ecfg.Logger = log
+	eng, err := engine.Open(ecfg)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	rcfg := replication.DefaultConfig(f.nodeID, filepath.Join(f.data, "raft"))
+	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger = f.raft, f.bootstrap, log
+	node, err := replication.Open(rcfg, eng)
+	if err != nil {
+		return err
+	}
+	defer node.Close()
+	scfg := server.DefaultConfig(token)
+	scfg.Logger = log
+	srv, err := server.New(scfg, node, eng, node)
+	if err != nil {
+		return err
+	}
+	if f.demo {
+		// Loaded before listening, so that /readyz means "demo data there".
+		if err := loadDemo(ctx, node, eng, log); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", f.http)
+	if err != nil {
+		return fmt.Errorf("listen http: %w", err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("offsync serving", "http", ln.Addr().String(), "raft", f.raft, "data", f.data, "version", eng.Applied())
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-errc:
+		return fmt.Errorf("serve http: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+// loadDemo loads the sample dataset once the node leads, unless a schema is
+// already published (not the first start).
+func loadDemo(ctx context.Context, node *replication.Node, eng *engine.Engine, log *slog.Logger) error {
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := node.WaitLeader(wctx); err != nil {
+		return err
+	}
+	for !node.Ready() {
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("load demo: %w", wctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if eng.Schema().Version > 0 {
+		return nil
+	}
+	start := time.Now()
+	n, err := dataset.LoadDemo(ctx, node, time.Now())
+	if err != nil {
+		return fmt.Errorf("load demo: %w", err)
+	}
+	log.Info("loaded demo dataset", "rows", n, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
