@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -72,26 +73,47 @@ type batch struct {
 
 // flush moves a command's staged writes into the transaction. When they
 // would not fit beside what the transaction already holds, the transaction
-// is committed first (with the versions applied so far) and a new one is
-// opened, so a command's writes always land in one transaction.
+// is committed first (with the versions applied so far). A command too big
+// for one transaction is written across several: the applied version moves
+// only after its last write, and re-applying a partly written command
+// produces the same state, so a crash in between is repaired on restart.
 func (b *batch) flush(st *cmdState) error {
 	count, size := st.footprint()
 	if b.dirty && (b.count+count >= b.e.db.MaxBatchCount()*9/10 || b.size+size >= b.e.db.MaxBatchSize()*9/10) {
-		if err := b.commit(); err != nil {
+		if err := b.rotate(); err != nil {
 			return err
 		}
-		b.txn = b.e.db.NewTransaction(true)
-		b.count, b.size, b.dirty = 0, 0, false
 	}
-	if err := st.writeTo(b.txn); err != nil {
-		return fmt.Errorf("apply version %d: %w", st.version, err)
+	for _, k := range st.order {
+		for {
+			err := st.write(b.txn, k)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, badger.ErrTxnTooBig) || !b.dirty {
+				return fmt.Errorf("apply version %d: %w", st.version, err)
+			}
+			if err := b.rotate(); err != nil {
+				return err
+			}
+		}
+		b.dirty = true
 	}
 	b.count += count
 	b.size += size
-	b.dirty = true
 	if st.schema != nil {
 		b.schema = st.schema
 	}
+	return nil
+}
+
+// rotate commits the transaction and opens a new one.
+func (b *batch) rotate() error {
+	if err := b.commit(); err != nil {
+		return err
+	}
+	b.txn = b.e.db.NewTransaction(true)
+	b.count, b.size, b.dirty = 0, 0, false
 	return nil
 }
 

@@ -240,3 +240,27 @@ func TestSchemaPublishIncrementsVersionAndGuardsTypes(t *testing.T) {
 		t.Fatalf("bad draft: %v", res.Err)
 	}
 }
+
+func TestCommandLargerThanOneTransaction(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.MemTableSize = 8 << 20 // Badger then takes about 1.2 MB per transaction
+	e, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	mustApply(t, e, setupCommands()...)
+	var recs []codec.Record
+	for i := 0; i < 5000; i++ {
+		recs = append(recs, codec.Record{Entity: "account", ID: fmt.Sprintf("40000000-0000-4000-8000-%012d", i), OwnerID: tAlice,
+			Attrs: map[string]any{"name": "big", "primarycontactid": fmt.Sprintf("50000000-0000-4000-8000-%012d", i)}})
+	}
+	r := mustApply(t, e, ingestCmd(2000, recs...), ingestCmd(3000, recs[0]))
+	n := 0
+	if err := e.Scan("account", func(codec.Row) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5000 || e.Applied() != r[1].Version {
+		t.Fatalf("rows = %d, applied = %d (want 5000, %d)", n, e.Applied(), r[1].Version)
+	}
+}

@@ -18,7 +18,6 @@ type cmdState struct {
 	writes  map[string][]byte // nil value: delete
 	order   []string          // first-write order, for deterministic flushes
 	schema  *Schema           // set when the command publishes a schema
-	prev    map[string]uint64 // row key -> version before this command
 }
 
 func newCmdState(b *batch, version uint64, now int64) *cmdState {
@@ -126,19 +125,11 @@ func (st *cmdState) footprint() (count, size int64) {
 	return count, size
 }
 
-// writeTo copies the staged writes into txn in first-write order.
-func (st *cmdState) writeTo(txn *badger.Txn) error {
-	for _, k := range st.order {
-		v := st.writes[k]
-		var err error
-		if v == nil {
-			err = txn.Delete([]byte(k))
-		} else {
-			err = txn.Set([]byte(k), v)
-		}
-		if err != nil {
-			return fmt.Errorf("stage write: %w", err)
-		}
+// write copies one staged write into txn.
+func (st *cmdState) write(txn *badger.Txn, k string) error {
+	v := st.writes[k]
+	if v == nil {
+		return txn.Delete([]byte(k))
 	}
-	return nil
+	return txn.Set([]byte(k), v)
 }

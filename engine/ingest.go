@@ -24,7 +24,6 @@ func (st *cmdState) ingest(recs []codec.Record) (int, error) {
 	if len(recs) > MaxRecordsPerCommand {
 		return 0, invalidf("records: %d records is more than the maximum %d per batch", len(recs), MaxRecordsPerCommand)
 	}
-	st.prev = map[string]uint64{}
 	owners := map[string]string{} // owner id -> business unit
 	for i := range recs {
 		rec := &recs[i]
@@ -215,10 +214,15 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 	if found {
 		prev = cur.Version
 		if cur.Version == st.version {
-			prev = st.prev[string(rk)]
+			// Written before at this same version (earlier in the batch,
+			// or by a partly written earlier attempt): keep its prev.
+			var ce ChangeEntry
+			if err := st.getDecoded(changeKey(def.Name, st.version, row.ID), &ce); err != nil {
+				return err
+			}
+			prev = ce.Prev
 		}
 	}
-	st.prev[string(rk)] = prev
 	if err := st.setDecoded(rk, row); err != nil {
 		return err
 	}
