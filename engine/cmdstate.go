@@ -37,6 +37,16 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.MetadataVersion, err = st.publish()
 	case KindPutOrg:
 		err = st.putOrg(cmd.Org)
+	case KindDelete:
+		err = st.deleteObject(cmd.Target)
+	case KindPublishProfile:
+		err = st.publishProfile(cmd.Target)
+	case KindSetMembers:
+		err = st.setMembers(cmd.Members)
+	case KindIssueToken:
+		err = st.issueToken(cmd.Token)
+	case KindRevokeToken:
+		err = st.revokeToken(cmd.Target)
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}

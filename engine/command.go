@@ -20,6 +20,16 @@ const (
 	KindPublishSchema
 	// KindPutOrg upserts business units, teams, users, roles and profiles.
 	KindPutOrg
+	// KindDelete deletes the organization object or profile in Target.
+	KindDelete
+	// KindPublishProfile publishes the draft rules of profile Target.ID.
+	KindPublishProfile
+	// KindSetMembers adds or removes profile members.
+	KindSetMembers
+	// KindIssueToken stores a device token (its hash, never the secret).
+	KindIssueToken
+	// KindRevokeToken revokes token Target.ID.
+	KindRevokeToken
 )
 
 // String names the kind.
@@ -33,6 +43,16 @@ func (k Kind) String() string {
 		return "publish-schema"
 	case KindPutOrg:
 		return "put-org"
+	case KindDelete:
+		return "delete"
+	case KindPublishProfile:
+		return "publish-profile"
+	case KindSetMembers:
+		return "set-members"
+	case KindIssueToken:
+		return "issue-token"
+	case KindRevokeToken:
+		return "revoke-token"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -47,7 +67,26 @@ type Command struct {
 	Records []codec.Record `msgpack:"r,omitempty"`
 	Schema  *Schema        `msgpack:"s,omitempty"`
 	Org     *Org           `msgpack:"o,omitempty"`
+	Target  *Target        `msgpack:"g,omitempty"`
+	Members *Members       `msgpack:"m,omitempty"`
+	Token   *DeviceToken   `msgpack:"tk,omitempty"`
 }
+
+// Target names one object: its kind (ObjectBusinessUnit, ...) and id.
+type Target struct {
+	Kind string `msgpack:"k"`
+	ID   string `msgpack:"id"`
+}
+
+// The object kinds a Target names.
+const (
+	ObjectBusinessUnit = "businessunit"
+	ObjectTeam         = "team"
+	ObjectUser         = "user"
+	ObjectRole         = "role"
+	ObjectProfile      = "profile"
+	ObjectToken        = "token"
+)
 
 // Result is what applying one command produced.
 type Result struct {

@@ -236,6 +236,12 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 	if !row.Deleted && row.OwnerID != "" && (!live || cur.OwnerID != row.OwnerID) {
 		st.set(ownerKey(def.Name, row.OwnerID, row.ID), nil)
 	}
+	if live && cur.OwningBusinessUnit != "" && (row.Deleted || cur.OwningBusinessUnit != row.OwningBusinessUnit) {
+		st.del(buKey(def.Name, cur.OwningBusinessUnit, row.ID))
+	}
+	if !row.Deleted && row.OwningBusinessUnit != "" && (!live || cur.OwningBusinessUnit != row.OwningBusinessUnit) {
+		st.set(buKey(def.Name, row.OwningBusinessUnit, row.ID), nil)
+	}
 	for _, a := range def.Attributes {
 		if a.Type != TypeLookup {
 			continue

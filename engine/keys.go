@@ -8,21 +8,28 @@ import "encoding/binary"
 //	r/{entity}/{id}                          current row (codec.Row), tombstones kept
 //	c/{entity}/{version:be64}/{id}           change-log entry (ChangeEntry)
 //	o/{entity}/{owner}/{id}                  owner index (empty value)
+//	b/{entity}/{businessUnit}/{id}           owning-business-unit index (empty value)
 //	x/{targetId}/{source}/{sourceId}/{attr}  lookup reference index (ids are global)
 //	m/draft, m/current                       schema draft and published schema
 //	s/{kind}/{id}                            organization objects (bu, team, user, role)
+//	s/tm/{user}/{team}                       team membership index (empty value)
+//	s/up/{user}, s/tp/{team}                 the profile a user or team is a member of
 //	p/{id}                                   offline profiles
+//	t/{id}, th/{hash}                        device tokens, and the index by secret hash
 //	a/applied                                last applied version (be64)
 const (
-	prefixRow     = "r/"
-	prefixChange  = "c/"
-	prefixOwner   = "o/"
-	prefixRef     = "x/"
-	prefixSec     = "s/"
-	prefixProfile = "p/"
-	keyDraft      = "m/draft"
-	keyCurrent    = "m/current"
-	keyApplied    = "a/applied"
+	prefixRow       = "r/"
+	prefixChange    = "c/"
+	prefixOwner     = "o/"
+	prefixBU        = "b/"
+	prefixRef       = "x/"
+	prefixSec       = "s/"
+	prefixProfile   = "p/"
+	prefixToken     = "t/"
+	prefixTokenHash = "th/"
+	keyDraft        = "m/draft"
+	keyCurrent      = "m/current"
+	keyApplied      = "a/applied"
 )
 
 func rowKey(entity, id string) []byte {
@@ -58,6 +65,14 @@ func ownerKey(entity, owner, id string) []byte {
 	return []byte(prefixOwner + entity + "/" + owner + "/" + id)
 }
 
+func buKey(entity, bu, id string) []byte {
+	return []byte(prefixBU + entity + "/" + bu + "/" + id)
+}
+
+func buPrefix(entity, bu string) []byte {
+	return []byte(prefixBU + entity + "/" + bu + "/")
+}
+
 // ownerPrefix is the owner-index prefix for the rows of entity owned by owner.
 func ownerPrefix(entity, owner string) []byte {
 	return []byte(prefixOwner + entity + "/" + owner + "/")
@@ -77,6 +92,30 @@ func secKey(kind, id string) []byte {
 
 func secPrefix(kind string) []byte {
 	return []byte(prefixSec + kind + "/")
+}
+
+func memberKey(user, team string) []byte {
+	return []byte(prefixSec + "tm/" + user + "/" + team)
+}
+
+func memberPrefix(user string) []byte {
+	return []byte(prefixSec + "tm/" + user + "/")
+}
+
+func userProfileKey(user string) []byte {
+	return []byte(prefixSec + "up/" + user)
+}
+
+func teamProfileKey(team string) []byte {
+	return []byte(prefixSec + "tp/" + team)
+}
+
+func tokenKey(id string) []byte {
+	return []byte(prefixToken + id)
+}
+
+func tokenHashKey(hash string) []byte {
+	return []byte(prefixTokenHash + hash)
 }
 
 func profileKey(id string) []byte {

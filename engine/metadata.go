@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -33,6 +34,9 @@ func (st *cmdState) publish() (uint64, error) {
 		return 0, err
 	}
 	cur := st.currentSchema()
+	if cur.Version > 0 && reflect.DeepEqual(cur.Entities, d.Entities) {
+		return cur.Version, nil // nothing changed: devices need not refetch
+	}
 	for _, old := range cur.Entities {
 		ne := d.Entity(old.Name)
 		if ne == nil {

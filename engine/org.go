@@ -64,4 +64,6 @@ type Org struct {
 	Profiles      []Profile      `json:"profiles"`
 	// Publish publishes Profiles as they are written.
 	Publish bool `json:"publish,omitempty"`
+	// Move takes profile members that are in another profile out of it.
+	Move bool `json:"move,omitempty"`
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/dgraph-io/badger/v4"
@@ -32,11 +33,25 @@ func (st *cmdState) putOrg(o *Org) error {
 		if bu.Name == "" {
 			return invalidf("%s.name: required", f)
 		}
-		if bu.Parent != "" {
+		if bu.Parent == "" {
+			other, err := st.anyObject(kindBusinessUnit, func(v any) bool {
+				o := v.(*BusinessUnit)
+				return o.Parent == "" && o.ID != bu.ID
+			})
+			if err != nil {
+				return err
+			}
+			if other {
+				return invalidf("%s.parent: required: the tree already has a root", f)
+			}
+		} else {
 			if err := canonID(f+".parent", &bu.Parent); err != nil {
 				return err
 			}
 			if err := st.mustExist(f+".parent", secKey(kindBusinessUnit, bu.Parent)); err != nil {
+				return err
+			}
+			if err := st.checkNoCycle(f+".parent", bu.ID, bu.Parent); err != nil {
 				return err
 			}
 		}
@@ -54,7 +69,7 @@ func (st *cmdState) putOrg(o *Org) error {
 			return invalidf("%s.name: required", f)
 		}
 		for _, ent := range sortedKeys(r.Privileges) {
-			if err := validPrivileges(f+".privileges."+ent, r.Privileges[ent]); err != nil {
+			if err := validPrivileges(f+".privileges."+ent, st.currentSchema(), ent, r.Privileges[ent]); err != nil {
 				return err
 			}
 		}
@@ -64,8 +79,17 @@ func (st *cmdState) putOrg(o *Org) error {
 	}
 	for i := range o.Users {
 		u := o.Users[i]
+		u.Roles = slices.Clone(u.Roles)
 		f := fmt.Sprintf("users[%d]", i)
 		if err := st.checkMember(f, &u.ID, &u.BusinessUnit, u.Name, u.Roles); err != nil {
+			return err
+		}
+		var old User
+		if err := st.getDecoded(secKey(kindUser, u.ID), &old); err == nil && old.BusinessUnit != u.BusinessUnit {
+			if err := st.moveOwnedRows(u.ID, u.BusinessUnit); err != nil {
+				return err
+			}
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		if err := st.setDecoded(secKey(kindUser, u.ID), &u); err != nil {
@@ -74,6 +98,7 @@ func (st *cmdState) putOrg(o *Org) error {
 	}
 	for i := range o.Teams {
 		t := o.Teams[i]
+		t.Roles, t.Members = slices.Clone(t.Roles), slices.Clone(t.Members)
 		f := fmt.Sprintf("teams[%d]", i)
 		if err := st.checkMember(f, &t.ID, &t.BusinessUnit, t.Name, t.Roles); err != nil {
 			return err
@@ -87,11 +112,52 @@ func (st *cmdState) putOrg(o *Org) error {
 				return err
 			}
 		}
+		slices.Sort(t.Members)
+		t.Members = slices.Compact(t.Members)
+		if err := st.indexMembers(&t); err != nil {
+			return err
+		}
 		if err := st.setDecoded(secKey(kindTeam, t.ID), &t); err != nil {
 			return err
 		}
 	}
-	return st.putProfiles(o.Profiles, o.Publish)
+	return st.putProfiles(o.Profiles, o.Publish, o.Move)
+}
+
+// indexMembers keeps s/tm/{user}/{team} in step with a team's members,
+// and moves the team's rows when its business unit changes.
+func (st *cmdState) indexMembers(t *Team) error {
+	var old Team
+	if err := st.getDecoded(secKey(kindTeam, t.ID), &old); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if old.ID != "" && old.BusinessUnit != t.BusinessUnit {
+		if err := st.moveOwnedRows(t.ID, t.BusinessUnit); err != nil {
+			return err
+		}
+	}
+	for _, u := range old.Members {
+		st.del(memberKey(u, t.ID))
+	}
+	for _, u := range t.Members {
+		st.set(memberKey(u, t.ID), nil)
+	}
+	return nil
+}
+
+// checkNoCycle refuses a parent that lies below the unit itself.
+func (st *cmdState) checkNoCycle(f, id, parent string) error {
+	for p := parent; p != ""; {
+		if p == id {
+			return invalidf("%s: %s lies below this unit; the tree would have a cycle", f, parent)
+		}
+		var bu BusinessUnit
+		if err := st.getDecoded(secKey(kindBusinessUnit, p), &bu); err != nil {
+			return err
+		}
+		p = bu.Parent
+	}
+	return nil
 }
 
 // checkMember validates what users and teams share: id, name, business
@@ -144,7 +210,11 @@ func canonID(field string, id *string) error {
 	return nil
 }
 
-func validPrivileges(f string, p Privileges) error {
+func validPrivileges(f string, sch *Schema, entity string, p Privileges) error {
+	def := sch.Entity(entity)
+	if sch.Version > 0 && def == nil {
+		return invalidf("%s: unknown entity %q", f, entity)
+	}
 	for _, d := range []struct {
 		name string
 		d    Depth
@@ -153,6 +223,9 @@ func validPrivileges(f string, p Privileges) error {
 		case "", DepthNone, DepthUser, DepthBusinessUnit, DepthParentChild, DepthOrganization:
 		default:
 			return invalidf("%s.%s: unknown depth %q", f, d.name, d.d)
+		}
+		if def != nil && def.Ownership == OwnedByOrganization && d.d.rank() > 0 && d.d != DepthOrganization {
+			return invalidf("%s.%s: %s is organization-owned: the depth is none or organization", f, d.name, entity)
 		}
 	}
 	return nil

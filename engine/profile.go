@@ -32,14 +32,62 @@ type Rule struct {
 	Columns             []string `json:"columns,omitempty" msgpack:"c,omitempty"`
 }
 
-// Profile is an offline profile: the rules and its members.
+// Profile is an offline profile: its draft rules, the rules last
+// published (those are what devices get), and its members.
 type Profile struct {
-	ID          string   `json:"id" msgpack:"id"`
-	Name        string   `json:"name" msgpack:"n"`
-	Description string   `json:"description,omitempty" msgpack:"d,omitempty"`
-	Rules       []Rule   `json:"rules" msgpack:"r"`
-	Users       []string `json:"users,omitempty" msgpack:"u,omitempty"`
-	Teams       []string `json:"teams,omitempty" msgpack:"t,omitempty"`
-	// Published is the metadata of the last publish: 0 while a draft only.
+	ID          string `json:"id" msgpack:"id"`
+	Name        string `json:"name" msgpack:"n"`
+	Description string `json:"description,omitempty" msgpack:"d,omitempty"`
+	// Rules is the draft: editing it changes nothing for devices until
+	// the profile is published.
+	Rules []Rule `json:"rules" msgpack:"r"`
+	// Users and Teams are the members. A user is a member of at most one
+	// profile; a user with no profile of their own takes the profile of
+	// one of their teams (the smallest profile id). Writing a profile with
+	// neither keeps its current members.
+	Users []string `json:"users,omitempty" msgpack:"u,omitempty"`
+	Teams []string `json:"teams,omitempty" msgpack:"t,omitempty"`
+	// Published is the version of the last publish, 0 if never.
 	Published uint64 `json:"published" msgpack:"pub"`
+	// PublishedRules are the rules in effect since Published.
+	PublishedRules []Rule `json:"publishedRules,omitempty" msgpack:"pr,omitempty"`
+}
+
+// Rule returns the published rule for entity, or nil.
+func (p *Profile) Rule(entity string) *Rule {
+	for i := range p.PublishedRules {
+		if p.PublishedRules[i].Entity == entity {
+			return &p.PublishedRules[i]
+		}
+	}
+	return nil
+}
+
+// Window returns the rule's modified-within days (0: no window).
+func (r *Rule) Window() int {
+	if r.ModifiedWithinDays == nil {
+		return DefaultModifiedWithinDays
+	}
+	return *r.ModifiedWithinDays
+}
+
+// Has reports whether the rule's rows include choice.
+func (r *Rule) Has(choice string) bool {
+	for _, c := range r.Rows {
+		if c == choice {
+			return true
+		}
+	}
+	return false
+}
+
+// Members changes a profile's members.
+type Members struct {
+	Profile string   `json:"profile" msgpack:"p"`
+	Users   []string `json:"users,omitempty" msgpack:"u,omitempty"`
+	Teams   []string `json:"teams,omitempty" msgpack:"t,omitempty"`
+	// Remove takes the members out instead of adding them.
+	Remove bool `json:"remove,omitempty" msgpack:"rm,omitempty"`
+	// Move takes members that are in another profile out of it.
+	Move bool `json:"move,omitempty" msgpack:"mv,omitempty"`
 }

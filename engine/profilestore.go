@@ -1,12 +1,17 @@
 package engine
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
 
-// putProfiles upserts offline profiles (publishing them when publish is
-// set). A user may be a member of at most one profile.
-func (st *cmdState) putProfiles(ps []Profile, publish bool) error {
+// putProfiles upserts offline profiles: their names, draft rules and
+// members. With publish, the rules also take effect at once. A user (or
+// team) already in another profile is a conflict unless move is set, which
+// takes it out of the other profile.
+func (st *cmdState) putProfiles(ps []Profile, publish, move bool) error {
 	sch := st.currentSchema()
-	member := map[string]string{} // user -> profile, within this command
 	for i := range ps {
 		p := ps[i]
 		f := fmt.Sprintf("profiles[%d]", i)
@@ -16,35 +21,27 @@ func (st *cmdState) putProfiles(ps []Profile, publish bool) error {
 		if p.Name == "" {
 			return invalidf("%s.name: required", f)
 		}
-		for j := range p.Rules {
-			if err := checkRule(fmt.Sprintf("%s.rules[%d]", f, j), sch, &p.Rules[j]); err != nil {
-				return err
-			}
+		p.Rules = slices.Clone(p.Rules)
+		if err := checkRules(f, sch, p.Rules); err != nil {
+			return err
 		}
-		for j := range p.Users {
-			uf := fmt.Sprintf("%s.users[%d]", f, j)
-			if err := canonID(uf, &p.Users[j]); err != nil {
-				return err
-			}
-			if err := st.mustExist(uf, secKey(kindUser, p.Users[j])); err != nil {
-				return err
-			}
-			if other, ok := member[p.Users[j]]; ok && other != p.ID {
-				return &Error{Err: ErrConflict, Msg: fmt.Sprintf("%s: user %s is already in profile %s", uf, p.Users[j], other)}
-			}
-			member[p.Users[j]] = p.ID
+		var old Profile
+		err := st.getDecoded(profileKey(p.ID), &old)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
 		}
-		for j := range p.Teams {
-			tf := fmt.Sprintf("%s.teams[%d]", f, j)
-			if err := canonID(tf, &p.Teams[j]); err != nil {
-				return err
-			}
-			if err := st.mustExist(tf, secKey(kindTeam, p.Teams[j])); err != nil {
-				return err
-			}
+		p.Published, p.PublishedRules = old.Published, old.PublishedRules
+		users, teams := p.Users, p.Teams
+		if users == nil && teams == nil {
+			// No members given: keep them (use KindSetMembers to remove).
+			users, teams = old.Users, old.Teams
+		}
+		p.Users, p.Teams = old.Users, old.Teams
+		if err := st.replaceMembers(f, &p, users, teams, move); err != nil {
+			return err
 		}
 		if publish {
-			p.Published = st.version
+			p.Published, p.PublishedRules = st.version, p.Rules
 		}
 		if err := st.setDecoded(profileKey(p.ID), &p); err != nil {
 			return err
@@ -53,63 +50,163 @@ func (st *cmdState) putProfiles(ps []Profile, publish bool) error {
 	return nil
 }
 
-// checkRule fills a rule's defaults and checks it against the schema when
-// one is published.
-func checkRule(f string, sch *Schema, r *Rule) error {
-	if r.ModifiedWithinDays == nil {
-		d := DefaultModifiedWithinDays
-		r.ModifiedWithinDays = &d
-	}
-	if *r.ModifiedWithinDays < 0 {
-		return invalidf("%s.modifiedWithinDays: must not be negative", f)
-	}
-	if r.SyncIntervalMinutes == 0 {
-		r.SyncIntervalMinutes = DefaultSyncIntervalMinutes
-	}
-	if r.SyncIntervalMinutes < MinSyncIntervalMinutes || r.SyncIntervalMinutes > MaxSyncIntervalMinutes {
-		return invalidf("%s.syncIntervalMinutes: %d is outside %d..%d", f, r.SyncIntervalMinutes, MinSyncIntervalMinutes, MaxSyncIntervalMinutes)
-	}
-	if len(r.Rows) == 0 {
-		return invalidf("%s.rows: required", f)
-	}
-	for _, rows := range r.Rows {
-		switch rows {
-		case RowsAll, RowsRelated:
-			if len(r.Rows) > 1 {
-				return invalidf("%s.rows: %q cannot be combined", f, rows)
+// replaceMembers makes users and teams the members of p (p itself is
+// written by the caller).
+func (st *cmdState) replaceMembers(f string, p *Profile, users, teams []string, move bool) error {
+	for _, m := range []struct {
+		field string
+		kind  string
+		now   *[]string
+		want  []string
+		key   func(string) []byte
+	}{{"users", kindUser, &p.Users, users, userProfileKey}, {"teams", kindTeam, &p.Teams, teams, teamProfileKey}} {
+		want := slices.Clone(m.want)
+		for j := range want {
+			mf := fmt.Sprintf("%s.%s[%d]", f, m.field, j)
+			if err := canonID(mf, &want[j]); err != nil {
+				return err
 			}
-		case RowsOrganization, RowsUser, RowsTeam, RowsBusinessUnit:
-		default:
-			return invalidf("%s.rows: unknown choice %q", f, rows)
+			if err := st.mustExist(mf, secKey(m.kind, want[j])); err != nil {
+				return err
+			}
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		for _, id := range *m.now {
+			if !slices.Contains(want, id) {
+				st.del(m.key(id))
+			}
+		}
+		for _, id := range want {
+			if err := st.claimMember(f+"."+m.field, p.ID, m.kind, id, m.key(id), move); err != nil {
+				return err
+			}
+		}
+		*m.now = want
+	}
+	return nil
+}
+
+// claimMember records that id (a user or team) belongs to profile pid,
+// taking it out of another profile when move is set.
+func (st *cmdState) claimMember(field, pid, kind, id string, key []byte, move bool) error {
+	var other string
+	err := st.getDecoded(key, &other)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err == nil && other != pid {
+		var op Profile
+		if err := st.getDecoded(profileKey(other), &op); err != nil {
+			return err
+		}
+		if !move {
+			return &Error{Err: ErrConflict, Msg: fmt.Sprintf("%s: %s %s is already a member of profile %q (%s); ask to move it", field, kind, id, op.Name, other)}
+		}
+		op.Users = slices.DeleteFunc(op.Users, func(u string) bool { return u == id })
+		op.Teams = slices.DeleteFunc(op.Teams, func(t string) bool { return t == id })
+		if err := st.setDecoded(profileKey(other), &op); err != nil {
+			return err
+		}
+	}
+	return st.setDecoded(key, pid)
+}
+
+// setMembers adds members to (or removes them from) a profile.
+func (st *cmdState) setMembers(m *Members) error {
+	if m == nil {
+		return invalidf("members: missing")
+	}
+	if err := canonID("members.profile", &m.Profile); err != nil {
+		return err
+	}
+	var p Profile
+	if err := st.getDecoded(profileKey(m.Profile), &p); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return notFoundf("profile %s not found", m.Profile)
+		}
+		return err
+	}
+	users, teams := slices.Clone(p.Users), slices.Clone(p.Teams)
+	if m.Remove {
+		for _, u := range m.Users {
+			if g, ok := CanonicalGUID(u); ok {
+				users = slices.DeleteFunc(users, func(x string) bool { return x == g })
+			}
+		}
+		for _, t := range m.Teams {
+			if g, ok := CanonicalGUID(t); ok {
+				teams = slices.DeleteFunc(teams, func(x string) bool { return x == g })
+			}
+		}
+	} else {
+		users = append(users, m.Users...)
+		teams = append(teams, m.Teams...)
+	}
+	if err := st.replaceMembers("members", &p, users, teams, m.Move); err != nil {
+		return err
+	}
+	return st.setDecoded(profileKey(p.ID), &p)
+}
+
+// publishProfile makes a profile's draft rules the ones in effect.
+func (st *cmdState) publishProfile(t *Target) error {
+	if t == nil {
+		return invalidf("target: missing")
+	}
+	if err := canonID("target", &t.ID); err != nil {
+		return err
+	}
+	var p Profile
+	if err := st.getDecoded(profileKey(t.ID), &p); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return notFoundf("profile %s not found", t.ID)
+		}
+		return err
+	}
+	// The schema may have changed since the draft was saved.
+	if err := checkRules("rules", st.currentSchema(), p.Rules); err != nil {
+		return err
+	}
+	p.Published, p.PublishedRules = st.version, slices.Clone(p.Rules)
+	return st.setDecoded(profileKey(p.ID), &p)
+}
+
+// checkRules checks a profile's rules together: one rule per entity, each
+// rule valid, and every related rule reachable through a relationship of
+// another rule.
+func checkRules(f string, sch *Schema, rules []Rule) error {
+	seen := map[string]bool{}
+	for j := range rules {
+		rf := fmt.Sprintf("%s.rules[%d]", f, j)
+		if seen[rules[j].Entity] {
+			return invalidf("%s.entity: a second rule for %s", rf, rules[j].Entity)
+		}
+		seen[rules[j].Entity] = true
+		if err := checkRule(rf, sch, &rules[j]); err != nil {
+			return err
 		}
 	}
 	if sch.Version == 0 {
 		return nil
 	}
-	def := sch.Entity(r.Entity)
-	if def == nil {
-		return invalidf("%s.entity: unknown entity %q", f, r.Entity)
-	}
-	if !def.Offline {
-		return invalidf("%s.entity: %s cannot be taken offline", f, r.Entity)
-	}
-	for _, c := range r.Columns {
-		if def.Attribute(c) == nil && !isSystemAttr(c) {
-			return invalidf("%s.columns: unknown attribute %q of %s", f, c, r.Entity)
+	for j, r := range rules {
+		if !r.Has(RowsRelated) || reachable(sch, rules, r.Entity) {
+			continue
 		}
-	}
-	for _, rel := range r.Relationships {
-		if a := def.Attribute(rel); a == nil || a.Type != TypeLookup {
-			return invalidf("%s.relationships: %q is not a lookup of %s", f, rel, r.Entity)
-		}
+		return invalidf("%s.rules[%d].rows: related rows of %s need a relationship from another rule of the profile that looks up %s", f, j, r.Entity, r.Entity)
 	}
 	return nil
 }
 
-func isSystemAttr(name string) bool {
-	for _, s := range SystemAttributes {
-		if s == name {
-			return true
+// reachable reports whether some rule's relationships look up entity.
+func reachable(sch *Schema, rules []Rule, entity string) bool {
+	for _, r := range rules {
+		def := sch.Entity(r.Entity)
+		for _, rel := range r.Relationships {
+			if a := def.Attribute(rel); a != nil && slices.Contains(a.Targets, entity) {
+				return true
+			}
 		}
 	}
 	return false

@@ -1,0 +1,218 @@
+package engine
+
+import (
+	"errors"
+	"sort"
+
+	"github.com/offsync/offsync/codec"
+)
+
+// Privilege names one of the six privileges a role grants per entity.
+type Privilege int
+
+// The privileges.
+const (
+	PrivCreate Privilege = iota
+	PrivRead
+	PrivWrite
+	PrivDelete
+	PrivAssign
+	PrivAppend
+)
+
+// rank orders depths from none (0) to organization (4).
+func (d Depth) rank() int {
+	switch d {
+	case DepthUser:
+		return 1
+	case DepthBusinessUnit:
+		return 2
+	case DepthParentChild:
+		return 3
+	case DepthOrganization:
+		return 4
+	}
+	return 0
+}
+
+// get returns the depth p grants.
+func (p Privileges) get(priv Privilege) Depth {
+	switch priv {
+	case PrivCreate:
+		return p.Create
+	case PrivRead:
+		return p.Read
+	case PrivWrite:
+		return p.Write
+	case PrivDelete:
+		return p.Delete
+	case PrivAssign:
+		return p.Assign
+	case PrivAppend:
+		return p.Append
+	}
+	return DepthNone
+}
+
+// Access is a user's resolved security context: the user's business unit
+// and its subtree, teams, effective privileges and offline profile, as of
+// one version.
+type Access struct {
+	User User
+	// Teams are the ids of the teams the user is a member of, sorted.
+	Teams   []string
+	teamSet map[string]bool
+	// Subtree holds the user's business unit and every unit below it.
+	Subtree map[string]bool
+	roles   []Role
+	// Profile is the user's offline profile, nil when there is none.
+	Profile *Profile
+}
+
+// Depth is the user's effective depth for priv on entity: the highest over
+// the user's roles and the roles of the user's teams. A disabled user has
+// no privileges.
+func (a *Access) Depth(entity string, priv Privilege) Depth {
+	if !a.User.Enabled {
+		return DepthNone
+	}
+	best := DepthNone
+	for _, r := range a.roles {
+		if d := r.Privileges[entity].get(priv); d.rank() > best.rank() {
+			best = d
+		}
+	}
+	return best
+}
+
+// InTeam reports whether the user is a member of team.
+func (a *Access) InTeam(team string) bool { return a.teamSet[team] }
+
+// Covers reports whether depth d reaches a row with this owner and owning
+// business unit. For organization-owned entities any depth other than none
+// reaches every row.
+func (a *Access) Covers(d Depth, def *EntityDef, ownerID, owningBU string) bool {
+	if d.rank() == 0 {
+		return false
+	}
+	if def.Ownership == OwnedByOrganization || d == DepthOrganization {
+		return true
+	}
+	switch {
+	case ownerID == a.User.ID || a.teamSet[ownerID]:
+		return true
+	case d.rank() >= DepthBusinessUnit.rank() && owningBU == a.User.BusinessUnit:
+		return true
+	case d.rank() >= DepthParentChild.rank() && a.Subtree[owningBU]:
+		return true
+	}
+	return false
+}
+
+// Can reports whether the user holds priv on a row of def.
+func (a *Access) Can(priv Privilege, def *EntityDef, row *codec.Row) bool {
+	return a.Covers(a.Depth(def.Name, priv), def, row.OwnerID, row.OwningBusinessUnit)
+}
+
+// objectReader is what loading an Access needs: decoding one key and
+// listing a prefix. Both the read path and Apply provide it.
+type objectReader interface {
+	getDecoded(key []byte, v any) error
+	keysWithPrefix(prefix []byte) ([]string, error)
+}
+
+// loadAccess resolves userID's security context from r.
+func loadAccess(r objectReader, userID string) (*Access, error) {
+	a := &Access{teamSet: map[string]bool{}, Subtree: map[string]bool{}}
+	if err := r.getDecoded(secKey(kindUser, userID), &a.User); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, notFoundf("user %s not found", userID)
+		}
+		return nil, err
+	}
+	keys, err := r.keysWithPrefix(memberPrefix(userID))
+	if err != nil {
+		return nil, err
+	}
+	roleIDs := append([]string(nil), a.User.Roles...)
+	for _, k := range keys {
+		team := k[len(memberPrefix(userID)):]
+		var t Team
+		if err := r.getDecoded(secKey(kindTeam, team), &t); err != nil {
+			return nil, err
+		}
+		a.Teams = append(a.Teams, team)
+		a.teamSet[team] = true
+		roleIDs = append(roleIDs, t.Roles...)
+	}
+	sort.Strings(roleIDs)
+	for i, id := range roleIDs {
+		if i > 0 && roleIDs[i-1] == id {
+			continue
+		}
+		var role Role
+		if err := r.getDecoded(secKey(kindRole, id), &role); err != nil {
+			return nil, err
+		}
+		a.roles = append(a.roles, role)
+	}
+	if err := a.loadSubtree(r); err != nil {
+		return nil, err
+	}
+	return a, a.loadProfile(r)
+}
+
+// loadSubtree collects the user's business unit and its descendants.
+func (a *Access) loadSubtree(r objectReader) error {
+	keys, err := r.keysWithPrefix(secPrefix(kindBusinessUnit))
+	if err != nil {
+		return err
+	}
+	children := map[string][]string{}
+	for _, k := range keys {
+		var bu BusinessUnit
+		if err := r.getDecoded([]byte(k), &bu); err != nil {
+			return err
+		}
+		children[bu.Parent] = append(children[bu.Parent], bu.ID)
+	}
+	stack := []string{a.User.BusinessUnit}
+	for len(stack) > 0 {
+		bu := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if a.Subtree[bu] {
+			continue
+		}
+		a.Subtree[bu] = true
+		stack = append(stack, children[bu]...)
+	}
+	return nil
+}
+
+// loadProfile finds the user's profile: the one the user is a direct
+// member of, else the first (by id) profile of one of the user's teams.
+func (a *Access) loadProfile(r objectReader) error {
+	var pid string
+	err := r.getDecoded(userProfileKey(a.User.ID), &pid)
+	if errors.Is(err, ErrNotFound) {
+		for _, t := range a.Teams {
+			var tp string
+			if err := r.getDecoded(teamProfileKey(t), &tp); err == nil && (pid == "" || tp < pid) {
+				pid = tp
+			} else if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		if pid == "" {
+			return nil
+		}
+	} else if err != nil {
+		return err
+	}
+	var p Profile
+	if err := r.getDecoded(profileKey(pid), &p); err != nil {
+		return err
+	}
+	a.Profile = &p
+	return nil
+}

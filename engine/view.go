@@ -1,0 +1,303 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/filter"
+)
+
+// ErrNoProfile means the user is in no offline profile, or the profile was
+// never published.
+var ErrNoProfile = errors.New("no published offline profile")
+
+const dayMillis = int64(24 * 60 * 60 * 1000)
+
+// ViewRow is one row of an offline view with the rule that carries it.
+type ViewRow struct {
+	Rule *Rule
+	Row  codec.Row
+}
+
+// View computes the user's offline view at the current version and time
+// now (unix milliseconds), in one read transaction, and calls fn for each
+// row, entity by entity in rule order and by id within an entity. Rows are
+// whole: use Project for the rule's columns. It uses the owner,
+// business-unit and reference indexes, so a user's view costs about the
+// rows it carries, not the whole table (except for rules over all rows).
+func (e *Engine) View(userID string, now int64, fn func(ViewRow) error) (*Access, error) {
+	return e.view(userID, nil, now, fn)
+}
+
+// ViewOf computes the view the user would have under rules (for example
+// a profile's draft, to estimate it before it goes live), whatever the
+// user's own profile is.
+func (e *Engine) ViewOf(userID string, rules []Rule, now int64, fn func(ViewRow) error) (*Access, error) {
+	return e.view(userID, rules, now, fn)
+}
+
+func (e *Engine) view(userID string, rules []Rule, now int64, fn func(ViewRow) error) (*Access, error) {
+	var acc *Access
+	err := e.db.View(func(txn *badger.Txn) error {
+		var err error
+		acc, err = loadAccess(txnReader{txn}, userID)
+		if err != nil {
+			return err
+		}
+		if rules == nil {
+			if acc.Profile == nil || acc.Profile.Published == 0 {
+				return ErrNoProfile
+			}
+			rules = acc.Profile.PublishedRules
+		}
+		vb := &viewBuilder{txn: txn, acc: acc, rules: rules, sch: e.Schema(), now: now, rows: map[string]map[string]codec.Row{}}
+		if err := vb.build(); err != nil {
+			return err
+		}
+		return vb.emit(fn)
+	})
+	if err != nil {
+		return acc, fmt.Errorf("compute view: %w", err)
+	}
+	return acc, nil
+}
+
+// Project returns row with only the rule's columns (all when it lists
+// none); system attributes are always carried.
+func Project(r *Rule, row codec.Row) codec.Row {
+	if len(r.Columns) == 0 || row.Attrs == nil {
+		return row
+	}
+	attrs := make(map[string]any, len(r.Columns))
+	for _, c := range r.Columns {
+		if v, ok := row.Attrs[c]; ok {
+			attrs[c] = v
+		}
+	}
+	if len(attrs) == 0 {
+		attrs = nil
+	}
+	row.Attrs = attrs
+	return row
+}
+
+// viewBuilder evaluates one view.
+type viewBuilder struct {
+	txn     *badger.Txn
+	acc     *Access
+	rules   []Rule
+	sch     *Schema
+	now     int64
+	filters map[string]*filter.Expr
+	rows    map[string]map[string]codec.Row
+}
+
+// rule returns the rule for entity, or nil.
+func (vb *viewBuilder) rule(entity string) *Rule {
+	for i := range vb.rules {
+		if vb.rules[i].Entity == entity {
+			return &vb.rules[i]
+		}
+	}
+	return nil
+}
+
+func (vb *viewBuilder) build() error {
+	vb.filters = map[string]*filter.Expr{}
+	for i := range vb.rules {
+		r := &vb.rules[i]
+		def := vb.sch.Entity(r.Entity)
+		if def == nil {
+			continue // the entity was removed from the schema since the publish
+		}
+		vb.rows[r.Entity] = map[string]codec.Row{}
+		if r.Filter != "" {
+			f, err := compileFilter(def, r.Filter)
+			if err != nil {
+				return fmt.Errorf("compile filter of %s: %w", r.Entity, err)
+			}
+			vb.filters[r.Entity] = f
+		}
+	}
+	var added []ViewRow
+	for i := range vb.rules {
+		r := &vb.rules[i]
+		def := vb.sch.Entity(r.Entity)
+		if def == nil || r.Has(RowsRelated) {
+			continue
+		}
+		err := vb.candidates(r, func(row codec.Row) error {
+			if vb.keeps(r, def, &row) {
+				vb.rows[r.Entity][row.ID] = row
+				added = append(added, ViewRow{Rule: r, Row: row})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return vb.related(added)
+}
+
+// candidates calls fn with the live rows a rule's rows choice selects.
+func (vb *viewBuilder) candidates(r *Rule, fn func(codec.Row) error) error {
+	if r.Has(RowsAll) || r.Has(RowsOrganization) {
+		return vb.scan(rowPrefix(r.Entity), func(id string) error { return vb.emitRow(r.Entity, id, fn) })
+	}
+	seen := map[string]bool{}
+	once := func(id string) error {
+		if seen[id] {
+			return nil
+		}
+		seen[id] = true
+		return vb.emitRow(r.Entity, id, fn)
+	}
+	if r.Has(RowsUser) {
+		if err := vb.scan(ownerPrefix(r.Entity, vb.acc.User.ID), once); err != nil {
+			return err
+		}
+	}
+	if r.Has(RowsTeam) {
+		for _, t := range vb.acc.Teams {
+			if err := vb.scan(ownerPrefix(r.Entity, t), once); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Has(RowsBusinessUnit) {
+		if err := vb.scan(buPrefix(r.Entity, vb.acc.User.BusinessUnit), once); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scan calls fn with the last key component of each key under prefix.
+func (vb *viewBuilder) scan(prefix []byte, fn func(id string) error) error {
+	it := vb.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		if err := fn(string(it.Item().Key()[len(prefix):])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (vb *viewBuilder) emitRow(entity, id string, fn func(codec.Row) error) error {
+	var row codec.Row
+	err := getDecoded(vb.txn, rowKey(entity, id), &row)
+	if errors.Is(err, ErrNotFound) || (err == nil && row.Deleted) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fn(row)
+}
+
+// keeps applies the filter, the window and the Read privilege.
+func (vb *viewBuilder) keeps(r *Rule, def *EntityDef, row *codec.Row) bool {
+	if w := r.Window(); w > 0 && row.ModifiedOn < vb.now-int64(w)*dayMillis {
+		return false
+	}
+	if !vb.acc.Can(PrivRead, def, row) {
+		return false
+	}
+	if f := vb.filters[r.Entity]; f != nil {
+		return f.Eval(func(name string) any { return RowValue(row, name) }, vb.acc.filterContext(vb.now))
+	}
+	return true
+}
+
+// related adds, breadth first, the rows of related rules that rows in the
+// view look up through their rules' relationships.
+func (vb *viewBuilder) related(queue []ViewRow) error {
+	for len(queue) > 0 {
+		src := queue[0]
+		queue = queue[1:]
+		def := vb.sch.Entity(src.Rule.Entity)
+		for _, rel := range src.Rule.Relationships {
+			attr := def.Attribute(rel)
+			target, _ := src.Row.Attrs[rel].(string)
+			if attr == nil || target == "" {
+				continue
+			}
+			for _, te := range attr.Targets {
+				tr := vb.rule(te)
+				tdef := vb.sch.Entity(te)
+				if tr == nil || tdef == nil || !tr.Has(RowsRelated) {
+					continue
+				}
+				if _, have := vb.rows[te][target]; have {
+					continue
+				}
+				err := vb.emitRow(te, target, func(row codec.Row) error {
+					if vb.keeps(tr, tdef, &row) {
+						vb.rows[te][row.ID] = row
+						queue = append(queue, ViewRow{Rule: tr, Row: row})
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// emit calls fn entity by entity (rule order), by id within an entity.
+func (vb *viewBuilder) emit(fn func(ViewRow) error) error {
+	for i := range vb.rules {
+		r := &vb.rules[i]
+		rows := vb.rows[r.Entity]
+		ids := make([]string, 0, len(rows))
+		for id := range rows {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			if err := fn(ViewRow{Rule: r, Row: rows[id]}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// filterContext is what the filter's current-user operators refer to.
+func (a *Access) filterContext(now int64) filter.Context {
+	return filter.Context{UserID: a.User.ID, TeamIDs: a.Teams, BusinessUnitID: a.User.BusinessUnit, Now: now}
+}
+
+// RowValue returns a row's attribute, system attributes included, as the
+// filter language reads it (nil when absent).
+func RowValue(row *codec.Row, name string) any {
+	switch name {
+	case AttrID:
+		return row.ID
+	case AttrOwnerID:
+		if row.OwnerID == "" {
+			return nil
+		}
+		return row.OwnerID
+	case AttrOwningBusinessUnit:
+		if row.OwningBusinessUnit == "" {
+			return nil
+		}
+		return row.OwningBusinessUnit
+	case AttrCreatedOn:
+		return row.CreatedOn
+	case AttrModifiedOn:
+		return row.ModifiedOn
+	case AttrVersion:
+		return int64(row.Version)
+	}
+	return row.Attrs[name]
+}
