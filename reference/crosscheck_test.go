@@ -1,0 +1,183 @@
+package reference
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+)
+
+// TestEngineViewMatchesReference builds random organizations, rows and
+// profiles, mutates them, and checks that the engine's index-driven
+// View equals this package's from-scratch Compute for every user.
+func TestEngineViewMatchesReference(t *testing.T) {
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("OFFSYNC_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	t.Logf("seed %d (replay with OFFSYNC_SEED=%d)", seed, seed)
+	rounds := 8
+	if s := os.Getenv("OFFSYNC_ROUNDS"); s != "" {
+		rounds, _ = strconv.Atoi(s)
+	}
+	for round := 0; round < rounds; round++ {
+		rng := rand.New(rand.NewSource(seed + int64(round)))
+		w := newWorld(t, engine.DepthOrganization)
+		randomWorld(w, rng)
+		for step := 0; step < 6; step++ {
+			compareAll(t, w, fmt.Sprintf("round %d step %d", round, step))
+			mutate(w, rng)
+		}
+	}
+}
+
+var (
+	allUsers = []string{uU, uO, uP, uQ}
+	allBUs   = []string{buR, buC, buG, buS}
+	depths   = []engine.Depth{engine.DepthNone, engine.DepthUser, engine.DepthBusinessUnit, engine.DepthParentChild, engine.DepthOrganization}
+	filters  = []string{"", "name beginswith 'A'", "revenue >= 3000", "ownerid = @me", "owningbusinessunit = @mybusinessunit", "not (name contains 'B') or revenue < 2000", "primarycontactid is not null"}
+	choices  = [][]string{{engine.RowsAll}, {engine.RowsUser}, {engine.RowsTeam}, {engine.RowsBusinessUnit}, {engine.RowsUser, engine.RowsTeam}, {engine.RowsOrganization}, {engine.RowsUser, engine.RowsBusinessUnit}}
+)
+
+func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.Intn(len(xs))] }
+
+func randomWorld(w world, rng *rand.Rand) {
+	roles := []engine.Role{}
+	for i := 0; i < 3; i++ {
+		roles = append(roles, engine.Role{ID: id("d", 10+i), Name: "r", Privileges: map[string]engine.Privileges{
+			"account": {Read: pick(rng, depths)}, "contact": {Read: pick(rng, depths)}}})
+	}
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Roles: roles}})
+	var users []engine.User
+	for i, u := range allUsers {
+		users = append(users, engine.User{ID: u, Name: "u" + strconv.Itoa(i), BusinessUnit: pick(rng, allBUs), Roles: []string{roles[rng.Intn(3)].ID}, Enabled: rng.Intn(8) > 0})
+	}
+	team := engine.Team{ID: teamT, Name: "T", BusinessUnit: pick(rng, allBUs), Roles: []string{roles[rng.Intn(3)].ID}}
+	for _, u := range allUsers {
+		if rng.Intn(2) == 0 {
+			team.Members = append(team.Members, u)
+		}
+	}
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: users, Teams: []engine.Team{team}}})
+	var recs []codec.Record
+	owners := append([]string{teamT}, allUsers...)
+	for i := 0; i < 20; i++ {
+		attrs := map[string]any{"name": string("ABC"[rng.Intn(3)]) + "-x", "revenue": strconv.Itoa(rng.Intn(6) * 1000), "modifiedon": now - int64(rng.Intn(15))*day}
+		if rng.Intn(2) == 0 {
+			attrs["primarycontactid"] = id("9", 1+rng.Intn(12))
+		}
+		recs = append(recs, codec.Record{Entity: "account", ID: id("e", 100+i), OwnerID: pick(rng, owners), Attrs: attrs})
+	}
+	for i := 1; i <= 12; i++ {
+		recs = append(recs, codec.Record{Entity: "contact", ID: id("9", i), OwnerID: pick(rng, owners), Attrs: map[string]any{"lastname": "L", "email": "e", "modifiedon": now - int64(rng.Intn(15))*day}})
+	}
+	w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: recs})
+	windows := []int{0, 5, 10}
+	acct := engine.Rule{Entity: "account", Rows: pick(rng, choices), Filter: pick(rng, filters)}
+	win := pick(rng, windows)
+	acct.ModifiedWithinDays = &win
+	if rng.Intn(2) == 0 {
+		acct.Columns = []string{"name"}
+	}
+	rules := []engine.Rule{acct}
+	if rng.Intn(3) > 0 {
+		rules[0].Relationships = []string{"primarycontactid"}
+		cw := pick(rng, windows)
+		rules = append(rules, engine.Rule{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: &cw})
+	} else if rng.Intn(2) == 0 {
+		rules = append(rules, engine.Rule{Entity: "contact", Rows: pick(rng, choices)})
+	}
+	p := engine.Profile{ID: prof, Name: "P", Rules: rules}
+	for _, u := range allUsers[:3] {
+		if rng.Intn(3) > 0 {
+			p.Users = append(p.Users, u)
+		}
+	}
+	if rng.Intn(2) == 0 {
+		p.Teams = []string{teamT}
+	}
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{p}, Publish: true}})
+}
+
+// mutate applies one random change: owner changes, deletes, a business
+// unit move, a team membership change or a role change.
+func mutate(w world, rng *rand.Rand) {
+	owners := append([]string{teamT}, allUsers...)
+	switch rng.Intn(5) {
+	case 0:
+		w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{{Entity: "account", ID: id("e", 100+rng.Intn(20)), OwnerID: pick(rng, owners)}}})
+	case 1:
+		w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{{Op: codec.OpDelete, Entity: pick(rng, []string{"account", "contact"}), ID: id(pick(rng, []string{"e", "9"}), 1+rng.Intn(12))}}})
+	case 2:
+		users, _ := w.e.Users()
+		u := users[rng.Intn(len(users))]
+		u.BusinessUnit = pick(rng, allBUs)
+		w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{u}}})
+	case 3:
+		teams, _ := w.e.Teams()
+		t := teams[0]
+		t.Members = nil
+		for _, u := range allUsers {
+			if rng.Intn(2) == 0 {
+				t.Members = append(t.Members, u)
+			}
+		}
+		w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Teams: []engine.Team{t}}})
+	case 4:
+		roles, _ := w.e.Roles()
+		r := roles[rng.Intn(len(roles))]
+		r.Privileges = map[string]engine.Privileges{"account": {Read: pick(rng, depths)}, "contact": {Read: pick(rng, depths)}}
+		w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Roles: []engine.Role{r}}})
+	}
+}
+
+func compareAll(t *testing.T, w world, where string) {
+	t.Helper()
+	s, err := Load(w.e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range allUsers {
+		want, werr := Compute(s, u, now)
+		got := View{}
+		_, gerr := w.e.View(u, now, func(vr engine.ViewRow) error {
+			if got[vr.Rule.Entity] == nil {
+				got[vr.Rule.Entity] = map[string]codec.Row{}
+			}
+			got[vr.Rule.Entity][vr.Row.ID] = engine.Project(vr.Rule, vr.Row)
+			return nil
+		})
+		if errors.Is(werr, ErrNoProfile) {
+			if !errors.Is(gerr, engine.ErrNoProfile) {
+				t.Fatalf("%s user %s: reference has no profile, engine says %v", where, u, gerr)
+			}
+			continue
+		}
+		if werr != nil || gerr != nil {
+			t.Fatalf("%s user %s: %v / %v", where, u, werr, gerr)
+		}
+		for entity := range want {
+			if len(want[entity]) == 0 && len(got[entity]) == 0 {
+				continue
+			}
+			if !reflect.DeepEqual(want[entity], got[entity]) {
+				t.Fatalf("%s user %s entity %s:\nreference %v\nengine    %v", where, u, entity, keys(want[entity]), keys(got[entity]))
+			}
+		}
+	}
+}
+
+func keys(m map[string]codec.Row) []string {
+	var out []string
+	for k, r := range m {
+		out = append(out, names[k]+fmt.Sprint(r.Attrs))
+	}
+	return out
+}
