@@ -45,16 +45,3 @@ func (s *Server) publishSchema(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]uint64{"version": res.Version, "metadataVersion": res.MetadataVersion})
 }
-
-// listUsers handles GET /v1/admin/users.
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
-	users, err := s.r.Users()
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	if users == nil {
-		users = []engine.User{}
-	}
-	writeJSON(w, http.StatusOK, users)
-}

@@ -62,6 +62,8 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, CodeInvalid, ee.Msg)
 	case errors.As(err, &ee) && errors.Is(err, engine.ErrConflict):
 		writeError(w, http.StatusConflict, CodeConflict, ee.Msg)
+	case errors.As(err, &ee) && errors.Is(err, engine.ErrNotFound):
+		writeError(w, http.StatusNotFound, CodeNotFound, ee.Msg)
 	case errors.Is(err, engine.ErrNotFound):
 		writeError(w, http.StatusNotFound, CodeNotFound, "not found")
 	case errors.Is(err, replication.ErrNotLeader), errors.Is(err, replication.ErrTimeout), errors.Is(err, replication.ErrClosed), errors.Is(err, engine.ErrClosed):

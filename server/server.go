@@ -24,7 +24,13 @@ type Reader interface {
 	Schema() *engine.Schema
 	Draft() (*engine.Schema, error)
 	Applied() uint64
+	BusinessUnits() ([]engine.BusinessUnit, error)
+	Teams() ([]engine.Team, error)
 	Users() ([]engine.User, error)
+	Roles() ([]engine.Role, error)
+	Profiles() ([]engine.Profile, error)
+	Tokens(userID string) ([]engine.DeviceToken, error)
+	ViewOf(userID string, rules []engine.Rule, now int64, fn func(engine.ViewRow) error) (*engine.Access, error)
 }
 
 // Readiness says whether the node can serve (replication.Node implements
@@ -72,7 +78,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/admin/schema/draft", s.getDraft, true)
 	s.handle("PUT /v1/admin/schema/draft", s.putDraft, true)
 	s.handle("POST /v1/admin/schema/publish", s.publishSchema, true)
-	s.handle("GET /v1/admin/users", s.listUsers, true)
+	s.adminRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
 	})

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/offsync/offsync/engine"
+)
+
+func (s *Server) findProfile(w http.ResponseWriter, r *http.Request) (*engine.Profile, bool) {
+	ps, err := s.r.Profiles()
+	if err != nil {
+		s.writeErr(w, r, err)
+		return nil, false
+	}
+	key := r.PathValue("id")
+	for i := range ps {
+		if ps[i].ID == strings.ToLower(key) || ps[i].Name == key {
+			return &ps[i], true
+		}
+	}
+	writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("profile %s not found", key))
+	return nil, false
+}
+
+// getProfile handles GET /v1/admin/profiles/{id}; {id} may be the name.
+func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) {
+	if p, ok := s.findProfile(w, r); ok {
+		writeJSON(w, http.StatusOK, p)
+	}
+}
+
+// publishProfile handles POST /v1/admin/profiles/{id}/publish.
+func (s *Server) publishProfile(w http.ResponseWriter, r *http.Request) {
+	if p, ok := s.findProfile(w, r); ok {
+		s.proposeAndAnswer(w, r, &engine.Command{Kind: engine.KindPublishProfile, Target: &engine.Target{Kind: engine.ObjectProfile, ID: p.ID}})
+	}
+}
+
+// deleteProfile handles DELETE /v1/admin/profiles/{id}; {id} may be the
+// name.
+func (s *Server) deleteProfile(w http.ResponseWriter, r *http.Request) {
+	if p, ok := s.findProfile(w, r); ok {
+		s.proposeAndAnswer(w, r, &engine.Command{Kind: engine.KindDelete, Target: &engine.Target{Kind: engine.ObjectProfile, ID: p.ID}})
+	}
+}
+
+// MembersRequest adds users and teams to a profile (POST) or removes them
+// (DELETE).
+type MembersRequest struct {
+	Users []string `json:"users"`
+	Teams []string `json:"teams"`
+	// Move takes members that are in another profile out of it; without
+	// it such a member is a 409 conflict.
+	Move bool `json:"move"`
+}
+
+func (s *Server) members(remove bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req MembersRequest
+		if err := s.decodeJSON(r, &req); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		p, ok := s.findProfile(w, r)
+		if !ok {
+			return
+		}
+		s.proposeAndAnswer(w, r, &engine.Command{Kind: engine.KindSetMembers, Members: &engine.Members{
+			Profile: p.ID, Users: req.Users, Teams: req.Teams, Remove: remove, Move: req.Move}})
+	}
+}
+
+// OfflineEntity is one line of "see what's included": an offline-enabled
+// entity and the lookups that relate it to others.
+type OfflineEntity struct {
+	Name          string         `json:"name"`
+	DisplayName   string         `json:"displayName,omitempty"`
+	Ownership     string         `json:"ownership"`
+	Relationships []Relationship `json:"relationships"`
+}
+
+// Relationship is a lookup from one entity to others.
+type Relationship struct {
+	Attribute string   `json:"attribute"`
+	Targets   []string `json:"targets"`
+}
+
+// offlineEntities handles GET /v1/admin/offline-entities.
+func (s *Server) offlineEntities(w http.ResponseWriter, r *http.Request) {
+	out := []OfflineEntity{}
+	for _, e := range s.r.Schema().Entities {
+		if !e.Offline {
+			continue
+		}
+		oe := OfflineEntity{Name: e.Name, DisplayName: e.DisplayName, Ownership: string(e.Ownership), Relationships: []Relationship{}}
+		for _, a := range e.Attributes {
+			if a.Type == engine.TypeLookup {
+				oe.Relationships = append(oe.Relationships, Relationship{Attribute: a.Name, Targets: a.Targets})
+			}
+		}
+		out = append(out, oe)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
