@@ -10,6 +10,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newVersionCmd(),
+		newBUCmd(), newTeamCmd(), newUserCmd(), newRoleCmd(), newProfileCmd(), newTokenCmd(), newEntityCmd(), newOrgCmd())
 	return root
 }

@@ -39,7 +39,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.raft, "raft", replication.DefaultRaftAddr, "Raft listen address")
 	fl.BoolVar(&f.bootstrap, "bootstrap", true, "form a new cluster when this node has no Raft state")
 	fl.StringVar(&f.join, "join", "", "URL of a cluster member to join (multi-node clusters are not supported yet)")
-	fl.StringVar(&f.adminToken, "admin-token", os.Getenv("OFFSYNC_ADMIN_TOKEN"), "admin token (default $OFFSYNC_ADMIN_TOKEN, else generated and saved in --data)")
+	fl.StringVar(&f.adminToken, "admin-token", "", "admin token (default $OFFSYNC_ADMIN_TOKEN, else generated and saved in --data)")
 	return c
 }
 
@@ -49,6 +49,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if f.join != "" {
 		return errors.New("serve: --join: joining a cluster is not supported yet")
+	}
+	if f.adminToken == "" {
+		f.adminToken = os.Getenv("OFFSYNC_ADMIN_TOKEN")
 	}
 	token, generated, err := server.LoadAdminToken(f.data, f.adminToken)
 	if err != nil {
