@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -10,9 +11,32 @@ import (
 
 // ChangeEntry is one change-log entry: the row's new image (Row.Deleted set
 // for a tombstone) and the version of its previous image (0 if none).
+//
+// Stored as the previous version (8 bytes, big-endian) followed by the
+// row's msgpack, the very bytes stored under the row key, so a write
+// encodes the row once.
 type ChangeEntry struct {
-	Row  codec.Row `msgpack:"r"`
-	Prev uint64    `msgpack:"p"`
+	Row  codec.Row
+	Prev uint64
+}
+
+// encodeChange builds a change-log value from an encoded row.
+func encodeChange(prev uint64, row []byte) []byte {
+	b := make([]byte, 8, 8+len(row))
+	binary.BigEndian.PutUint64(b, prev)
+	return append(b, row...)
+}
+
+// decodeChange parses a change-log value.
+func decodeChange(b []byte, ce *ChangeEntry) error {
+	if len(b) < 8 {
+		return fmt.Errorf("decode change: %w", ErrCorrupt)
+	}
+	ce.Prev = binary.BigEndian.Uint64(b)
+	if err := codec.Unmarshal(b[8:], &ce.Row); err != nil {
+		return fmt.Errorf("decode change: %w: %w", ErrCorrupt, err)
+	}
+	return nil
 }
 
 // Changes calls fn for each change to entity with a version above after, in
@@ -27,8 +51,8 @@ func (e *Engine) Changes(entity string, after uint64, limit int, fn func(ChangeE
 		n := 0
 		for it.Seek(changeSeek(entity, after)); it.ValidForPrefix(prefix); it.Next() {
 			var ce ChangeEntry
-			if err := it.Item().Value(func(v []byte) error { return codec.Unmarshal(v, &ce) }); err != nil {
-				return fmt.Errorf("read change %q: %w: %w", bytes.Clone(it.Item().Key()), ErrCorrupt, err)
+			if err := it.Item().Value(func(v []byte) error { return decodeChange(v, &ce) }); err != nil {
+				return fmt.Errorf("read change %q: %w", bytes.Clone(it.Item().Key()), err)
 			}
 			if err := fn(ce); err != nil {
 				return err

@@ -217,18 +217,18 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 			// Written before at this same version (earlier in the batch,
 			// or by a partly written earlier attempt): keep its prev.
 			var ce ChangeEntry
-			if err := st.getDecoded(changeKey(def.Name, st.version, row.ID), &ce); err != nil {
+			if err := st.get(changeKey(def.Name, st.version, row.ID), func(b []byte) error { return decodeChange(b, &ce) }); err != nil {
 				return err
 			}
 			prev = ce.Prev
 		}
 	}
-	if err := st.setDecoded(rk, row); err != nil {
-		return err
+	enc, err := codec.Marshal(&row)
+	if err != nil {
+		return fmt.Errorf("encode row: %w", err)
 	}
-	if err := st.setDecoded(changeKey(def.Name, st.version, row.ID), ChangeEntry{Row: row, Prev: prev}); err != nil {
-		return err
-	}
+	st.set(rk, enc)
+	st.set(changeKey(def.Name, st.version, row.ID), encodeChange(prev, enc))
 	live := found && !cur.Deleted
 	if live && cur.OwnerID != "" && (row.Deleted || cur.OwnerID != row.OwnerID) {
 		st.del(ownerKey(def.Name, cur.OwnerID, row.ID))
