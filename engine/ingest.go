@@ -236,6 +236,12 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 	if !row.Deleted && row.OwnerID != "" && (!live || cur.OwnerID != row.OwnerID) {
 		st.set(ownerKey(def.Name, row.OwnerID, row.ID), nil)
 	}
+	if live && (row.Deleted || cur.ModifiedOn != row.ModifiedOn) {
+		st.del(modKey(def.Name, cur.ModifiedOn, row.ID))
+	}
+	if !row.Deleted && (!live || cur.ModifiedOn != row.ModifiedOn) {
+		st.set(modKey(def.Name, row.ModifiedOn, row.ID), nil)
+	}
 	if live && cur.OwningBusinessUnit != "" && (row.Deleted || cur.OwningBusinessUnit != row.OwningBusinessUnit) {
 		st.del(buKey(def.Name, cur.OwningBusinessUnit, row.ID))
 	}

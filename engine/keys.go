@@ -9,6 +9,7 @@ import "encoding/binary"
 //	c/{entity}/{version:be64}/{id}           change-log entry (ChangeEntry)
 //	o/{entity}/{owner}/{id}                  owner index (empty value)
 //	b/{entity}/{businessUnit}/{id}           owning-business-unit index (empty value)
+//	w/{entity}/{modifiedon:be64}/{id}        modifiedon index, for windows (sign bit flipped)
 //	x/{targetId}/{source}/{sourceId}/{attr}  lookup reference index (ids are global)
 //	m/draft, m/current                       schema draft and published schema
 //	s/{kind}/{id}                            organization objects (bu, team, user, role)
@@ -22,6 +23,7 @@ const (
 	prefixChange    = "c/"
 	prefixOwner     = "o/"
 	prefixBU        = "b/"
+	prefixMod       = "w/"
 	prefixRef       = "x/"
 	prefixSec       = "s/"
 	prefixProfile   = "p/"
@@ -63,6 +65,23 @@ func changeSeek(entity string, after uint64) []byte {
 
 func ownerKey(entity, owner, id string) []byte {
 	return []byte(prefixOwner + entity + "/" + owner + "/" + id)
+}
+
+func modKey(entity string, modifiedOn int64, id string) []byte {
+	k := append([]byte(prefixMod+entity+"/"), make([]byte, 8)...)
+	binary.BigEndian.PutUint64(k[len(k)-8:], uint64(modifiedOn)^(1<<63))
+	return append(append(k, '/'), id...)
+}
+
+func modPrefix(entity string) []byte {
+	return []byte(prefixMod + entity + "/")
+}
+
+// modSeek is the first modifiedon-index key of entity at or after t.
+func modSeek(entity string, t int64) []byte {
+	k := append(modPrefix(entity), make([]byte, 8)...)
+	binary.BigEndian.PutUint64(k[len(k)-8:], uint64(t)^(1<<63))
+	return k
 }
 
 func buKey(entity, bu, id string) []byte {

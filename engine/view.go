@@ -105,8 +105,10 @@ func (vb *viewBuilder) rule(entity string) *Rule {
 	return nil
 }
 
-func (vb *viewBuilder) build() error {
+// prepare compiles the rules' filters and readies the row sets.
+func (vb *viewBuilder) prepare() error {
 	vb.filters = map[string]*filter.Expr{}
+	vb.rows = map[string]map[string]codec.Row{}
 	for i := range vb.rules {
 		r := &vb.rules[i]
 		def := vb.sch.Entity(r.Entity)
@@ -121,6 +123,14 @@ func (vb *viewBuilder) build() error {
 			}
 			vb.filters[r.Entity] = f
 		}
+	}
+	return nil
+}
+
+// build computes the whole view into vb.rows.
+func (vb *viewBuilder) build() error {
+	if err := vb.prepare(); err != nil {
+		return err
 	}
 	var added []ViewRow
 	for i := range vb.rules {

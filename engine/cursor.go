@@ -1,0 +1,49 @@
+package engine
+
+import (
+	"encoding/base64"
+	"fmt"
+
+	"github.com/offsync/offsync/codec"
+)
+
+// Cursor is where a device stands: it holds V(User, Version, Time) as
+// computed under the access context whose fingerprint is Context. Devices
+// treat it as opaque bytes (see EncodeCursor).
+type Cursor struct {
+	User    string `msgpack:"u"`
+	Version uint64 `msgpack:"v"`
+	Time    int64  `msgpack:"t"`
+	Context uint64 `msgpack:"c"`
+}
+
+// MaxCursorLen caps an encoded cursor.
+const MaxCursorLen = 512
+
+// EncodeCursor returns the cursor as an opaque URL-safe string.
+func EncodeCursor(c *Cursor) (string, error) {
+	b, err := codec.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("encode cursor: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// DecodeCursor parses a cursor; the empty string is no cursor (nil).
+func DecodeCursor(s string) (*Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if len(s) > MaxCursorLen {
+		return nil, invalidf("cursor: longer than %d bytes", MaxCursorLen)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, invalidf("cursor: not a cursor this server issued")
+	}
+	var c Cursor
+	if err := codec.Unmarshal(b, &c); err != nil {
+		return nil, invalidf("cursor: not a cursor this server issued")
+	}
+	return &c, nil
+}

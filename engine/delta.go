@@ -1,0 +1,328 @@
+package engine
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+)
+
+// A delta decides, for each candidate row, whether it is in the old view
+// V(v0, t0) and in the new view V(v1, t1) under the same access context
+// (a changed context reloads instead). Candidates are the rows changed
+// since v0, the targets that changed rows look up (before and after), the
+// targets of rows that aged out of a window between t0 and t1, and,
+// transitively, the targets of related rows whose membership changed.
+// Rows that aged out themselves are dropped by the device (EntityDelta.
+// Cutoff), so they need no removal.
+
+// rowRef names one row.
+type rowRef struct{ entity, id string }
+
+// changed is what the change log says about a row changed since v0.
+type changed struct {
+	prev uint64     // the version of its image at v0 (0: none)
+	old  *codec.Row // that image, nil when none or a tombstone
+}
+
+// deltaState holds the images and memoized memberships of one delta.
+type deltaState struct {
+	*pullState
+	changes map[rowRef]*changed
+	oldRefs map[string][]Reference // target id -> lookups from old images of changed rows
+	memo    [2]map[rowRef]int8     // [old, new]: 1 in, 2 out, 3 being decided
+}
+
+func (ps *pullState) delta(cur *Cursor, maxChanges int) (*PullResult, error) {
+	ps.v0, ps.t0 = cur.Version, cur.Time
+	ds := &deltaState{pullState: ps, changes: map[rowRef]*changed{}, oldRefs: map[string][]Reference{}}
+	ds.memo = [2]map[rowRef]int8{{}, {}}
+	if err := ds.loadChanges(maxChanges); err != nil {
+		return nil, err
+	}
+	cand := map[rowRef]bool{}
+	var queue []rowRef
+	add := func(r rowRef) {
+		if !cand[r] {
+			cand[r] = true
+			queue = append(queue, r)
+		}
+	}
+	refs := make([]rowRef, 0, len(ds.changes))
+	for r := range ds.changes {
+		refs = append(refs, r)
+	}
+	slices.SortFunc(refs, compareRef)
+	for _, r := range refs {
+		add(r)
+		ds.addTargets(r, add)
+	}
+	if err := ds.agedSources(func(r rowRef) { ds.addTargets(r, add) }); err != nil {
+		return nil, err
+	}
+	res := &PullResult{Cursor: *cur}
+	res.Cursor.Version, res.Cursor.Time = ps.v1, ps.t1
+	byEntity := map[string]*EntityDelta{}
+	for i := range ps.rules {
+		d := ps.entityDelta(&ps.rules[i])
+		res.Entities = append(res.Entities, d)
+	}
+	for i := range res.Entities {
+		byEntity[res.Entities[i].Entity] = &res.Entities[i]
+	}
+	for len(queue) > 0 {
+		r := queue[0]
+		queue = queue[1:]
+		d := byEntity[r.entity]
+		if d == nil {
+			continue
+		}
+		in0, in1 := ds.in(r, 0), ds.in(r, 1)
+		switch {
+		case in1:
+			row := ds.image(r, 1)
+			if !in0 || row.Version > ps.v0 {
+				d.Upserts = append(d.Upserts, Project(ps.rule(r.entity), *row))
+			}
+		case in0:
+			d.Removals = append(d.Removals, r.id)
+		}
+		if in0 != in1 {
+			ds.addTargets(r, add) // related rows hanging off it may follow
+		}
+	}
+	for i := range res.Entities {
+		d := &res.Entities[i]
+		slices.SortFunc(d.Upserts, func(a, b codec.Row) int { return compareStrings(a.ID, b.ID) })
+		slices.Sort(d.Removals)
+	}
+	return res, nil
+}
+
+// loadChanges reads the change log of the profile's entities after v0,
+// and the image at v0 of every row changed since.
+func (ds *deltaState) loadChanges(max int) error {
+	n := 0
+	for i := range ds.rules {
+		entity := ds.rules[i].Entity
+		if ds.sch.Entity(entity) == nil {
+			continue
+		}
+		prefix := changePrefix(entity)
+		it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		for it.Seek(changeSeek(entity, ds.v0)); it.ValidForPrefix(prefix); it.Next() {
+			key := it.Item().Key()
+			id := string(key[len(prefix)+9:])
+			r := rowRef{entity, id}
+			if ds.changes[r] != nil {
+				continue
+			}
+			if n++; n > max {
+				it.Close()
+				return errReload
+			}
+			var ce ChangeEntry
+			if err := it.Item().Value(func(v []byte) error { return decodeChange(v, &ce) }); err != nil {
+				it.Close()
+				return err
+			}
+			ds.changes[r] = &changed{prev: ce.Prev}
+		}
+		it.Close()
+	}
+	for r, c := range ds.changes {
+		if c.prev == 0 {
+			continue
+		}
+		var ce ChangeEntry
+		err := getValue(ds.txn, changeKey(r.entity, c.prev, r.id), func(v []byte) error { return decodeChange(v, &ce) })
+		if errors.Is(err, ErrNotFound) {
+			return errReload // pruned: the change log no longer reaches v0
+		}
+		if err != nil {
+			return err
+		}
+		if !ce.Row.Deleted {
+			c.old = &ce.Row
+			for _, a := range ds.lookups(r.entity) {
+				if t, _ := ce.Row.Attrs[a].(string); t != "" {
+					ds.oldRefs[t] = append(ds.oldRefs[t], Reference{Source: r.entity, SourceID: r.id, Attribute: a})
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// lookups lists the relationship attributes of entity's rule.
+func (ds *deltaState) lookups(entity string) []string {
+	if r := ds.rule(entity); r != nil {
+		return r.Relationships
+	}
+	return nil
+}
+
+// image returns a row as of v0 (when=0) or now (when=1), nil if absent.
+func (ds *deltaState) image(r rowRef, when int) *codec.Row {
+	if c := ds.changes[r]; when == 0 && c != nil {
+		return c.old
+	}
+	var row codec.Row
+	if err := getDecoded(ds.txn, rowKey(r.entity, r.id), &row); err != nil || row.Deleted {
+		return nil
+	}
+	if when == 0 && row.Version > ds.v0 {
+		return nil // changed since v0 but not in the change log: cannot be
+	}
+	return &row
+}
+
+// addTargets adds the rows that r looks up, before and after, when their
+// entity's rule carries related rows.
+func (ds *deltaState) addTargets(r rowRef, add func(rowRef)) {
+	def := ds.sch.Entity(r.entity)
+	for _, a := range ds.lookups(r.entity) {
+		attr := def.Attribute(a)
+		if attr == nil {
+			continue
+		}
+		for when := 0; when < 2; when++ {
+			img := ds.image(r, when)
+			if img == nil {
+				continue
+			}
+			t, _ := img.Attrs[a].(string)
+			if t == "" {
+				continue
+			}
+			for _, te := range attr.Targets {
+				if tr := ds.rule(te); tr != nil && tr.Has(RowsRelated) {
+					add(rowRef{te, t})
+				}
+			}
+		}
+	}
+}
+
+// agedSources calls fn for rows of rules with relationships and a window
+// that fell out of the window between t0 and t1: the related rows they
+// looked up may leave the view with them.
+func (ds *deltaState) agedSources(fn func(rowRef)) error {
+	for i := range ds.rules {
+		r := &ds.rules[i]
+		w := r.Window()
+		if w == 0 || len(r.Relationships) == 0 || ds.t1 <= ds.t0 {
+			continue
+		}
+		from, to := ds.t0-int64(w)*dayMillis, ds.t1-int64(w)*dayMillis
+		prefix := modPrefix(r.Entity)
+		it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		end := modSeek(r.Entity, to)
+		for it.Seek(modSeek(r.Entity, from)); it.ValidForPrefix(prefix) && compareStrings(string(it.Item().Key()), string(end)) < 0; it.Next() {
+			key := it.Item().Key()
+			fn(rowRef{r.Entity, string(key[len(prefix)+9:])})
+		}
+		it.Close()
+	}
+	// Rows changed since v0 are candidates already; their old images may
+	// have aged too, which addTargets covers through the old image.
+	return nil
+}
+
+// in decides whether r is in the old (when=0) or new (when=1) view.
+func (ds *deltaState) in(r rowRef, when int) bool {
+	switch ds.memo[when][r] {
+	case 1:
+		return true
+	case 2, 3:
+		return false // 3: a cycle of related rows supports nothing
+	}
+	ds.memo[when][r] = 3
+	ok := ds.decide(r, when)
+	ds.memo[when][r] = 2
+	if ok {
+		ds.memo[when][r] = 1
+	}
+	return ok
+}
+
+func (ds *deltaState) decide(r rowRef, when int) bool {
+	rule, def := ds.rule(r.entity), ds.sch.Entity(r.entity)
+	row := ds.image(r, when)
+	if rule == nil || def == nil || row == nil {
+		return false
+	}
+	ds.now = ds.t0
+	if when == 1 {
+		ds.now = ds.t1
+	}
+	if !ds.keeps(rule, def, row) {
+		return false
+	}
+	if !rule.Has(RowsRelated) {
+		return ds.matchesRows(rule, row)
+	}
+	// Related: some row in the same view must look it up.
+	var sources []Reference
+	_ = ds.referencesTo(r.id, func(ref Reference) error { sources = append(sources, ref); return nil })
+	if when == 0 {
+		sources = append(sources, ds.oldRefs[r.id]...)
+	}
+	for _, s := range sources {
+		sr := ds.rule(s.Source)
+		if sr == nil || !slices.Contains(sr.Relationships, s.Attribute) {
+			continue
+		}
+		img := ds.image(rowRef{s.Source, s.SourceID}, when)
+		if img == nil || img.Attrs[s.Attribute] != r.id {
+			continue
+		}
+		if ds.in(rowRef{s.Source, s.SourceID}, when) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchesRows applies a rule's rows choice to a row.
+func (ds *deltaState) matchesRows(r *Rule, row *codec.Row) bool {
+	a := ds.acc
+	return r.Has(RowsAll) || r.Has(RowsOrganization) ||
+		(r.Has(RowsUser) && row.OwnerID == a.User.ID) ||
+		(r.Has(RowsTeam) && a.teamSet[row.OwnerID]) ||
+		(r.Has(RowsBusinessUnit) && row.OwningBusinessUnit == a.User.BusinessUnit)
+}
+
+// referencesTo lists the current lookups to id.
+func (ds *deltaState) referencesTo(id string, fn func(Reference) error) error {
+	prefix := refPrefix(id)
+	it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var ref Reference
+		if splitRef(string(it.Item().Key()[len(prefix):]), &ref) {
+			if err := fn(ref); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func compareRef(a, b rowRef) int {
+	if c := compareStrings(a.entity, b.entity); c != 0 {
+		return c
+	}
+	return compareStrings(a.id, b.id)
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

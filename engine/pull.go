@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+)
+
+// DefaultMaxDeltaChanges is PullOptions.MaxDeltaChanges's default.
+const DefaultMaxDeltaChanges = 50_000
+
+// PullOptions tunes Pull.
+type PullOptions struct {
+	// MaxDeltaChanges is how many change-log entries a delta may scan
+	// before a full reload is cheaper.
+	MaxDeltaChanges int
+}
+
+// PullResult moves a device from its cursor's view to the current one.
+type PullResult struct {
+	// Version is the server version the answer was computed at.
+	Version         uint64
+	MetadataVersion uint64
+	// Reset tells the device to drop all its rows before applying this.
+	Reset    bool
+	Cursor   Cursor
+	Entities []EntityDelta
+}
+
+// EntityDelta is one entity's part of a pull.
+type EntityDelta struct {
+	Entity   string
+	Upserts  []codec.Row // whole rows (projected to the rule's columns)
+	Removals []string
+	// Cutoff (unix ms, 0 for none): the device drops rows whose
+	// modifiedon is older; it is the rule's window at the pull's time.
+	Cutoff int64
+	// NextDue is when the device should next sync this entity (unix ms).
+	NextDue int64
+}
+
+// Pull computes what a device holding V(cur) needs to hold the user's
+// current view at time now. A nil cursor gets the whole view (Reset). The
+// answer is exact: it upserts rows that entered the view or changed, and
+// removes only rows that were in the device's view and left it. Its cost
+// grows with the changes since the cursor, not the table sizes, except
+// for first loads and when the user's access context changed (role,
+// team, business unit, profile or metadata publish), which reload.
+func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*PullResult, error) {
+	if opt.MaxDeltaChanges <= 0 {
+		opt.MaxDeltaChanges = DefaultMaxDeltaChanges
+	}
+	var res *PullResult
+	err := e.db.View(func(txn *badger.Txn) error {
+		acc, err := loadAccess(txnReader{txn}, userID)
+		if err != nil {
+			return err
+		}
+		if acc.Profile == nil || acc.Profile.Published == 0 {
+			return ErrNoProfile
+		}
+		var version uint64
+		if err := getValue(txn, []byte(keyApplied), func(v []byte) error { version = decodeVersion(v); return nil }); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		sch := e.Schema()
+		ps := &pullState{viewBuilder: viewBuilder{txn: txn, sch: sch, acc: acc, rules: acc.Profile.PublishedRules, now: now}, v1: version, t1: now}
+		if err := ps.prepare(); err != nil {
+			return err
+		}
+		fp := ps.fingerprint()
+		fresh := &Cursor{User: userID, Version: version, Time: now, Context: fp}
+		if cur == nil || cur.User != userID || cur.Context != fp {
+			res, err = ps.snapshot(fresh)
+		} else if res, err = ps.delta(cur, opt.MaxDeltaChanges); errors.Is(err, errReload) {
+			res, err = ps.snapshot(fresh)
+		}
+		if res != nil {
+			res.Version, res.MetadataVersion = version, sch.Version
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	return res, nil
+}
+
+// errReload means a delta cannot be computed (too many changes, or the
+// change log no longer reaches the cursor): reload instead.
+var errReload = errors.New("reload")
+
+// pullState is one pull's read transaction and evaluation context.
+type pullState struct {
+	viewBuilder
+	v0 uint64
+	t0 int64
+	v1 uint64
+	t1 int64
+}
+
+// fingerprint hashes everything a view depends on besides rows and time:
+// the user's business unit, subtree and teams, the Read depths of the
+// profile's entities, the profile's publish and the metadata version.
+func (ps *pullState) fingerprint() uint64 {
+	h := fnv.New64a()
+	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	a := ps.acc
+	w(a.User.ID)
+	w(a.User.BusinessUnit)
+	w(strconv.FormatBool(a.User.Enabled))
+	for _, t := range a.Teams {
+		w(t)
+	}
+	sub := make([]string, 0, len(a.Subtree))
+	for bu := range a.Subtree {
+		sub = append(sub, bu)
+	}
+	slices.Sort(sub)
+	for _, bu := range sub {
+		w(bu)
+	}
+	w(a.Profile.ID)
+	w(strconv.FormatUint(a.Profile.Published, 10))
+	w(strconv.FormatUint(ps.sch.Version, 10))
+	for _, r := range ps.rules {
+		w(r.Entity)
+		w(string(a.Depth(r.Entity, PrivRead)))
+	}
+	return h.Sum64()
+}
+
+// entityDelta returns the EntityDelta of rule i, with its window cutoff and
+// next due time.
+func (ps *pullState) entityDelta(r *Rule) EntityDelta {
+	d := EntityDelta{Entity: r.Entity, NextDue: ps.t1 + int64(r.SyncIntervalMinutes)*60_000}
+	if w := r.Window(); w > 0 {
+		d.Cutoff = ps.t1 - int64(w)*dayMillis
+	}
+	return d
+}
+
+// snapshot answers a first load (or a reload): the whole view, computed
+// in this one read transaction, so it is consistent at (v1, t1). Paging it
+// for the wire is the server's job.
+func (ps *pullState) snapshot(start *Cursor) (*PullResult, error) {
+	if err := ps.build(); err != nil {
+		return nil, err
+	}
+	res := &PullResult{Reset: true, Cursor: *start}
+	for i := range ps.rules {
+		r := &ps.rules[i]
+		d := ps.entityDelta(r)
+		rows := ps.rows[r.Entity]
+		ids := make([]string, 0, len(rows))
+		for id := range rows {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			d.Upserts = append(d.Upserts, Project(r, rows[id]))
+		}
+		res.Entities = append(res.Entities, d)
+	}
+	return res, nil
+}

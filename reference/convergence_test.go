@@ -1,0 +1,235 @@
+package reference
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+)
+
+// device is a simulated device: its rows and its cursor.
+type device struct {
+	user   string
+	cursor *engine.Cursor
+	rows   View
+}
+
+// apply applies one pull answer the way a device must.
+func (d *device) apply(res *engine.PullResult) {
+	if res.Reset {
+		d.rows = View{}
+	}
+	for _, ed := range res.Entities {
+		rows := d.rows[ed.Entity]
+		if rows == nil {
+			rows = map[string]codec.Row{}
+			d.rows[ed.Entity] = rows
+		}
+		if ed.Cutoff != 0 {
+			for id, r := range rows {
+				if r.ModifiedOn < ed.Cutoff {
+					delete(rows, id)
+				}
+			}
+		}
+		for _, id := range ed.Removals {
+			delete(rows, id)
+		}
+		for _, r := range ed.Upserts {
+			rows[r.ID] = r
+		}
+	}
+	c := res.Cursor
+	d.cursor = &c
+}
+
+// TestConvergenceRandomized interleaves random writes, deletes, owner and
+// business-unit changes, team and role changes, profile edits and
+// publishes, metadata publishes and the clock moving, with pulls by four
+// users at random moments. After every complete pull a device must hold
+// exactly the reference view; every row and id a pull sends must be in
+// the device's old or new view (no leak).
+func TestConvergenceRandomized(t *testing.T) {
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("OFFSYNC_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	rounds := 40
+	if s := os.Getenv("OFFSYNC_CONVERGENCE_ROUNDS"); s != "" {
+		rounds, _ = strconv.Atoi(s)
+	}
+	t.Logf("seed %d, %d rounds (replay with OFFSYNC_SEED=%d; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed, rounds, seed)
+	for round := 0; round < rounds; round++ {
+		rng := rand.New(rand.NewSource(seed + int64(round)))
+		w := newWorld(t, engine.DepthOrganization)
+		randomWorld(w, rng)
+		devices := map[string]*device{}
+		for _, u := range allUsers {
+			devices[u] = &device{user: u, rows: View{}}
+		}
+		clock := now
+		for step := 0; step < 40; step++ {
+			where := fmt.Sprintf("seed %d round %d step %d", seed, round, step)
+			switch op := rng.Intn(10); {
+			case op < 4:
+				syncDevice(t, w, devices[pick(rng, allUsers)], clock, where)
+			case op < 7:
+				writeRows(w, rng, clock)
+			case op == 7:
+				clock += int64(rng.Intn(4)) * day / 2
+			case op == 8:
+				republish(w, rng)
+			default:
+				mutate(w, rng)
+			}
+		}
+		for _, d := range devices {
+			syncDevice(t, w, d, clock, fmt.Sprintf("seed %d round %d final", seed, round))
+		}
+	}
+}
+
+// syncDevice pulls once, checking that nothing leaks and that the device
+// then holds exactly the reference view.
+func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
+	t.Helper()
+	res, err := w.e.Pull(d.user, d.cursor, clock, engine.PullOptions{})
+	s, lerr := Load(w.e)
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	want, werr := Compute(s, d.user, clock)
+	if errors.Is(werr, ErrNoProfile) {
+		if !errors.Is(err, engine.ErrNoProfile) {
+			t.Fatalf("%s: user %s has no profile, pull says %v", where, d.user, err)
+		}
+		d.rows, d.cursor = View{}, nil
+		return
+	}
+	if err != nil || werr != nil {
+		t.Fatalf("%s: user %s: %v / %v", where, d.user, err, werr)
+	}
+	checkNoLeak(t, where, d.user, res, d.rows, want)
+	d.apply(res)
+	if !sameView(d.rows, want) {
+		t.Fatalf("%s: user %s did not converge:\ndevice    %v\nreference %v", where, d.user, summary(d.rows), summary(want))
+	}
+}
+
+// checkNoLeak: upserts are in the new view; removals were in the old view.
+func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, now View) {
+	t.Helper()
+	for _, ed := range res.Entities {
+		for _, r := range ed.Upserts {
+			if _, ok := now[ed.Entity][r.ID]; !ok {
+				t.Fatalf("%s: user %s got %s %s, which is not in the view", where, user, ed.Entity, r.ID)
+			}
+			if want := now[ed.Entity][r.ID]; !reflect.DeepEqual(want, r) {
+				t.Fatalf("%s: user %s got %s %+v, the view has %+v", where, user, ed.Entity, r, want)
+			}
+		}
+		for _, id := range ed.Removals {
+			if _, ok := old[ed.Entity][id]; !ok && !res.Reset {
+				t.Fatalf("%s: user %s got a removal of %s %s, which it could not hold (old view %v; cursor %+v)", where, user, ed.Entity, id, summary(old), res.Cursor)
+			}
+		}
+	}
+}
+
+// writeRows upserts or deletes a few rows with random attributes, owners
+// and lookups.
+func writeRows(w world, rng *rand.Rand, clock int64) {
+	owners := append([]string{teamT}, allUsers...)
+	var recs []codec.Record
+	for i := 0; i < 1+rng.Intn(3); i++ {
+		if rng.Intn(2) == 0 {
+			attrs := map[string]any{"name": string("ABC"[rng.Intn(3)]) + "-y", "revenue": strconv.Itoa(rng.Intn(6) * 1000), "modifiedon": clock - int64(rng.Intn(12))*day}
+			if rng.Intn(3) > 0 {
+				attrs["primarycontactid"] = id("9", 1+rng.Intn(14))
+			} else {
+				attrs["primarycontactid"] = nil
+			}
+			recs = append(recs, codec.Record{Entity: "account", ID: id("e", 100+rng.Intn(24)), OwnerID: pick(rng, owners), Attrs: attrs})
+		} else {
+			recs = append(recs, codec.Record{Entity: "contact", ID: id("9", 1+rng.Intn(14)), OwnerID: pick(rng, owners),
+				Attrs: map[string]any{"lastname": "M", "email": strconv.Itoa(rng.Intn(9)), "modifiedon": clock - int64(rng.Intn(12))*day}})
+		}
+	}
+	w.apply(&engine.Command{Kind: engine.KindIngest, Now: clock, Records: recs})
+}
+
+// republish edits and publishes the profile, or publishes the metadata
+// again with a change.
+func republish(w world, rng *rand.Rand) {
+	if rng.Intn(4) == 0 {
+		sch := *w.e.Schema()
+		sch.Entities = append([]engine.EntityDef(nil), sch.Entities...)
+		acct := sch.Entities[0]
+		acct.DisplayName = "Account " + strconv.Itoa(rng.Intn(1000))
+		sch.Entities[0] = acct
+		w.apply(&engine.Command{Kind: engine.KindSetSchemaDraft, Schema: &sch}, &engine.Command{Kind: engine.KindPublishSchema})
+		return
+	}
+	ps, _ := w.e.Profiles()
+	p := ps[0]
+	rng2 := rand.New(rand.NewSource(rng.Int63()))
+	tmp := newProfileRules(rng2)
+	p.Rules = tmp
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{p}, Publish: rng.Intn(3) > 0}})
+}
+
+func newProfileRules(rng *rand.Rand) []engine.Rule {
+	windows := []int{0, 3, 5, 10}
+	acct := engine.Rule{Entity: "account", Rows: pick(rng, choices), Filter: pick(rng, filters)}
+	win := pick(rng, windows)
+	acct.ModifiedWithinDays = &win
+	if rng.Intn(2) == 0 {
+		acct.Columns = []string{"name"}
+	}
+	rules := []engine.Rule{acct}
+	if rng.Intn(3) > 0 {
+		rules[0].Relationships = []string{"primarycontactid"}
+		cw := pick(rng, windows)
+		rules = append(rules, engine.Rule{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: &cw})
+	} else if rng.Intn(2) == 0 {
+		cw := pick(rng, windows)
+		rules = append(rules, engine.Rule{Entity: "contact", Rows: pick(rng, choices), ModifiedWithinDays: &cw})
+	}
+	return rules
+}
+
+func sameView(a, b View) bool {
+	for _, v := range []View{a, b} {
+		for e := range v {
+			if !reflect.DeepEqual(nonNil(a[e]), nonNil(b[e])) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func nonNil(m map[string]codec.Row) map[string]codec.Row {
+	if m == nil {
+		return map[string]codec.Row{}
+	}
+	return m
+}
+
+func summary(v View) string {
+	s := ""
+	for e, rows := range v {
+		s += fmt.Sprintf("%s:%d ", e, len(rows))
+		for id, r := range rows {
+			s += fmt.Sprintf("[%s v%d m%d] ", id[len(id)-3:], r.Version, r.ModifiedOn/day)
+		}
+	}
+	return s
+}
