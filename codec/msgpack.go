@@ -87,14 +87,20 @@ func Unmarshal(data []byte, v any) error {
 // unknown struct fields and decodes into any with exact types (int8,
 // uint16, float32, []byte...) so normalizeValue can see what arrived.
 func unmarshal(data []byte, v any, strict bool) error {
+	return unmarshalWith(data, v, !strict, strict)
+}
+
+// unmarshalWith decodes with the given interface and field modes. Exact
+// (non-loose) interface decoding keeps binary values as []byte.
+func unmarshalWith(data []byte, v any, loose, strictFields bool) error {
 	if err := scanMsgpack(data); err != nil {
 		return malformed("unmarshal", err)
 	}
 	d := decoders.Get().(*decoder)
 	d.r.Reset(data)
 	d.dec.Reset(&d.r)
-	d.dec.UseLooseInterfaceDecoding(!strict)
-	d.dec.DisallowUnknownFields(strict)
+	d.dec.UseLooseInterfaceDecoding(loose)
+	d.dec.DisallowUnknownFields(strictFields)
 	err := d.dec.Decode(v)
 	d.r.Reset(nil)
 	d.dec.Reset(&d.r)

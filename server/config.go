@@ -18,6 +18,11 @@ const (
 	DefaultMaxBatchRecords = engine.MaxRecordsPerCommand
 	// DefaultWriteTimeout bounds how long a write waits to be committed.
 	DefaultWriteTimeout = 15 * time.Second
+	// DefaultPageRows is how many rows one first-load page carries.
+	DefaultPageRows = 2000
+	// DefaultSnapshotCacheBytes bounds the first-load pages kept for
+	// resumption.
+	DefaultSnapshotCacheBytes = 256 << 20
 )
 
 // Config configures a Server.
@@ -33,6 +38,11 @@ type Config struct {
 	MaxBatchRecords int
 	// WriteTimeout bounds how long a write waits to be committed.
 	WriteTimeout time.Duration
+	// PageRows is how many rows one first-load page carries.
+	PageRows int
+	// SnapshotCacheBytes bounds the memory of first loads kept for their
+	// next pages (least recently used go first).
+	SnapshotCacheBytes int64
 	// Logger receives request errors; nil means slog.Default.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -44,6 +54,7 @@ func DefaultConfig(adminToken string) Config {
 	return Config{
 		AdminToken: adminToken, MaxBodyBytes: DefaultMaxBodyBytes, MaxDecodedBytes: DefaultMaxDecodedBytes,
 		MaxBatchRecords: DefaultMaxBatchRecords, WriteTimeout: DefaultWriteTimeout,
+		PageRows: DefaultPageRows, SnapshotCacheBytes: DefaultSnapshotCacheBytes,
 	}
 }
 
@@ -60,6 +71,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server config: MaxBatchRecords: %d is outside 1..%d", c.MaxBatchRecords, engine.MaxRecordsPerCommand)
 	case c.WriteTimeout <= 0:
 		return fmt.Errorf("server config: WriteTimeout: must be positive")
+	case c.PageRows < 1:
+		return fmt.Errorf("server config: PageRows: must be positive")
+	case c.SnapshotCacheBytes < 0:
+		return fmt.Errorf("server config: SnapshotCacheBytes: must not be negative")
 	}
 	return nil
 }

@@ -31,6 +31,9 @@ type Reader interface {
 	Profiles() ([]engine.Profile, error)
 	Tokens(userID string) ([]engine.DeviceToken, error)
 	ViewOf(userID string, rules []engine.Rule, now int64, fn func(engine.ViewRow) error) (*engine.Access, error)
+	Authenticate(secret string) (engine.DeviceToken, error)
+	Access(userID string) (*engine.Access, error)
+	Pull(userID string, cur *engine.Cursor, now int64, opt engine.PullOptions) (*engine.PullResult, error)
 }
 
 // Readiness says whether the node can serve (replication.Node implements
@@ -49,6 +52,7 @@ type Server struct {
 	now     func() time.Time
 	mux     *http.ServeMux
 	metrics *metrics
+	snaps   *snapCache
 }
 
 // New returns a Server. Its Handler serves every route.
@@ -64,6 +68,7 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 		s.now = time.Now
 	}
 	s.metrics = newMetrics(r)
+	s.snaps = newSnapCache(cfg.SnapshotCacheBytes)
 	s.routes()
 	return s, nil
 }
@@ -79,6 +84,8 @@ func (s *Server) routes() {
 	s.handle("PUT /v1/admin/schema/draft", s.putDraft, true)
 	s.handle("POST /v1/admin/schema/publish", s.publishSchema, true)
 	s.adminRoutes()
+	s.handle("POST /v1/sync/pull", s.devicePull, false)
+	s.handle("GET /v1/sync/metadata", s.deviceMetadata, false)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
 	})

@@ -1,0 +1,188 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+)
+
+// DefaultMaxResponseBytes caps one pull answer after decompression.
+const DefaultMaxResponseBytes = 256 << 20
+
+// Row is a row as the device holds it.
+type Row struct {
+	ID                 string         `msgpack:"id" json:"id"`
+	OwnerID            string         `msgpack:"o,omitempty" json:"ownerid,omitempty"`
+	OwningBusinessUnit string         `msgpack:"b,omitempty" json:"owningbusinessunit,omitempty"`
+	CreatedOn          int64          `msgpack:"c" json:"createdon"`
+	ModifiedOn         int64          `msgpack:"m" json:"modifiedon"`
+	Version            uint64         `msgpack:"v" json:"version"`
+	Attrs              map[string]any `msgpack:"a,omitempty" json:"attributes,omitempty"`
+}
+
+// DeviceConfig configures a Device.
+type DeviceConfig struct {
+	// Store is the local Badger directory.
+	Store string
+	// Server is the base URL; Token the device token.
+	Server, Token string
+	// HTTP is the client used; nil means one with a 5 minute timeout.
+	HTTP *http.Client
+	// Progress, when set, is called after each pull with the rows
+	// received so far in this sync.
+	Progress func(rows int, more bool)
+}
+
+// Device is the reference device: a local store kept in step with the
+// user's offline view. Each pull is applied in one local transaction, so
+// readers see the state before or after it, never half of it.
+type Device struct {
+	cfg DeviceConfig
+	db  *badger.DB
+}
+
+// OpenDevice opens (or creates) the local store.
+func OpenDevice(cfg DeviceConfig) (*Device, error) {
+	if cfg.Store == "" {
+		return nil, fmt.Errorf("open device: Store: must be set: %w", ErrConfig)
+	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: 5 * time.Minute}
+	}
+	opts := badger.DefaultOptions(cfg.Store).WithLogger(nil).WithMemTableSize(16 << 20).WithBlockCacheSize(8 << 20)
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open device store: %w", err)
+	}
+	return &Device{cfg: cfg, db: db}, nil
+}
+
+// Close closes the local store.
+func (d *Device) Close() error { return d.db.Close() }
+
+// SyncSummary says what a sync did.
+type SyncSummary struct {
+	Pulls, Upserts, Removals, Resets int
+	// WireBytes is what crossed the network, compressed.
+	WireBytes int64
+	Version   uint64
+	// Rows is how many rows the device holds afterwards, per entity.
+	Rows map[string]int
+}
+
+// Sync pulls until the server says the device is up to date.
+func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
+	var sum SyncSummary
+	for {
+		cursor, err := d.cursor()
+		if err != nil {
+			return sum, err
+		}
+		res, n, err := d.pull(ctx, cursor)
+		if err != nil {
+			return sum, err
+		}
+		sum.Pulls++
+		sum.WireBytes += n
+		if res.Reset {
+			sum.Resets++
+		}
+		up, rm, err := d.apply(res)
+		if err != nil {
+			return sum, err
+		}
+		sum.Upserts += up
+		sum.Removals += rm
+		sum.Version = res.Version
+		if d.cfg.Progress != nil {
+			d.cfg.Progress(sum.Upserts, res.More)
+		}
+		if !res.More {
+			break
+		}
+	}
+	counts, err := d.Counts()
+	sum.Rows = counts
+	return sum, err
+}
+
+// pull sends one pull request and decodes the answer.
+func (d *Device) pull(ctx context.Context, cursor string) (codec.PullResponse, int64, error) {
+	body, err := codec.Marshal(codec.PullRequest{Cursor: cursor})
+	if err != nil {
+		return codec.PullResponse{}, 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(d.cfg.Server, "/")+"/v1/sync/pull", bytes.NewReader(body))
+	if err != nil {
+		return codec.PullResponse{}, 0, fmt.Errorf("pull: %w: %w", ErrConfig, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
+	req.Header.Set("Content-Type", "application/msgpack")
+	req.Header.Set("Accept", "application/msgpack")
+	req.Header.Set("Accept-Encoding", "zstd, gzip")
+	resp, err := d.cfg.HTTP.Do(req)
+	if err != nil {
+		return codec.PullResponse{}, 0, fmt.Errorf("send pull: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return codec.PullResponse{}, 0, readAPIError(resp)
+	}
+	enc, err := codec.ParseEncoding(resp.Header.Get("Content-Encoding"))
+	if err != nil {
+		return codec.PullResponse{}, 0, fmt.Errorf("read pull: %w", err)
+	}
+	cr := &countReader{r: resp.Body}
+	raw, err := codec.ReadBody(cr, enc, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
+	if err != nil {
+		return codec.PullResponse{}, cr.n, fmt.Errorf("read pull: %w", err)
+	}
+	res, err := codec.DecodePullResponse(raw)
+	if err != nil {
+		return codec.PullResponse{}, cr.n, fmt.Errorf("decode pull: %w: %w", ErrResponse, err)
+	}
+	return res, cr.n, nil
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+var (
+	keyCursor = []byte("m/cursor")
+)
+
+func rowKey(entity, id string) []byte { return []byte("r/" + entity + "/" + id) }
+
+func (d *Device) cursor() (string, error) {
+	var c string
+	err := d.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyCursor)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error { c = string(v); return nil })
+	})
+	if err != nil {
+		return "", fmt.Errorf("read cursor: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,178 @@
+package client
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+)
+
+// apply applies one pull answer in one local transaction. A reset first
+// drops every row.
+func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error) {
+	if res.Reset {
+		if err := d.db.DropPrefix([]byte("r/")); err != nil {
+			return 0, 0, fmt.Errorf("reset store: %w", err)
+		}
+	}
+	refs := make([]string, len(res.Refs))
+	for i, b := range res.Refs {
+		if refs[i], err = codec.GUIDString(b); err != nil {
+			return 0, 0, fmt.Errorf("decode refs: %w: %w", ErrResponse, err)
+		}
+	}
+	err = d.db.Update(func(txn *badger.Txn) error {
+		for _, ec := range res.Entities {
+			if ec.Cutoff != 0 {
+				if err := dropOlder(txn, ec.Entity, ec.Cutoff); err != nil {
+					return err
+				}
+			}
+			for _, b := range ec.Removals {
+				id, err := codec.GUIDString(b)
+				if err != nil {
+					return fmt.Errorf("decode removal: %w: %w", ErrResponse, err)
+				}
+				if err := txn.Delete(rowKey(ec.Entity, id)); err != nil {
+					return err
+				}
+				removals++
+			}
+			for _, w := range ec.Rows {
+				row, err := decodeWireRow(w, ec.Columns, refs)
+				if err != nil {
+					return err
+				}
+				b, err := codec.Marshal(&row)
+				if err != nil {
+					return err
+				}
+				if err := txn.Set(rowKey(ec.Entity, row.ID), b); err != nil {
+					return err
+				}
+				upserts++
+			}
+		}
+		return txn.Set(keyCursor, []byte(res.Cursor))
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("apply pull: %w", err)
+	}
+	return upserts, removals, nil
+}
+
+// dropOlder deletes the entity's rows modified before cutoff.
+func dropOlder(txn *badger.Txn, entity string, cutoff int64) error {
+	prefix := []byte("r/" + entity + "/")
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	defer it.Close()
+	var old [][]byte
+	for it.Rewind(); it.Valid(); it.Next() {
+		var r Row
+		if err := it.Item().Value(func(v []byte) error { return codec.Unmarshal(v, &r) }); err != nil {
+			return fmt.Errorf("read local row: %w", err)
+		}
+		if r.ModifiedOn < cutoff {
+			old = append(old, it.Item().KeyCopy(nil))
+		}
+	}
+	for _, k := range old {
+		if err := txn.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeWireRow turns [id, owner ref, bu ref, createdon, modifiedon,
+// version, values...] into a Row; 16-byte binary values are GUIDs.
+func decodeWireRow(w []any, cols []string, refs []string) (Row, error) {
+	bad := func(what string) (Row, error) {
+		return Row{}, fmt.Errorf("decode row: %s: %w", what, ErrResponse)
+	}
+	if len(w) != 6+len(cols) {
+		return bad("wrong number of fields")
+	}
+	var r Row
+	idb, ok := w[0].([]byte)
+	if !ok {
+		return bad("id")
+	}
+	var err error
+	if r.ID, err = codec.GUIDString(idb); err != nil {
+		return bad("id")
+	}
+	for i, dst := range []*string{&r.OwnerID, &r.OwningBusinessUnit} {
+		n, ok := codec.AsInt64(w[1+i])
+		if !ok || n >= int64(len(refs)) || n < -1 {
+			return bad("ref")
+		}
+		if n >= 0 {
+			*dst = refs[n]
+		}
+	}
+	c, ok1 := codec.AsInt64(w[3])
+	m, ok2 := codec.AsInt64(w[4])
+	v, ok3 := codec.AsInt64(w[5])
+	if !ok1 || !ok2 || !ok3 {
+		return bad("system field")
+	}
+	r.CreatedOn, r.ModifiedOn, r.Version = c, m, uint64(v)
+	for i, col := range cols {
+		val := w[6+i]
+		switch x := val.(type) {
+		case nil:
+			continue
+		case []byte:
+			if val, err = codec.GUIDString(x); err != nil {
+				return bad("guid value of " + col)
+			}
+		case float32:
+			val = float64(x)
+		default:
+			if n, ok := codec.AsInt64(val); ok {
+				val = n
+			}
+		}
+		if r.Attrs == nil {
+			r.Attrs = map[string]any{}
+		}
+		r.Attrs[col] = val
+	}
+	return r, nil
+}
+
+// Rows calls fn for each local row of entity, in id order.
+func (d *Device) Rows(entity string, fn func(Row) error) error {
+	return d.db.View(func(txn *badger.Txn) error {
+		prefix := []byte("r/" + entity + "/")
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var r Row
+			if err := it.Item().Value(func(v []byte) error { return codec.Unmarshal(v, &r) }); err != nil {
+				return fmt.Errorf("read local row: %w", err)
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Counts returns how many rows the device holds per entity.
+func (d *Device) Counts() (map[string]int, error) {
+	out := map[string]int{}
+	err := d.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("r/")})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			entity, _, _ := strings.Cut(string(it.Item().Key()[2:]), "/")
+			out[entity]++
+		}
+		return nil
+	})
+	return out, err
+}

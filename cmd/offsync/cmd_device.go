@@ -1,0 +1,72 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/offsync/offsync/client"
+	"github.com/spf13/cobra"
+)
+
+// newDeviceCmd is the reference device: sync and query a local store.
+func newDeviceCmd() *cobra.Command {
+	c := &cobra.Command{Use: "device", Short: "The reference device: sync a local store and query it"}
+	var server, token, store string
+	sync := &cobra.Command{
+		Use:   "sync",
+		Short: "Pull until up to date, then print a summary",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if token == "" {
+				token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
+			}
+			d, err := client.OpenDevice(client.DeviceConfig{Store: store, Server: server, Token: token})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			sum, err := d.Sync(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "synced to version %d in %d pull(s): %d upserts, %d removals, %d reset(s), %d bytes received\n",
+				sum.Version, sum.Pulls, sum.Upserts, sum.Removals, sum.Resets, sum.WireBytes)
+			entities := make([]string, 0, len(sum.Rows))
+			for e := range sum.Rows {
+				entities = append(entities, e)
+			}
+			slices.Sort(entities)
+			for _, e := range entities {
+				fmt.Fprintf(out, "  %-20s %d rows\n", e, sum.Rows[e])
+			}
+			return nil
+		},
+	}
+	sync.Flags().StringVar(&server, "server", envOr("OFFSYNC_SERVER", client.DefaultServer), "server URL (env OFFSYNC_SERVER)")
+	sync.Flags().StringVar(&token, "token", "", "device token (env OFFSYNC_DEVICE_TOKEN)")
+	sync.Flags().StringVar(&store, "store", "./offsync-device", "local store directory")
+	var entity string
+	var qstore string
+	query := &cobra.Command{
+		Use:   "query",
+		Short: "Print the local rows of an entity as JSON lines",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := client.OpenDevice(client.DeviceConfig{Store: qstore})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			return d.Rows(entity, func(r client.Row) error { return enc.Encode(r) })
+		},
+	}
+	query.Flags().StringVar(&qstore, "store", "./offsync-device", "local store directory")
+	query.Flags().StringVar(&entity, "entity", "", "entity name")
+	_ = query.MarkFlagRequired("entity")
+	c.AddCommand(sync, query)
+	return c
+}

@@ -1,0 +1,144 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// The device pull protocol (docs/protocol.md has the full description).
+
+// PullRequest is the body of POST /v1/sync/pull.
+type PullRequest struct {
+	// Cursor is the opaque cursor of the last answer; empty on the first
+	// sync.
+	Cursor string `msgpack:"cursor" json:"cursor"`
+	// MinVersion asks the node to answer at this version or later
+	// (read-your-writes after a push through another node).
+	MinVersion uint64 `msgpack:"minVersion,omitempty" json:"minVersion,omitempty"`
+}
+
+// DecodePullRequest decodes a pull request body; an empty body is an
+// empty request.
+func DecodePullRequest(data []byte, f Format) (PullRequest, error) {
+	var r PullRequest
+	if len(data) == 0 {
+		return r, nil
+	}
+	var err error
+	if f == FormatJSON {
+		err = decodeStrictJSON(data, &r)
+	} else {
+		err = unmarshal(data, &r, true)
+	}
+	if err != nil {
+		return PullRequest{}, malformed("decode pull request", err)
+	}
+	return r, nil
+}
+
+// PullResponse is the msgpack answer to a pull. Ids, owners and business
+// units travel as 16-byte binary GUIDs; owners and business units are
+// interned in Refs and rows point into it.
+type PullResponse struct {
+	Version         uint64          `msgpack:"v"`
+	MetadataVersion uint64          `msgpack:"mv"`
+	Cursor          string          `msgpack:"c"`
+	More            bool            `msgpack:"more"`
+	Reset           bool            `msgpack:"reset"`
+	Refs            [][]byte        `msgpack:"refs"`
+	Entities        []EntityChanges `msgpack:"e"`
+}
+
+// EntityChanges is one entity's part of a pull.
+type EntityChanges struct {
+	Entity string `msgpack:"n"`
+	// Columns names the attribute values that follow the system fields
+	// in each row.
+	Columns []string `msgpack:"cols"`
+	// Rows are upserts: [id, owner ref, business unit ref, createdon,
+	// modifiedon, version, value per column...]. A ref is an index into
+	// PullResponse.Refs, or -1. A missing value is nil; guid and lookup
+	// values are 16-byte binary.
+	Rows [][]any `msgpack:"u"`
+	// Removals are the ids to delete.
+	Removals [][]byte `msgpack:"r"`
+	// Cutoff: drop rows whose modifiedon (unix ms) is older; 0 for none.
+	Cutoff int64 `msgpack:"cut"`
+	// NextDue is when this entity should next be synced (unix ms).
+	NextDue int64 `msgpack:"due"`
+}
+
+// DecodePullResponse decodes a msgpack pull answer. Row values keep their
+// exact msgpack types: binary as []byte, integers as the smallest Go
+// integer type that holds them (use AsInt64).
+func DecodePullResponse(data []byte) (PullResponse, error) {
+	var r PullResponse
+	if err := unmarshalWith(data, &r, false, false); err != nil {
+		return PullResponse{}, malformed("decode pull response", err)
+	}
+	return r, nil
+}
+
+// GUIDBytes converts a canonical GUID string to 16 bytes.
+func GUIDBytes(s string) ([]byte, error) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return nil, fmt.Errorf("guid %q: %w", s, ErrMalformed)
+	}
+	b := make([]byte, 16)
+	if _, err := hex.Decode(b, []byte(s[0:8]+s[9:13]+s[14:18]+s[19:23]+s[24:])); err != nil {
+		return nil, fmt.Errorf("guid %q: %w", s, ErrMalformed)
+	}
+	return b, nil
+}
+
+// GUIDString converts 16 bytes to a canonical lowercase GUID string.
+func GUIDString(b []byte) (string, error) {
+	if len(b) != 16 {
+		return "", fmt.Errorf("guid of %d bytes: %w", len(b), ErrMalformed)
+	}
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+// decodeStrictJSON decodes exactly one JSON object into v, refusing
+// unknown fields and trailing data.
+func decodeStrictJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errTrailing
+	}
+	return nil
+}
+
+// AsInt64 converts any msgpack-decoded integer to int64.
+func AsInt64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		if x <= 1<<63-1 {
+			return int64(x), true
+		}
+	}
+	return 0, false
+}

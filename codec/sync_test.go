@@ -1,0 +1,88 @@
+package codec
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func TestPullRequestDecoding(t *testing.T) {
+	r, err := DecodePullRequest([]byte(`{"cursor":"abc","minVersion":7}`), FormatJSON)
+	if err != nil || r.Cursor != "abc" || r.MinVersion != 7 {
+		t.Fatalf("json: %+v %v", r, err)
+	}
+	b, _ := Marshal(PullRequest{Cursor: "xyz", MinVersion: 3})
+	if r, err = DecodePullRequest(b, FormatMsgpack); err != nil || r.Cursor != "xyz" || r.MinVersion != 3 {
+		t.Fatalf("msgpack: %+v %v", r, err)
+	}
+	if r, err = DecodePullRequest(nil, FormatMsgpack); err != nil || r.Cursor != "" {
+		t.Fatalf("empty: %+v %v", r, err)
+	}
+	for _, bad := range [][]byte{[]byte(`{"cursor":1}`), []byte(`{"x":1}`), []byte(`{} {}`), b[:len(b)-1]} {
+		f := FormatJSON
+		if bad[0] != '{' {
+			f = FormatMsgpack
+		}
+		if _, err := DecodePullRequest(bad, f); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%q: %v, want ErrMalformed", bad, err)
+		}
+	}
+}
+
+func TestPullResponseRoundTrip(t *testing.T) {
+	id, _ := GUIDBytes("6f9619ff-8b86-4011-b42d-00c04fc964ff")
+	in := PullResponse{Version: 9, MetadataVersion: 2, Cursor: "c", More: true, Refs: [][]byte{id},
+		Entities: []EntityChanges{{Entity: "account", Columns: []string{"name", "parentid"},
+			Rows: [][]any{{id, int64(0), int64(-1), int64(1), int64(2), int64(9), "Contoso", id}}, Removals: [][]byte{id}, Cutoff: 5, NextDue: 6}}}
+	b, err := Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := DecodePullResponse(b)
+	if err != nil || out.Version != 9 || !out.More || len(out.Entities) != 1 {
+		t.Fatalf("round trip: %+v %v", out, err)
+	}
+	row := out.Entities[0].Rows[0]
+	ref, _ := AsInt64(row[2])
+	if b, ok := row[0].([]byte); !ok || !bytes.Equal(b, id) || row[6] != "Contoso" || ref != -1 {
+		t.Fatalf("row: %#v", row)
+	}
+	s, err := GUIDString(id)
+	if err != nil || s != "6f9619ff-8b86-4011-b42d-00c04fc964ff" {
+		t.Fatalf("guid string: %s %v", s, err)
+	}
+	if _, err := GUIDBytes("not-a-guid"); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("bad guid: %v", err)
+	}
+}
+
+func FuzzDecodePullRequest(f *testing.F) {
+	b, _ := Marshal(PullRequest{Cursor: "abc", MinVersion: 1})
+	f.Add(b, false)
+	f.Add([]byte(`{"cursor":"x"}`), true)
+	f.Fuzz(func(t *testing.T, data []byte, asJSON bool) {
+		fm := FormatMsgpack
+		if asJSON {
+			fm = FormatJSON
+		}
+		r, err := DecodePullRequest(data, fm)
+		if err != nil {
+			return
+		}
+		again, err := Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r2, err := DecodePullRequest(again, FormatMsgpack); err != nil || r2 != r {
+			t.Fatalf("round trip: %+v -> %+v (%v)", r, r2, err)
+		}
+	})
+}
+
+func FuzzDecodePullResponse(f *testing.F) {
+	b, _ := Marshal(PullResponse{Version: 1, Entities: []EntityChanges{{Entity: "a", Rows: [][]any{{"x"}}}}})
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = DecodePullResponse(data)
+	})
+}

@@ -1,0 +1,124 @@
+package server
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+)
+
+// Device API error codes, in addition to the common ones.
+const (
+	// CodeNoProfile means the user has no published offline profile.
+	CodeNoProfile = "no_profile"
+	// CodeRetry means the node is behind the version asked for.
+	CodeRetry = "retry"
+)
+
+// deviceUser authenticates a device's bearer token and returns its user.
+func (s *Server) deviceUser(w http.ResponseWriter, r *http.Request) (string, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || !strings.HasPrefix(tok, TokenPrefix) || len(tok) > 128 {
+		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "a valid device token is required")
+		return "", false
+	}
+	dt, err := s.r.Authenticate(tok)
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "a valid device token is required")
+		return "", false
+	}
+	return dt.UserID, true
+}
+
+// wireCursor is the opaque cursor devices hold: the engine's cursor, and
+// while a first load is paged, the snapshot and the next page.
+type wireCursor struct {
+	C    *engine.Cursor `msgpack:"c,omitempty"`
+	Snap string         `msgpack:"s,omitempty"`
+	Page int            `msgpack:"p,omitempty"`
+}
+
+func encodeWireCursor(c wireCursor) (string, error) {
+	b, err := codec.Marshal(&c)
+	if err != nil {
+		return "", fmt.Errorf("encode cursor: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func decodeWireCursor(s string) (wireCursor, error) {
+	var c wireCursor
+	if s == "" {
+		return c, nil
+	}
+	bad := fmt.Errorf("decode cursor: not a cursor this server issued: %w", ErrBadRequest)
+	if len(s) > 1024 {
+		return c, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || codec.Unmarshal(b, &c) != nil || c.Page < 0 {
+		return wireCursor{}, bad
+	}
+	return c, nil
+}
+
+// waitVersion waits briefly until this node has applied min.
+func (s *Server) waitVersion(r *http.Request, min uint64) bool {
+	deadline := time.Now().Add(2 * time.Second)
+	for s.r.Applied() < min {
+		if time.Now().After(deadline) || r.Context().Err() != nil {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
+// writeDevice encodes v as msgpack (or JSON when the request's Accept asks
+// for it) and compresses it as Accept-Encoding allows: zstd by default.
+func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug any) {
+	accept := r.Header.Get("Accept")
+	var body []byte
+	var err error
+	ct := "application/msgpack"
+	if strings.Contains(accept, "application/json") {
+		ct = "application/json"
+		body, err = jsonBytes(debug)
+	} else {
+		body, err = codec.Marshal(v)
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	enc := codec.Zstd
+	if ae := r.Header.Get("Accept-Encoding"); ae != "" {
+		enc = codec.Negotiate(ae)
+	}
+	if enc != codec.Identity {
+		if body, err = codec.Compress(enc, nil, body); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Encoding", enc.String())
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Vary", "Accept, Accept-Encoding")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// deviceErr maps engine errors on the device path; messages never name
+// rows outside the user's view.
+func (s *Server) deviceErr(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, engine.ErrNoProfile) {
+		writeError(w, http.StatusForbidden, CodeNoProfile, "this user has no published offline profile: ask an administrator to add the user to one")
+		return
+	}
+	s.writeErr(w, r, err)
+}

@@ -1,0 +1,223 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+)
+
+// devicePull handles POST /v1/sync/pull (docs/protocol.md).
+func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
+	user, ok := s.deviceUser(w, r)
+	if !ok {
+		return
+	}
+	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	req, err := codec.DecodePullRequest(body, format)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	wc, err := decodeWireCursor(req.Cursor)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if !s.waitVersion(r, req.MinVersion) {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, CodeRetry, "this node has not reached the version asked for yet; retry")
+		return
+	}
+	var res *engine.PullResult
+	page := 0
+	if wc.Snap != "" {
+		res, page = s.snaps.get(wc.Snap), wc.Page
+		if res != nil && res.Cursor.User != user {
+			res = nil
+		}
+	}
+	if res == nil {
+		cur := wc.C
+		if wc.Snap != "" {
+			cur = nil // the paged load is gone: start it again
+		}
+		if res, err = s.r.Pull(user, cur, s.now().UnixMilli(), engine.PullOptions{}); err != nil {
+			s.deviceErr(w, r, err)
+			return
+		}
+		page = 0
+		if res.Reset && countRows(res) > s.cfg.PageRows {
+			wc.Snap = newSnapID()
+			s.snaps.put(wc.Snap, res)
+		} else {
+			wc.Snap = ""
+		}
+	}
+	part, last := res, true
+	if wc.Snap != "" {
+		part, last = pageOf(res, page, s.cfg.PageRows)
+	}
+	next := wireCursor{C: &res.Cursor}
+	if !last {
+		next = wireCursor{Snap: wc.Snap, Page: page + 1}
+	}
+	cursor, err := encodeWireCursor(next)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	part.Reset = res.Reset && page == 0
+	s.writeDevice(w, r, toWire(s.r.Schema(), part, cursor, !last), toJSONPull(part, cursor, !last))
+}
+
+func countRows(res *engine.PullResult) int {
+	n := 0
+	for _, e := range res.Entities {
+		n += len(e.Upserts)
+	}
+	return n
+}
+
+func newSnapID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// pageOf cuts page k (of n rows each) out of a result. Cutoffs and due
+// times travel with the last page, when the device holds every row.
+func pageOf(res *engine.PullResult, k, n int) (*engine.PullResult, bool) {
+	total := countRows(res)
+	if total <= n && k == 0 {
+		return res, true
+	}
+	from, to := k*n, (k+1)*n
+	last := to >= total
+	out := *res
+	out.Entities = nil
+	pos := 0
+	for _, e := range res.Entities {
+		lo, hi := max(from-pos, 0), min(to-pos, len(e.Upserts))
+		pos += len(e.Upserts)
+		d := engine.EntityDelta{Entity: e.Entity}
+		if last {
+			d.Cutoff, d.NextDue, d.Removals = e.Cutoff, e.NextDue, e.Removals
+		}
+		if lo < hi {
+			d.Upserts = e.Upserts[lo:hi]
+		}
+		if lo < hi || last {
+			out.Entities = append(out.Entities, d)
+		}
+	}
+	return &out, last
+}
+
+// toWire converts a result to the msgpack wire form: columns per entity,
+// binary GUIDs, interned owners and business units.
+func toWire(sch *engine.Schema, res *engine.PullResult, cursor string, more bool) *codec.PullResponse {
+	out := &codec.PullResponse{Version: res.Version, MetadataVersion: res.MetadataVersion, Cursor: cursor, More: more, Reset: res.Reset,
+		Refs: [][]byte{}, Entities: []codec.EntityChanges{}}
+	refs := map[string]int64{}
+	ref := func(id string) int64 {
+		if id == "" {
+			return -1
+		}
+		if i, ok := refs[id]; ok {
+			return i
+		}
+		b, _ := codec.GUIDBytes(id)
+		refs[id] = int64(len(out.Refs))
+		out.Refs = append(out.Refs, b)
+		return refs[id]
+	}
+	for _, e := range res.Entities {
+		ec := codec.EntityChanges{Entity: e.Entity, Columns: []string{}, Rows: [][]any{}, Removals: [][]byte{}, Cutoff: e.Cutoff, NextDue: e.NextDue}
+		def := sch.Entity(e.Entity)
+		guid := map[string]bool{}
+		if def != nil {
+			for _, a := range def.Attributes {
+				present := false
+				for i := range e.Upserts {
+					if _, ok := e.Upserts[i].Attrs[a.Name]; ok {
+						present = true
+						break
+					}
+				}
+				if present {
+					ec.Columns = append(ec.Columns, a.Name)
+				}
+				guid[a.Name] = a.Type == engine.TypeGUID || a.Type == engine.TypeLookup
+			}
+		}
+		for _, row := range e.Upserts {
+			id, _ := codec.GUIDBytes(row.ID)
+			vals := make([]any, 0, 6+len(ec.Columns))
+			vals = append(vals, id, ref(row.OwnerID), ref(row.OwningBusinessUnit), row.CreatedOn, row.ModifiedOn, row.Version)
+			for _, c := range ec.Columns {
+				v := row.Attrs[c]
+				if s, ok := v.(string); ok && guid[c] {
+					if b, err := codec.GUIDBytes(s); err == nil {
+						v = b
+					}
+				}
+				vals = append(vals, v)
+			}
+			ec.Rows = append(ec.Rows, vals)
+		}
+		for _, id := range e.Removals {
+			b, _ := codec.GUIDBytes(id)
+			ec.Removals = append(ec.Removals, b)
+		}
+		out.Entities = append(out.Entities, ec)
+	}
+	return out
+}
+
+// jsonPull is the readable JSON form of a pull, for debugging.
+type jsonPull struct {
+	Version         uint64       `json:"version"`
+	MetadataVersion uint64       `json:"metadataVersion"`
+	Cursor          string       `json:"cursor"`
+	More            bool         `json:"more"`
+	Reset           bool         `json:"reset"`
+	Entities        []jsonEntity `json:"entities"`
+}
+
+type jsonEntity struct {
+	Entity   string      `json:"entity"`
+	Upserts  []codec.Row `json:"upserts"`
+	Removals []string    `json:"removals"`
+	Cutoff   int64       `json:"cutoff"`
+	NextDue  int64       `json:"nextDue"`
+}
+
+func toJSONPull(res *engine.PullResult, cursor string, more bool) *jsonPull {
+	out := &jsonPull{Version: res.Version, MetadataVersion: res.MetadataVersion, Cursor: cursor, More: more, Reset: res.Reset, Entities: []jsonEntity{}}
+	for _, e := range res.Entities {
+		je := jsonEntity{Entity: e.Entity, Upserts: e.Upserts, Removals: e.Removals, Cutoff: e.Cutoff, NextDue: e.NextDue}
+		if je.Upserts == nil {
+			je.Upserts = []codec.Row{}
+		}
+		if je.Removals == nil {
+			je.Removals = []string{}
+		}
+		out.Entities = append(out.Entities, je)
+	}
+	return out
+}
+
+func jsonBytes(v any) ([]byte, error) { return json.Marshal(v) }
