@@ -17,6 +17,12 @@ import (
 // newDemoServer serves a fresh engine loaded with the demo dataset.
 func newDemoServer(t *testing.T) (*httptest.Server, *engine.Engine) {
 	t.Helper()
+	return newDemoServerWith(t, nil)
+}
+
+// newDemoServerWith is newDemoServer with a config hook.
+func newDemoServerWith(t *testing.T, tune func(*Config)) (*httptest.Server, *engine.Engine) {
+	t.Helper()
 	ecfg := engine.DefaultConfig(t.TempDir())
 	ecfg.MemTableSize, ecfg.BlockCacheSize = 16<<20, 1<<20
 	e, err := engine.Open(ecfg)
@@ -31,6 +37,9 @@ func newDemoServer(t *testing.T) (*httptest.Server, *engine.Engine) {
 	}
 	cfg := DefaultConfig(testToken)
 	cfg.Now = func() time.Time { return c.Now }
+	if tune != nil {
+		tune(&cfg)
+	}
 	s, err := New(cfg, directWriter{e}, e, alwaysReady(true))
 	if err != nil {
 		t.Fatal(err)
