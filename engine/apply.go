@@ -35,7 +35,7 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
-	b := &batch{e: e, txn: e.db.NewTransaction(true), schema: e.schema.Load(), applied: e.applied.Load()}
+	b := &batch{e: e, txn: e.db.NewTransaction(true), schema: e.schema.Load(), applied: e.applied.Load(), touched: map[string]uint64{}}
 	defer func() { b.txn.Discard() }()
 	results := make([]*Result, len(entries))
 	for i, en := range entries {
@@ -45,6 +45,9 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 		}
 		st := newCmdState(b, en.Version, en.Cmd.Now)
 		res := st.run(en.Cmd)
+		if res.Err == nil && en.Cmd.Kind != KindIngest {
+			b.touched[orgEntity] = en.Version
+		}
 		if res.Err == nil {
 			if err := b.flush(st); err != nil {
 				return nil, err
@@ -69,6 +72,7 @@ type batch struct {
 	dirty   bool    // txn holds writes
 	count   int64   // entries in txn
 	size    int64   // estimated bytes in txn
+	touched map[string]uint64
 }
 
 // flush moves a command's staged writes into the transaction. When they
@@ -104,6 +108,9 @@ func (b *batch) flush(st *cmdState) error {
 	if st.schema != nil {
 		b.schema = st.schema
 	}
+	for _, e := range st.touched {
+		b.touched[e] = st.version
+	}
 	return nil
 }
 
@@ -129,5 +136,7 @@ func (b *batch) commit() error {
 	}
 	b.e.schema.Store(b.schema)
 	b.e.applied.Store(b.applied)
+	b.e.notify(b.touched)
+	b.touched = map[string]uint64{}
 	return nil
 }

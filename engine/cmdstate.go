@@ -18,6 +18,17 @@ type cmdState struct {
 	writes  map[string][]byte // nil value: delete
 	order   []string          // first-write order, for deterministic flushes
 	schema  *Schema           // set when the command publishes a schema
+	touched []string          // entities whose rows the command wrote
+}
+
+// touch notes that the command wrote rows of entity.
+func (st *cmdState) touch(entity string) {
+	for _, e := range st.touched {
+		if e == entity {
+			return
+		}
+	}
+	st.touched = append(st.touched, entity)
 }
 
 func newCmdState(b *batch, version uint64, now int64) *cmdState {
@@ -54,7 +65,7 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.Err = err
 		res.Rows = 0
 		res.MetadataVersion = 0
-		st.writes, st.order, st.schema = nil, nil, nil
+		st.writes, st.order, st.schema, st.touched = nil, nil, nil, nil
 	}
 	return res
 }

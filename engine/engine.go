@@ -20,6 +20,7 @@ type Engine struct {
 	applied atomic.Uint64
 	schema  atomic.Pointer[Schema] // the current published schema
 	closed  atomic.Bool
+	notes   notifier
 }
 
 // Open opens (or creates) the database described by cfg and loads the last

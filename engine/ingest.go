@@ -228,6 +228,7 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 		return fmt.Errorf("encode row: %w", err)
 	}
 	st.set(rk, enc)
+	st.touch(def.Name)
 	st.set(changeKey(def.Name, st.version, row.ID), encodeChange(prev, enc))
 	live := found && !cur.Deleted
 	if live && cur.OwnerID != "" && (row.Deleted || cur.OwnerID != row.OwnerID) {

@@ -59,7 +59,11 @@ func (e *Engine) Restore(r io.Reader) error {
 	if err := e.db.Load(r, 256); err != nil {
 		return fmt.Errorf("restore snapshot: load: %w", err)
 	}
-	return e.loadState()
+	if err := e.loadState(); err != nil {
+		return err
+	}
+	e.notify(nil)
+	return nil
 }
 
 type countingWriter struct {

@@ -34,6 +34,9 @@ type Reader interface {
 	Authenticate(secret string) (engine.DeviceToken, error)
 	Access(userID string) (*engine.Access, error)
 	Pull(userID string, cur *engine.Cursor, now int64, opt engine.PullOptions) (*engine.PullResult, error)
+	Changed() <-chan struct{}
+	LastChange(entity string) uint64
+	OrgVersion() uint64
 }
 
 // Readiness says whether the node can serve (replication.Node implements
@@ -86,6 +89,7 @@ func (s *Server) routes() {
 	s.adminRoutes()
 	s.handle("POST /v1/sync/pull", s.devicePull, false)
 	s.handle("GET /v1/sync/metadata", s.deviceMetadata, false)
+	s.handle("GET /v1/sync/events", s.deviceEvents, false)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
 	})
@@ -153,3 +157,14 @@ func (s *statusRecorder) Write(p []byte) (int, error) {
 	s.wrote = true
 	return s.ResponseWriter.Write(p)
 }
+
+// Flush lets streaming handlers flush through the recorder.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		s.wrote = true
+		f.Flush()
+	}
+}
+
+// Unwrap exposes the underlying writer to http.ResponseController.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -567,3 +567,16 @@ func rootBU(a *adminEnv) string {
 	a.t.Fatal("no root business unit")
 	return ""
 }
+
+// ingest posts an ingest batch with the admin token.
+func (a *adminEnv) ingest(body string) error {
+	adm, err := client.NewAdmin(a.base, adminTestToken)
+	if err != nil {
+		return err
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(body), &raw); err != nil {
+		return err
+	}
+	return adm.Do(context.Background(), "POST", "/v1/records", raw, nil)
+}

@@ -48,6 +48,34 @@ func newDeviceCmd() *cobra.Command {
 	sync.Flags().StringVar(&server, "server", envOr("OFFSYNC_SERVER", client.DefaultServer), "server URL (env OFFSYNC_SERVER)")
 	sync.Flags().StringVar(&token, "token", "", "device token (env OFFSYNC_DEVICE_TOKEN)")
 	sync.Flags().StringVar(&store, "store", "./offsync-device", "local store directory")
+	watch := &cobra.Command{
+		Use:   "watch",
+		Short: "Sync now, then whenever the server's event stream says data is due (until interrupted)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if token == "" {
+				token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
+			}
+			d, err := client.OpenDevice(client.DeviceConfig{Store: store, Server: server, Token: token})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			out := cmd.OutOrStdout()
+			err = d.Watch(cmd.Context(), func(sum client.SyncSummary, err error) {
+				if err != nil {
+					fmt.Fprintln(out, "sync failed:", err)
+					return
+				}
+				fmt.Fprintf(out, "synced to version %d: %d upserts, %d removals\n", sum.Version, sum.Upserts, sum.Removals)
+			})
+			if cmd.Context().Err() != nil {
+				return nil
+			}
+			return err
+		},
+	}
+	watch.Flags().AddFlagSet(sync.Flags())
 	var entity string
 	var qstore string
 	query := &cobra.Command{
@@ -67,6 +95,6 @@ func newDeviceCmd() *cobra.Command {
 	query.Flags().StringVar(&qstore, "store", "./offsync-device", "local store directory")
 	query.Flags().StringVar(&entity, "entity", "", "entity name")
 	_ = query.MarkFlagRequired("entity")
-	c.AddCommand(sync, query)
+	c.AddCommand(sync, watch, query)
 	return c
 }

@@ -1,0 +1,80 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Event is one Server-Sent Event from /v1/sync/events.
+type Event struct {
+	Name string // ready, changed or metadata
+	Data string // JSON: {"version":...,"metadataVersion":...,"entities":[...]}
+}
+
+// Events streams the server's events to fn until ctx ends, fn returns an
+// error, or the stream breaks (the error says which).
+func (d *Device) Events(ctx context.Context, fn func(Event) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(d.cfg.Server, "/")+"/v1/sync/events", nil)
+	if err != nil {
+		return fmt.Errorf("events: %w: %w", ErrConfig, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
+	req.Header.Set("Accept", "text/event-stream")
+	hc := *d.cfg.HTTP
+	hc.Timeout = 0 // a stream lives as long as ctx
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("open events: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return readAPIError(resp)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	var ev Event
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			ev.Name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			ev.Data = strings.TrimPrefix(line, "data: ")
+		case line == "" && ev.Name != "":
+			if err := fn(ev); err != nil {
+				return err
+			}
+			ev = Event{}
+		}
+	}
+	if err := sc.Err(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("read events: %w", err)
+	}
+	return ctx.Err()
+}
+
+// Watch syncs now and again whenever the server says data is due, until
+// ctx ends. A broken stream is reopened after a pause. onSync sees each
+// sync's outcome.
+func (d *Device) Watch(ctx context.Context, onSync func(SyncSummary, error)) error {
+	for ctx.Err() == nil {
+		err := d.Events(ctx, func(ev Event) error {
+			if ev.Name == "ready" || ev.Name == "changed" || ev.Name == "metadata" {
+				onSync(d.Sync(ctx))
+			}
+			return nil
+		})
+		if ctx.Err() != nil {
+			break
+		}
+		onSync(SyncSummary{}, err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,57 @@
+package engine
+
+import "sync"
+
+// notifier tells waiters that something was applied, and remembers the
+// last version that wrote rows of each entity (since this process
+// started), so that event streams can say "new data for you" without
+// computing a delta.
+type notifier struct {
+	mu     sync.Mutex
+	ch     chan struct{}
+	entity map[string]uint64
+}
+
+func (e *Engine) notify(touched map[string]uint64) {
+	n := &e.notes
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.entity == nil {
+		n.entity = map[string]uint64{}
+	}
+	for ent, v := range touched {
+		n.entity[ent] = v
+	}
+	if n.ch != nil {
+		close(n.ch)
+		n.ch = nil
+	}
+}
+
+// orgEntity is the pseudo-entity under which notify records admin changes
+// (organization, profiles, tokens, schema).
+const orgEntity = "/org"
+
+// OrgVersion returns the last version (applied by this process) of an
+// admin change: organization, profiles, tokens or schema.
+func (e *Engine) OrgVersion() uint64 { return e.LastChange(orgEntity) }
+
+// Changed returns a channel closed at the next commit.
+func (e *Engine) Changed() <-chan struct{} {
+	n := &e.notes
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.ch == nil {
+		n.ch = make(chan struct{})
+	}
+	return n.ch
+}
+
+// LastChange returns the last version (applied by this process) that
+// wrote rows of entity, 0 if none.
+func (e *Engine) LastChange(entity string) uint64 {
+	n := &e.notes
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.entity[entity]
+}
