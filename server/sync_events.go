@@ -71,16 +71,18 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 	defer heartbeat.Stop()
 	for {
 		changed := s.r.Changed()
-		select {
-		case <-r.Context().Done():
-			return
-		case <-heartbeat.C:
-			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+		if s.r.Applied() == seen { // else a commit came before the channel: go on
+			select {
+			case <-r.Context().Done():
 				return
+			case <-heartbeat.C:
+				if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+					return
+				}
+				flusher.Flush()
+				continue
+			case <-changed:
 			}
-			flusher.Flush()
-			continue
-		case <-changed:
 		}
 		select { // let a burst of commits settle into one event
 		case <-r.Context().Done():
