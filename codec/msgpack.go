@@ -61,6 +61,21 @@ func AppendMarshal(dst []byte, v any) ([]byte, error) {
 	return append(dst, e.buf.Bytes()...), nil
 }
 
+// MarshalCompact is Marshal with every integer in its smallest msgpack
+// form, for wire messages whose readers accept any integer width (the
+// pull answer): fewer bytes, but an int64 may come back as another
+// integer type.
+func MarshalCompact(v any) ([]byte, error) {
+	e := encoders.Get().(*encoder)
+	defer putEncoder(e)
+	e.enc.UseCompactInts(true)
+	defer e.enc.UseCompactInts(false)
+	if err := e.enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("marshal: %w", err)
+	}
+	return append([]byte(nil), e.buf.Bytes()...), nil
+}
+
 func putEncoder(e *encoder) {
 	if e.buf.Cap() > maxPooledBuffer {
 		return

@@ -47,9 +47,9 @@ type PullResponse struct {
 	Version         uint64          `msgpack:"v"`
 	MetadataVersion uint64          `msgpack:"mv"`
 	Cursor          string          `msgpack:"c"`
-	More            bool            `msgpack:"more"`
-	Reset           bool            `msgpack:"reset"`
-	Refs            [][]byte        `msgpack:"refs"`
+	More            bool            `msgpack:"more,omitempty"`
+	Reset           bool            `msgpack:"reset,omitempty"`
+	Refs            [][]byte        `msgpack:"refs,omitempty"`
 	Entities        []EntityChanges `msgpack:"e"`
 }
 
@@ -58,16 +58,16 @@ type EntityChanges struct {
 	Entity string `msgpack:"n"`
 	// Columns names the attribute values that follow the system fields
 	// in each row.
-	Columns []string `msgpack:"cols"`
+	Columns []string `msgpack:"cols,omitempty"`
 	// Rows are upserts: [id, owner ref, business unit ref, createdon,
 	// modifiedon, version, value per column...]. A ref is an index into
 	// PullResponse.Refs, or -1. A missing value is nil; guid and lookup
 	// values are 16-byte binary.
-	Rows [][]any `msgpack:"u"`
+	Rows [][]any `msgpack:"u,omitempty"`
 	// Removals are the ids to delete.
-	Removals [][]byte `msgpack:"r"`
+	Removals [][]byte `msgpack:"r,omitempty"`
 	// Cutoff: drop rows whose modifiedon (unix ms) is older; 0 for none.
-	Cutoff int64 `msgpack:"cut"`
+	Cutoff int64 `msgpack:"cut,omitempty"`
 	// NextDue is when this entity should next be synced (unix ms).
 	NextDue int64 `msgpack:"due"`
 }

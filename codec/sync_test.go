@@ -86,3 +86,25 @@ func FuzzDecodePullResponse(f *testing.F) {
 		_, _ = DecodePullResponse(data)
 	})
 }
+
+func TestMarshalCompactIsSmallerAndDecodes(t *testing.T) {
+	in := PullResponse{Version: 3, Entities: []EntityChanges{{Entity: "a", Rows: [][]any{{int64(1), int64(-1), int64(1767225600000)}}}}}
+	plain, _ := Marshal(in)
+	small, err := MarshalCompact(in)
+	if err != nil || len(small) >= len(plain) {
+		t.Fatalf("compact %d bytes vs %d: %v", len(small), len(plain), err)
+	}
+	out, err := DecodePullResponse(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{1, -1, 1767225600000} {
+		if got, ok := AsInt64(out.Entities[0].Rows[0][i]); !ok || got != want {
+			t.Fatalf("value %d = %v", i, out.Entities[0].Rows[0][i])
+		}
+	}
+	// Marshal is unaffected by a compact call on a pooled encoder.
+	if again, _ := Marshal(in); !bytes.Equal(again, plain) {
+		t.Fatal("Marshal changed after MarshalCompact")
+	}
+}

@@ -90,7 +90,7 @@ func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug an
 		ct = "application/json"
 		body, err = jsonBytes(debug)
 	} else {
-		body, err = codec.Marshal(v)
+		body, err = codec.MarshalCompact(v)
 	}
 	if err != nil {
 		s.writeErr(w, r, err)
