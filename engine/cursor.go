@@ -7,11 +7,11 @@ import (
 	"github.com/offsync/offsync/codec"
 )
 
-// Cursor is where a device stands: it holds V(User, Version, Time) as
-// computed under the access context whose fingerprint is Context. Devices
-// treat it as opaque bytes (see EncodeCursor).
+// Cursor is where a device stands: it holds V(user, Version, Time) as
+// computed under the access context whose fingerprint is Context (the
+// fingerprint covers the user's id, so another user's cursor reloads).
+// Devices treat it as opaque bytes (see EncodeCursor).
 type Cursor struct {
-	User    string `msgpack:"u"`
 	Version uint64 `msgpack:"v"`
 	Time    int64  `msgpack:"t"`
 	Context uint64 `msgpack:"c"`
@@ -22,7 +22,7 @@ const MaxCursorLen = 512
 
 // EncodeCursor returns the cursor as an opaque URL-safe string.
 func EncodeCursor(c *Cursor) (string, error) {
-	b, err := codec.Marshal(c)
+	b, err := codec.MarshalCompact(c)
 	if err != nil {
 		return "", fmt.Errorf("encode cursor: %w", err)
 	}

@@ -74,8 +74,8 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 			return err
 		}
 		fp := ps.fingerprint()
-		fresh := &Cursor{User: userID, Version: version, Time: now, Context: fp}
-		if cur == nil || cur.User != userID || cur.Context != fp {
+		fresh := &Cursor{Version: version, Time: now, Context: fp}
+		if cur == nil || cur.Context != fp {
 			res, err = ps.snapshot(fresh)
 		} else if res, err = ps.delta(cur, opt.MaxDeltaChanges); errors.Is(err, errReload) {
 			res, err = ps.snapshot(fresh)

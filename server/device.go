@@ -44,7 +44,7 @@ type wireCursor struct {
 }
 
 func encodeWireCursor(c wireCursor) (string, error) {
-	b, err := codec.Marshal(&c)
+	b, err := codec.MarshalCompact(&c)
 	if err != nil {
 		return "", fmt.Errorf("encode cursor: %w", err)
 	}

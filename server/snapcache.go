@@ -21,17 +21,17 @@ type snapCache struct {
 }
 
 type snapEntry struct {
-	id   string
-	res  *engine.PullResult
-	size int64
+	id, user string
+	res      *engine.PullResult
+	size     int64
 }
 
 func newSnapCache(limit int64) *snapCache {
 	return &snapCache{limit: limit, lru: list.New(), byID: map[string]*list.Element{}}
 }
 
-// put stores a snapshot under id.
-func (c *snapCache) put(id string, res *engine.PullResult) {
+// put stores user's snapshot under id.
+func (c *snapCache) put(id, user string, res *engine.PullResult) {
 	var size int64 = 256
 	for _, e := range res.Entities {
 		size += int64(len(e.Upserts)) * 400
@@ -41,7 +41,7 @@ func (c *snapCache) put(id string, res *engine.PullResult) {
 	if size > c.limit {
 		return
 	}
-	c.byID[id] = c.lru.PushFront(&snapEntry{id: id, res: res, size: size})
+	c.byID[id] = c.lru.PushFront(&snapEntry{id: id, user: user, res: res, size: size})
 	c.size += size
 	for c.size > c.limit {
 		last := c.lru.Back()
@@ -52,12 +52,12 @@ func (c *snapCache) put(id string, res *engine.PullResult) {
 	}
 }
 
-// get returns the snapshot under id, or nil.
-func (c *snapCache) get(id string) *engine.PullResult {
+// get returns the snapshot under id when it is user's, or nil.
+func (c *snapCache) get(id, user string) *engine.PullResult {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.byID[id]
-	if !ok {
+	if !ok || el.Value.(*snapEntry).user != user {
 		return nil
 	}
 	c.lru.MoveToFront(el)

@@ -44,10 +44,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	var res *engine.PullResult
 	page := 0
 	if wc.Snap != "" {
-		res, page = s.snaps.get(wc.Snap), wc.Page
-		if res != nil && res.Cursor.User != user {
-			res = nil
-		}
+		res, page = s.snaps.get(wc.Snap, user), wc.Page
 	}
 	if res == nil {
 		cur := wc.C
@@ -61,7 +58,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		page = 0
 		if res.Reset && countRows(res) > s.cfg.PageRows {
 			wc.Snap = newSnapID()
-			s.snaps.put(wc.Snap, res)
+			s.snaps.put(wc.Snap, user, res)
 		} else {
 			wc.Snap = ""
 		}
