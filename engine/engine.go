@@ -69,6 +69,9 @@ func (e *Engine) loadState() error {
 			return err
 		}
 		e.applied.Store(applied)
+		e.notes.mu.Lock()
+		e.notes.version = applied
+		e.notes.mu.Unlock()
 		s := &Schema{}
 		if err := getDecoded(txn, []byte(keyCurrent), s); err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("load schema: %w", err)

@@ -7,9 +7,10 @@ import "sync"
 // started), so that event streams can say "new data for you" without
 // computing a delta.
 type notifier struct {
-	mu     sync.Mutex
-	ch     chan struct{}
-	entity map[string]uint64
+	mu      sync.Mutex
+	ch      chan struct{}
+	entity  map[string]uint64
+	version uint64 // the applied version when last notified
 }
 
 func (e *Engine) notify(touched map[string]uint64) {
@@ -22,6 +23,7 @@ func (e *Engine) notify(touched map[string]uint64) {
 	for ent, v := range touched {
 		n.entity[ent] = v
 	}
+	n.version = e.applied.Load()
 	if n.ch != nil {
 		close(n.ch)
 		n.ch = nil

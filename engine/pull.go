@@ -16,6 +16,8 @@ const DefaultMaxDeltaChanges = 50_000
 
 // PullOptions tunes Pull.
 type PullOptions struct {
+	// Cache, when set, shares rule rows between users' first loads.
+	Cache RuleCache
 	// MaxDeltaChanges is how many change-log entries a delta may scan
 	// before a full reload is cheaper.
 	MaxDeltaChanges int
@@ -56,6 +58,15 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 		opt.MaxDeltaChanges = DefaultMaxDeltaChanges
 	}
 	var res *PullResult
+	// Read before the transaction starts: the rows it reads are at least
+	// as new, so a share key never claims a state older than the rows.
+	var shared string
+	var sharedAt uint64
+	if opt.Cache != nil {
+		if a, err := e.Access(userID); err == nil && a.Profile != nil {
+			shared, sharedAt = e.shareState(a.Profile.PublishedRules)
+		}
+	}
 	err := e.db.View(func(txn *badger.Txn) error {
 		acc, err := loadAccess(txnReader{txn}, userID)
 		if err != nil {
@@ -70,6 +81,9 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 		}
 		sch := e.Schema()
 		ps := &pullState{viewBuilder: viewBuilder{txn: txn, sch: sch, acc: acc, rules: acc.Profile.PublishedRules, now: now}, v1: version, t1: now}
+		if opt.Cache != nil && sharedAt == version {
+			ps.cache, ps.shared = opt.Cache, shared
+		}
 		if err := ps.prepare(); err != nil {
 			return err
 		}

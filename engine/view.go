@@ -93,6 +93,8 @@ type viewBuilder struct {
 	now     int64
 	filters map[string]*filter.Expr
 	rows    map[string]map[string]codec.Row
+	cache   RuleCache // nil: share nothing
+	shared  string    // the part of share keys that covers the state (see shareKey)
 }
 
 // rule returns the rule for entity, or nil.
@@ -139,15 +141,31 @@ func (vb *viewBuilder) build() error {
 		if def == nil || r.Has(RowsRelated) {
 			continue
 		}
+		key := vb.shareKey(r)
+		if rows, ok := vb.cachedRule(key); ok {
+			for _, row := range rows {
+				if w := r.Window(); w > 0 && row.ModifiedOn < vb.now-int64(w)*dayMillis {
+					continue // shared from an earlier time: aged out since
+				}
+				vb.rows[r.Entity][row.ID] = row
+				added = append(added, ViewRow{Rule: r, Row: row})
+			}
+			continue
+		}
+		var kept []codec.Row
 		err := vb.candidates(r, func(row codec.Row) error {
 			if vb.keeps(r, def, &row) {
 				vb.rows[r.Entity][row.ID] = row
 				added = append(added, ViewRow{Rule: r, Row: row})
+				kept = append(kept, row)
 			}
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		if key != "" {
+			vb.cache.Put(key, kept)
 		}
 	}
 	return vb.related(added)

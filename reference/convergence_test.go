@@ -66,9 +66,14 @@ func TestConvergenceRandomized(t *testing.T) {
 		rounds, _ = strconv.Atoi(s)
 	}
 	t.Logf("seed %d, %d rounds (replay with OFFSYNC_SEED=%d; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed, rounds, seed)
+	hits := 0
+	defer func() {
+		t.Logf("%d first loads shared rule rows", hits)
+	}()
 	for round := 0; round < rounds; round++ {
 		rng := rand.New(rand.NewSource(seed + int64(round)))
 		w := newWorld(t, engine.DepthOrganization)
+		w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
 		randomWorld(w, rng)
 		devices := map[string]*device{}
 		for _, u := range allUsers {
@@ -100,7 +105,7 @@ func TestConvergenceRandomized(t *testing.T) {
 // then holds exactly the reference view.
 func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 	t.Helper()
-	res, err := w.e.Pull(d.user, d.cursor, clock, engine.PullOptions{})
+	res, err := w.e.Pull(d.user, d.cursor, clock, engine.PullOptions{Cache: w.cache})
 	s, lerr := Load(w.e)
 	if lerr != nil {
 		t.Fatal(lerr)
@@ -232,4 +237,53 @@ func summary(v View) string {
 		}
 	}
 	return s
+}
+
+// mapCache is an unbounded engine.RuleCache: every share is kept, so the
+// convergence test exercises sharing as much as possible. It counts hits.
+type mapCache struct {
+	rows map[string][]codec.Row
+	hits *int
+}
+
+func (m mapCache) Get(k string) ([]codec.Row, bool) {
+	r, ok := m.rows[k]
+	if ok {
+		*m.hits++
+	}
+	return r, ok
+}
+
+func (m mapCache) Put(k string, rows []codec.Row) { m.rows[k] = rows }
+
+// TestSharedFirstLoadsMatchTheReference: two users of one business unit
+// and profile share the business-unit rule's rows, and both get exactly
+// their own view; a write to the entity stops the sharing of stale rows.
+func TestSharedFirstLoadsMatchTheReference(t *testing.T) {
+	w := newWorld(t, engine.DepthBusinessUnit)
+	hits := 0
+	w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{{ID: prof, Name: "P",
+		Rules: []engine.Rule{{Entity: "account", Rows: []string{engine.RowsBusinessUnit}, ModifiedWithinDays: zero(), Relationships: []string{"primarycontactid"}},
+			{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: zero()}},
+		Users: []string{uU, uO}}}, Publish: true}})
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{{ID: uO, Name: "O", BusinessUnit: buC, Roles: []string{role}, Enabled: true}}}})
+	// Force a commit after the admin changes so they are noted, then load.
+	w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{{Entity: "contact", ID: id("9", 3), Attrs: map[string]any{"email": "z"}}}})
+	for i, u := range []string{uU, uO} {
+		d := &device{user: u, rows: View{}}
+		syncDevice(t, w, d, now, fmt.Sprintf("user %d", i))
+	}
+	if hits != 1 {
+		t.Fatalf("the second user's first load shared %d rules, want 1", hits)
+	}
+	w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{{Entity: "account", ID: id("e", 3), Attrs: map[string]any{"name": "renamed"}}}})
+	d := &device{user: uO, rows: View{}}
+	syncDevice(t, w, d, now, "after a write")
+	if hits != 1 {
+		t.Fatalf("rows shared across a write to the entity (%d hits)", hits)
+	}
+	if d.rows["account"][id("e", 3)].Attrs["name"] != "renamed" {
+		t.Fatal("the first load after the write does not carry it")
+	}
 }

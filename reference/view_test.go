@@ -37,8 +37,9 @@ func init() {
 }
 
 type world struct {
-	t *testing.T
-	e *engine.Engine
+	t     *testing.T
+	e     *engine.Engine
+	cache engine.RuleCache // nil: no sharing
 }
 
 func (w world) apply(cmds ...*engine.Command) {
@@ -59,7 +60,7 @@ func newWorld(t *testing.T, read engine.Depth) world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	w := world{t, e}
+	w := world{t: t, e: e}
 	w.apply(&engine.Command{Kind: engine.KindSetSchemaDraft, Schema: &engine.Schema{Entities: []engine.EntityDef{
 		{Name: "account", Offline: true, Attributes: []engine.Attribute{{Name: "name", Type: engine.TypeString}, {Name: "revenue", Type: engine.TypeDecimal},
 			{Name: "primarycontactid", Type: engine.TypeLookup, Targets: []string{"contact"}}}},

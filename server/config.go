@@ -41,7 +41,8 @@ type Config struct {
 	// PageRows is how many rows one first-load page carries.
 	PageRows int
 	// SnapshotCacheBytes bounds the memory of first loads kept for their
-	// next pages (least recently used go first).
+	// next pages, and (separately) of rule rows shared between users'
+	// first loads; the least recently used go first.
 	SnapshotCacheBytes int64
 	// Logger receives request errors; nil means slog.Default.
 	Logger *slog.Logger

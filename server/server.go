@@ -56,6 +56,7 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	snaps   *snapCache
+	rules   *ruleCache
 }
 
 // New returns a Server. Its Handler serves every route.
@@ -72,6 +73,7 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 	}
 	s.metrics = newMetrics(r)
 	s.snaps = newSnapCache(cfg.SnapshotCacheBytes)
+	s.rules = newRuleCache(cfg.SnapshotCacheBytes)
 	s.routes()
 	return s, nil
 }

@@ -1,65 +1,54 @@
 package server
 
 import (
-	"container/list"
-	"sync"
-
+	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
 )
 
+// rowBytes estimates the memory of a cached row.
+const rowBytes = 400
+
 // snapCache keeps computed first loads so that their pages can be served
-// (and resumed) without computing the view again. It is bounded by an
-// estimate of their bytes; the least recently used go first. A page asked
-// for after its snapshot was evicted (or on another node) restarts the
-// load.
-type snapCache struct {
-	mu    sync.Mutex
-	limit int64
-	size  int64
-	lru   *list.List // of *snapEntry, most recent first
-	byID  map[string]*list.Element
-}
+// (and resumed) without computing the view again. A page asked for after
+// its load was evicted (or on another node) restarts the load. Loads are
+// kept per user: another user's cursor never reaches them.
+type snapCache struct{ c *lru[snapEntry] }
 
 type snapEntry struct {
-	id, user string
-	res      *engine.PullResult
-	size     int64
+	user string
+	res  *engine.PullResult
 }
 
-func newSnapCache(limit int64) *snapCache {
-	return &snapCache{limit: limit, lru: list.New(), byID: map[string]*list.Element{}}
-}
+func newSnapCache(limit int64) *snapCache { return &snapCache{c: newLRU[snapEntry](limit)} }
 
-// put stores user's snapshot under id.
-func (c *snapCache) put(id, user string, res *engine.PullResult) {
+// put stores user's load under id.
+func (s *snapCache) put(id, user string, res *engine.PullResult) {
 	var size int64 = 256
 	for _, e := range res.Entities {
-		size += int64(len(e.Upserts)) * 400
+		size += int64(len(e.Upserts)) * rowBytes
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if size > c.limit {
-		return
-	}
-	c.byID[id] = c.lru.PushFront(&snapEntry{id: id, user: user, res: res, size: size})
-	c.size += size
-	for c.size > c.limit {
-		last := c.lru.Back()
-		e := last.Value.(*snapEntry)
-		c.lru.Remove(last)
-		delete(c.byID, e.id)
-		c.size -= e.size
-	}
+	s.c.put(id, snapEntry{user: user, res: res}, size)
 }
 
-// get returns the snapshot under id when it is user's, or nil.
-func (c *snapCache) get(id, user string) *engine.PullResult {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.byID[id]
-	if !ok || el.Value.(*snapEntry).user != user {
+// get returns the load under id when it is user's, or nil.
+func (s *snapCache) get(id, user string) *engine.PullResult {
+	e, ok := s.c.get(id)
+	if !ok || e.user != user {
 		return nil
 	}
-	c.lru.MoveToFront(el)
-	return el.Value.(*snapEntry).res
+	return e.res
+}
+
+// ruleCache is the engine.RuleCache of first loads: the rows of rules
+// that users of one profile and scope share, bounded by bytes.
+type ruleCache struct{ c *lru[[]codec.Row] }
+
+func newRuleCache(limit int64) *ruleCache { return &ruleCache{c: newLRU[[]codec.Row](limit)} }
+
+// Get returns the rows shared under key.
+func (r *ruleCache) Get(key string) ([]codec.Row, bool) { return r.c.get(key) }
+
+// Put shares rows under key.
+func (r *ruleCache) Put(key string, rows []codec.Row) {
+	r.c.put(key, rows, int64(len(rows))*rowBytes+int64(len(key)))
 }

@@ -51,7 +51,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		if wc.Snap != "" {
 			cur = nil // the paged load is gone: start it again
 		}
-		if res, err = s.r.Pull(user, cur, s.now().UnixMilli(), engine.PullOptions{}); err != nil {
+		if res, err = s.r.Pull(user, cur, s.now().UnixMilli(), engine.PullOptions{Cache: s.rules}); err != nil {
 			s.deviceErr(w, r, err)
 			return
 		}

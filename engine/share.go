@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/offsync/offsync/codec"
+)
+
+// RuleCache lets users share the rows one profile rule selects when their
+// view of that rule is the same: users of one profile in one business unit
+// share its business-unit rules, every user shares organization-wide
+// rules. Keys say everything the rows depend on, so a hit is always
+// right; the implementation only bounds memory (the server's is an LRU).
+type RuleCache interface {
+	Get(key string) ([]codec.Row, bool)
+	Put(key string, rows []codec.Row)
+}
+
+// shareKey returns the key under which a rule's rows can be shared, or ""
+// when they depend on who the user is (user or team rows, user-depth
+// reads, filters using the current user or today()).
+//
+// The rows of a rule depend on: the rule; the rows of its entity (the
+// last version that wrote them); the organization and profiles (the last
+// admin change); the user's Read depth; and, by depth and rows choice, the
+// user's business unit (and so its subtree) and teams. They also depend on
+// the time through the window: rows shared from an earlier time may have
+// aged out since, which the pull's cutoff removes on the device.
+func (vb *viewBuilder) shareKey(r *Rule) string {
+	if vb.cache == nil || vb.shared == "" {
+		return ""
+	}
+	depth := vb.acc.Depth(r.Entity, PrivRead)
+	if r.Has(RowsUser) || r.Has(RowsTeam) || depth == DepthUser {
+		return ""
+	}
+	if f := vb.filters[r.Entity]; f != nil && f.UsesContext() {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%q|%v|%d|%v|%s", vb.shared, r.Entity, r.Filter, r.Rows, r.Window(), r.Columns, depth)
+	if r.Has(RowsBusinessUnit) || depth == DepthBusinessUnit || depth == DepthParentChild {
+		b.WriteString("|bu=" + vb.acc.User.BusinessUnit)
+	}
+	if (r.Has(RowsAll) || r.Has(RowsOrganization)) && depth != DepthOrganization {
+		// Depth below organization also reaches the rows of the user's
+		// teams, wherever those teams are.
+		b.WriteString("|teams=" + strings.Join(vb.acc.Teams, ","))
+	}
+	return b.String()
+}
+
+// cachedRule looks key up.
+func (vb *viewBuilder) cachedRule(key string) ([]codec.Row, bool) {
+	if key == "" {
+		return nil, false
+	}
+	return vb.cache.Get(key)
+}
+
+// shareState is the part of share keys that says which state the rows come
+// from: the schema version, the last admin change and the last write of
+// each profile entity, as seen by this process (a restart empties caches).
+// It also returns the version all of that was noted at: a pull shares
+// only when its read transaction is at exactly that version, so no commit
+// can slip between the key and the rows.
+func (e *Engine) shareState(rules []Rule) (string, uint64) {
+	n := &e.notes
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "s%d|o%d", e.Schema().Version, n.entity[orgEntity])
+	for _, r := range rules {
+		fmt.Fprintf(&b, "|%s=%d", r.Entity, n.entity[r.Entity])
+	}
+	return b.String(), n.version
+}
