@@ -90,6 +90,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/admin/schema/publish", s.publishSchema, true)
 	s.adminRoutes()
 	s.handle("POST /v1/sync/pull", s.devicePull, false)
+	s.handle("GET /v1/sync/pull", s.devicePull, false)
 	s.handle("GET /v1/sync/metadata", s.deviceMetadata, false)
 	s.handle("GET /v1/sync/events", s.deviceEvents, false)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

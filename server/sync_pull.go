@@ -4,29 +4,22 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
 )
 
-// devicePull handles POST /v1/sync/pull (docs/protocol.md).
+// devicePull handles POST /v1/sync/pull, and GET /v1/sync/pull?cursor=
+// for caches (docs/protocol.md).
 func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	user, ok := s.deviceUser(w, r)
 	if !ok {
 		return
 	}
-	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	body, err := s.readBody(r)
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	req, err := codec.DecodePullRequest(body, format)
+	req, err := s.pullRequest(r)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -77,7 +70,42 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	part.Reset = res.Reset && page == 0
+	if wc.Snap != "" {
+		// A page of a load is immutable: it can be cached and resumed.
+		etag := `"` + wc.Snap + "." + strconv.Itoa(page) + `"`
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
 	s.writeDevice(w, r, toWire(s.r.Schema(), part, cursor, !last), toJSONPull(part, cursor, !last))
+}
+
+// pullRequest reads a pull request from the body (POST) or the query
+// (GET: cursor and minVersion).
+func (s *Server) pullRequest(r *http.Request) (codec.PullRequest, error) {
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		req := codec.PullRequest{Cursor: q.Get("cursor")}
+		if mv := q.Get("minVersion"); mv != "" {
+			v, err := strconv.ParseUint(mv, 10, 64)
+			if err != nil {
+				return req, fmt.Errorf("read minVersion: not a version: %w", ErrBadRequest)
+			}
+			req.MinVersion = v
+		}
+		return req, nil
+	}
+	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
+	if err != nil {
+		return codec.PullRequest{}, err
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		return codec.PullRequest{}, err
+	}
+	return codec.DecodePullRequest(body, format)
 }
 
 func countRows(res *engine.PullResult) int {

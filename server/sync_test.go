@@ -193,3 +193,32 @@ func TestDeviceMetadataCarriesOnlyTheProfile(t *testing.T) {
 		}
 	}
 }
+
+func TestDevicePullPagesHaveETags(t *testing.T) {
+	ts, _ := newDemoServerWith(t, func(c *Config) { c.PageRows = 25 })
+	token, _ := fieldSalesToken(t, ts)
+	_, first, hdr := devicePullRaw(t, ts.URL, token, "", nil)
+	if hdr.Get("ETag") == "" || !first.More {
+		t.Fatalf("first page: etag %q more %v", hdr.Get("ETag"), first.More)
+	}
+	get := func(etag string) (int, http.Header) {
+		req, _ := http.NewRequest("GET", ts.URL+"/v1/sync/pull?cursor="+first.Cursor, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header
+	}
+	code, h := get("")
+	if code != 200 || h.Get("ETag") == "" || h.Get("ETag") == hdr.Get("ETag") {
+		t.Fatalf("second page by GET: %d %q", code, h.Get("ETag"))
+	}
+	if code, _ := get(h.Get("ETag")); code != http.StatusNotModified {
+		t.Fatalf("If-None-Match on an unchanged page: %d", code)
+	}
+}
