@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/offsync/offsync/client"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -22,7 +23,17 @@ func newDeviceCmd() *cobra.Command {
 			if token == "" {
 				token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
 			}
-			d, err := client.OpenDevice(client.DeviceConfig{Store: store, Server: server, Token: token})
+			cfg := client.DeviceConfig{Store: store, Server: server, Token: token}
+			bar := progressBar(cmd)
+			if bar != nil {
+				cfg.Progress = func(rows int, more bool) {
+					_ = bar.Set(rows)
+					if !more {
+						_ = bar.Finish()
+					}
+				}
+			}
+			d, err := client.OpenDevice(cfg)
 			if err != nil {
 				return err
 			}
@@ -97,4 +108,18 @@ func newDeviceCmd() *cobra.Command {
 	_ = query.MarkFlagRequired("entity")
 	c.AddCommand(sync, watch, query)
 	return c
+}
+
+// progressBar returns a bar for long first loads when stdout is a
+// terminal, else nil.
+func progressBar(cmd *cobra.Command) *progressbar.ProgressBar {
+	f, ok := cmd.OutOrStdout().(*os.File)
+	if !ok {
+		return nil
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("rows received"),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 }
