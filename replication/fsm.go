@@ -12,11 +12,12 @@ import (
 // raft.BatchingFSM, so a group of entries committed together is applied in
 // one Badger transaction.
 type FSM struct {
-	eng *engine.Engine
+	eng     *engine.Engine
+	pending *pending
 }
 
 // NewFSM returns an FSM over eng.
-func NewFSM(eng *engine.Engine) *FSM { return &FSM{eng: eng} }
+func NewFSM(eng *engine.Engine) *FSM { return &FSM{eng: eng, pending: newPending()} }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
 
@@ -37,7 +38,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		if l.Type != raft.LogCommand {
 			continue
 		}
-		cmd, err := engine.DecodeCommand(l.Data)
+		cmd, err := f.pending.command(l.Data)
 		if err != nil {
 			out[i] = &engine.Result{Version: l.Index, Err: &engine.Error{Err: engine.ErrInvalid, Msg: "command: undecodable"}}
 			continue

@@ -24,6 +24,7 @@ type Node struct {
 	cfg    Config
 	eng    *engine.Engine
 	raft   *raft.Raft
+	fsm    *FSM
 	store  *raftboltdb.BoltStore
 	trans  *raft.NetworkTransport
 	log    *slog.Logger
@@ -85,7 +86,8 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 			return nil, fmt.Errorf("bootstrap cluster: %w", err)
 		}
 	}
-	r, err := raft.NewRaft(rc, NewFSM(eng), store, store, snaps, trans)
+	n.fsm = NewFSM(eng)
+	r, err := raft.NewRaft(rc, n.fsm, store, store, snaps, trans)
 	if err != nil {
 		n.closeStores()
 		return nil, fmt.Errorf("start raft: %w", err)
@@ -137,7 +139,7 @@ func (n *Node) Propose(ctx context.Context, cmd *engine.Command) (*engine.Result
 	if n.closed.Load() {
 		return nil, ErrClosed
 	}
-	data, err := engine.EncodeCommand(cmd)
+	data, nonce, err := n.fsm.pending.encode(cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +149,7 @@ func (n *Node) Propose(ctx context.Context, cmd *engine.Command) (*engine.Result
 	}
 	f := n.raft.Apply(data, timeout)
 	if err := f.Error(); err != nil {
+		n.fsm.pending.forget(nonce)
 		switch {
 		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress):
 			return nil, fmt.Errorf("propose command: %w", ErrNotLeader)
