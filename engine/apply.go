@@ -45,8 +45,11 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 		}
 		st := newCmdState(b, en.Version, en.Cmd.Now)
 		res := st.run(en.Cmd)
-		if res.Err == nil && en.Cmd.Kind != KindIngest {
-			b.touched[orgEntity] = en.Version
+		if en.Cmd.Kind != KindIngest {
+			clear(e.owners) // an admin change may move users and teams
+			if res.Err == nil {
+				b.touched[orgEntity] = en.Version
+			}
 		}
 		if res.Err == nil {
 			if err := b.flush(st); err != nil {

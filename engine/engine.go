@@ -21,6 +21,9 @@ type Engine struct {
 	schema  atomic.Pointer[Schema] // the current published schema
 	closed  atomic.Bool
 	notes   notifier
+	// owners caches the business unit of users and teams for ingests;
+	// only Apply uses it (under applyMu), and any other command clears it.
+	owners map[string]string
 }
 
 // Open opens (or creates) the database described by cfg and loads the last
@@ -47,7 +50,7 @@ func Open(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open badger: %w", err)
 	}
-	e := &Engine{db: db, cfg: cfg}
+	e := &Engine{db: db, cfg: cfg, owners: map[string]string{}}
 	if err := e.loadState(); err != nil {
 		db.Close()
 		return nil, err

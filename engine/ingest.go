@@ -24,7 +24,7 @@ func (st *cmdState) ingest(recs []codec.Record) (int, error) {
 	if len(recs) > MaxRecordsPerCommand {
 		return 0, invalidf("records: %d records is more than the maximum %d per batch", len(recs), MaxRecordsPerCommand)
 	}
-	owners := map[string]string{} // owner id -> business unit
+	owners := st.b.e.owners // owner id -> business unit, kept across ingests
 	for i := range recs {
 		rec := &recs[i]
 		field := fmt.Sprintf("records[%d]", i)

@@ -53,6 +53,7 @@ func (e *Engine) Restore(r io.Reader) error {
 	if e.closed.Load() {
 		return ErrClosed
 	}
+	clear(e.owners)
 	if err := e.db.DropAll(); err != nil {
 		return fmt.Errorf("restore snapshot: drop: %w", err)
 	}
