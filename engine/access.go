@@ -65,6 +65,9 @@ type Access struct {
 	// Subtree holds the user's business unit and every unit below it.
 	Subtree map[string]bool
 	roles   []Role
+	// depths, when set, replaces the roles: the Read depths a cursor
+	// remembers of an earlier access context.
+	depths map[string]Depth
 	// Profile is the user's offline profile, nil when there is none.
 	Profile *Profile
 }
@@ -75,6 +78,12 @@ type Access struct {
 func (a *Access) Depth(entity string, priv Privilege) Depth {
 	if !a.User.Enabled {
 		return DepthNone
+	}
+	if a.depths != nil {
+		if priv != PrivRead {
+			return DepthNone
+		}
+		return a.depths[entity]
 	}
 	best := DepthNone
 	for _, r := range a.roles {

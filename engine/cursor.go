@@ -15,6 +15,24 @@ type Cursor struct {
 	Version uint64 `msgpack:"v"`
 	Time    int64  `msgpack:"t"`
 	Context uint64 `msgpack:"c"`
+	// Was is the access context the view was computed under, so that a
+	// pull after a role, team, business-unit or profile change can send
+	// only the difference between the old view and the new one.
+	Was *CursorContext `msgpack:"w,omitempty"`
+}
+
+// CursorContext is what a view depended on besides rows and time.
+type CursorContext struct {
+	User     uint64   `msgpack:"u"` // hash of the user id
+	BU       string   `msgpack:"b"`
+	Subtree  uint64   `msgpack:"s"` // hash of the business-unit subtree
+	Teams    []string `msgpack:"t,omitempty"`
+	Enabled  bool     `msgpack:"e,omitempty"`
+	Profile  string   `msgpack:"p"`
+	Publish  uint64   `msgpack:"pv"`
+	Schema   uint64   `msgpack:"sv"`
+	Entities []string `msgpack:"n"` // the rules' entities, in order
+	Depths   []Depth  `msgpack:"d"` // their Read depths
 }
 
 // MaxCursorLen caps an encoded cursor.

@@ -9,13 +9,14 @@ import (
 )
 
 // A delta decides, for each candidate row, whether it is in the old view
-// V(v0, t0) and in the new view V(v1, t1) under the same access context
-// (a changed context reloads instead). Candidates are the rows changed
-// since v0, the targets that changed rows look up (before and after), the
-// targets of rows that aged out of a window between t0 and t1, and,
-// transitively, the targets of related rows whose membership changed.
-// Rows that aged out themselves are dropped by the device (EntityDelta.
-// Cutoff), so they need no removal.
+// V(v0, t0) (under the access context and rules the cursor remembers) and
+// in the new view V(v1, t1). Candidates are the rows changed since v0, the
+// targets that changed rows look up (before and after), the targets of
+// rows that aged out of a window between t0 and t1, and, transitively,
+// the targets of related rows whose membership changed. When the access
+// context changed (roles, teams, business unit, profile publish) the rows
+// of both whole views are candidates too. Rows that aged out themselves
+// are dropped by the device (EntityDelta.Cutoff), so they need no removal.
 
 // rowRef names one row.
 type rowRef struct{ entity, id string }
@@ -29,14 +30,18 @@ type changed struct {
 // deltaState holds the images and memoized memberships of one delta.
 type deltaState struct {
 	*pullState
+	vbs     [2]*viewBuilder // the old and the new context (the same one when unchanged)
+	moved   bool            // the context changed
 	changes map[rowRef]*changed
 	oldRefs map[string][]Reference // target id -> lookups from old images of changed rows
 	memo    [2]map[rowRef]int8     // [old, new]: 1 in, 2 out, 3 being decided
 }
 
-func (ps *pullState) delta(cur *Cursor, maxChanges int) (*PullResult, error) {
+func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*PullResult, error) {
 	ps.v0, ps.t0 = cur.Version, cur.Time
 	ds := &deltaState{pullState: ps, changes: map[rowRef]*changed{}, oldRefs: map[string][]Reference{}}
+	ds.vbs = [2]*viewBuilder{old, &ps.viewBuilder}
+	ds.moved = old != &ps.viewBuilder
 	ds.memo = [2]map[rowRef]int8{{}, {}}
 	if err := ds.loadChanges(maxChanges); err != nil {
 		return nil, err
@@ -61,12 +66,21 @@ func (ps *pullState) delta(cur *Cursor, maxChanges int) (*PullResult, error) {
 	if err := ds.agedSources(func(r rowRef) { ds.addTargets(r, add) }); err != nil {
 		return nil, err
 	}
-	res := &PullResult{Cursor: *cur}
-	res.Cursor.Version, res.Cursor.Time = ps.v1, ps.t1
+	if ds.moved {
+		if err := ds.wholeViews(add); err != nil {
+			return nil, err
+		}
+	}
+	res := &PullResult{}
 	byEntity := map[string]*EntityDelta{}
 	for i := range ps.rules {
 		d := ps.entityDelta(&ps.rules[i])
 		res.Entities = append(res.Entities, d)
+	}
+	for _, r := range old.rules { // entities the profile no longer carries
+		if ps.rule(r.Entity) == nil {
+			res.Entities = append(res.Entities, EntityDelta{Entity: r.Entity})
+		}
 	}
 	for i := range res.Entities {
 		byEntity[res.Entities[i].Entity] = &res.Entities[i]
@@ -82,13 +96,13 @@ func (ps *pullState) delta(cur *Cursor, maxChanges int) (*PullResult, error) {
 		switch {
 		case in1:
 			row := ds.image(r, 1)
-			if !in0 || row.Version > ps.v0 {
+			if !in0 || row.Version > ps.v0 || !sameColumns(old.rule(r.entity), ps.rule(r.entity)) {
 				d.Upserts = append(d.Upserts, Project(ps.rule(r.entity), *row))
 			}
 		case in0:
 			d.Removals = append(d.Removals, r.id)
 		}
-		if in0 != in1 {
+		if in0 != in1 || (ds.moved && (in0 || in1)) {
 			ds.addTargets(r, add) // related rows hanging off it may follow
 		}
 	}
@@ -104,8 +118,7 @@ func (ps *pullState) delta(cur *Cursor, maxChanges int) (*PullResult, error) {
 // and the image at v0 of every row changed since.
 func (ds *deltaState) loadChanges(max int) error {
 	n := 0
-	for i := range ds.rules {
-		entity := ds.rules[i].Entity
+	for _, entity := range ds.entities() {
 		if ds.sch.Entity(entity) == nil {
 			continue
 		}
@@ -145,7 +158,7 @@ func (ds *deltaState) loadChanges(max int) error {
 		}
 		if !ce.Row.Deleted {
 			c.old = &ce.Row
-			for _, a := range ds.lookups(r.entity) {
+			for _, a := range ds.lookups(r.entity, 0) {
 				if t, _ := ce.Row.Attrs[a].(string); t != "" {
 					ds.oldRefs[t] = append(ds.oldRefs[t], Reference{Source: r.entity, SourceID: r.id, Attribute: a})
 				}
@@ -155,9 +168,23 @@ func (ds *deltaState) loadChanges(max int) error {
 	return nil
 }
 
-// lookups lists the relationship attributes of entity's rule.
-func (ds *deltaState) lookups(entity string) []string {
-	if r := ds.rule(entity); r != nil {
+// entities lists the entities of the old and the new rules.
+func (ds *deltaState) entities() []string {
+	var out []string
+	for _, vb := range ds.vbs {
+		for _, r := range vb.rules {
+			if !slices.Contains(out, r.Entity) {
+				out = append(out, r.Entity)
+			}
+		}
+	}
+	return out
+}
+
+// lookups lists the relationship attributes of entity's rule, as of v0
+// (when=0) or now (when=1).
+func (ds *deltaState) lookups(entity string, when int) []string {
+	if r := ds.vbs[when].rule(entity); r != nil {
 		return r.Relationships
 	}
 	return nil
@@ -182,35 +209,73 @@ func (ds *deltaState) image(r rowRef, when int) *codec.Row {
 // entity's rule carries related rows.
 func (ds *deltaState) addTargets(r rowRef, add func(rowRef)) {
 	def := ds.sch.Entity(r.entity)
-	for _, a := range ds.lookups(r.entity) {
-		attr := def.Attribute(a)
-		if attr == nil {
+	if def == nil {
+		return
+	}
+	for when := 0; when < 2; when++ {
+		img := ds.image(r, when)
+		if img == nil {
 			continue
 		}
-		for when := 0; when < 2; when++ {
-			img := ds.image(r, when)
-			if img == nil {
-				continue
-			}
+		for _, a := range ds.lookups(r.entity, when) {
+			attr := def.Attribute(a)
 			t, _ := img.Attrs[a].(string)
-			if t == "" {
+			if attr == nil || t == "" {
 				continue
 			}
 			for _, te := range attr.Targets {
-				if tr := ds.rule(te); tr != nil && tr.Has(RowsRelated) {
-					add(rowRef{te, t})
+				for _, vb := range ds.vbs {
+					if tr := vb.rule(te); tr != nil && tr.Has(RowsRelated) {
+						add(rowRef{te, t})
+					}
 				}
 			}
 		}
 	}
 }
 
+// wholeViews adds the rows of the new view and the rows the old view's
+// rules select (its related rows follow through addTargets).
+func (ds *deltaState) wholeViews(add func(rowRef)) error {
+	nb := ds.vbs[1]
+	nb.now = ds.t1
+	if err := nb.build(); err != nil {
+		return err
+	}
+	for _, r := range nb.rules {
+		ids := make([]string, 0, len(nb.rows[r.Entity]))
+		for id := range nb.rows[r.Entity] {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			add(rowRef{r.Entity, id})
+		}
+	}
+	ob := ds.vbs[0]
+	for i := range ob.rules {
+		r := &ob.rules[i]
+		if ds.sch.Entity(r.Entity) == nil || r.Has(RowsRelated) {
+			continue
+		}
+		if err := ob.candidates(r, func(row codec.Row) error { add(rowRef{r.Entity, row.ID}); return nil }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sameColumns reports whether two rules carry the same columns.
+func sameColumns(a, b *Rule) bool {
+	return a != nil && b != nil && slices.Equal(a.Columns, b.Columns)
+}
+
 // agedSources calls fn for rows of rules with relationships and a window
 // that fell out of the window between t0 and t1: the related rows they
 // looked up may leave the view with them.
 func (ds *deltaState) agedSources(fn func(rowRef)) error {
-	for i := range ds.rules {
-		r := &ds.rules[i]
+	for i := range ds.vbs[0].rules {
+		r := &ds.vbs[0].rules[i]
 		w := r.Window()
 		if w == 0 || len(r.Relationships) == 0 || ds.t1 <= ds.t0 {
 			continue
@@ -248,20 +313,21 @@ func (ds *deltaState) in(r rowRef, when int) bool {
 }
 
 func (ds *deltaState) decide(r rowRef, when int) bool {
-	rule, def := ds.rule(r.entity), ds.sch.Entity(r.entity)
+	vb := ds.vbs[when]
+	rule, def := vb.rule(r.entity), ds.sch.Entity(r.entity)
 	row := ds.image(r, when)
 	if rule == nil || def == nil || row == nil {
 		return false
 	}
-	ds.now = ds.t0
+	vb.now = ds.t0
 	if when == 1 {
-		ds.now = ds.t1
+		vb.now = ds.t1
 	}
-	if !ds.keeps(rule, def, row) {
+	if !vb.keeps(rule, def, row) {
 		return false
 	}
 	if !rule.Has(RowsRelated) {
-		return ds.matchesRows(rule, row)
+		return matchesRows(vb.acc, rule, row)
 	}
 	// Related: some row in the same view must look it up.
 	var sources []Reference
@@ -270,7 +336,7 @@ func (ds *deltaState) decide(r rowRef, when int) bool {
 		sources = append(sources, ds.oldRefs[r.id]...)
 	}
 	for _, s := range sources {
-		sr := ds.rule(s.Source)
+		sr := vb.rule(s.Source)
 		if sr == nil || !slices.Contains(sr.Relationships, s.Attribute) {
 			continue
 		}
@@ -286,8 +352,7 @@ func (ds *deltaState) decide(r rowRef, when int) bool {
 }
 
 // matchesRows applies a rule's rows choice to a row.
-func (ds *deltaState) matchesRows(r *Rule, row *codec.Row) bool {
-	a := ds.acc
+func matchesRows(a *Access, r *Rule, row *codec.Row) bool {
 	return r.Has(RowsAll) || r.Has(RowsOrganization) ||
 		(r.Has(RowsUser) && row.OwnerID == a.User.ID) ||
 		(r.Has(RowsTeam) && a.teamSet[row.OwnerID]) ||

@@ -16,6 +16,7 @@ import "encoding/binary"
 //	s/tm/{user}/{team}                       team membership index (empty value)
 //	s/up/{user}, s/tp/{team}                 the profile a user or team is a member of
 //	p/{id}                                   offline profiles
+//	ph/{id}/{publish:be64}                   the rules of each publish (for deltas across one)
 //	t/{id}, th/{hash}                        device tokens, and the index by secret hash
 //	a/applied                                last applied version (be64)
 const (
@@ -135,6 +136,10 @@ func tokenKey(id string) []byte {
 
 func tokenHashKey(hash string) []byte {
 	return []byte(prefixTokenHash + hash)
+}
+
+func ruleHistoryKey(id string, version uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte("ph/"+id+"/"), version)
 }
 
 func profileKey(id string) []byte {

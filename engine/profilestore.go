@@ -42,6 +42,9 @@ func (st *cmdState) putProfiles(ps []Profile, publish, move bool) error {
 		}
 		if publish {
 			p.Published, p.PublishedRules = st.version, p.Rules
+			if err := st.setDecoded(ruleHistoryKey(p.ID, st.version), p.PublishedRules); err != nil {
+				return err
+			}
 		}
 		if err := st.setDecoded(profileKey(p.ID), &p); err != nil {
 			return err
@@ -169,6 +172,9 @@ func (st *cmdState) publishProfile(t *Target) error {
 		return err
 	}
 	p.Published, p.PublishedRules = st.version, slices.Clone(p.Rules)
+	if err := st.setDecoded(ruleHistoryKey(p.ID, st.version), p.PublishedRules); err != nil {
+		return err
+	}
 	return st.setDecoded(profileKey(p.ID), &p)
 }
 

@@ -88,11 +88,18 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 			return err
 		}
 		fp := ps.fingerprint()
-		fresh := &Cursor{Version: version, Time: now, Context: fp}
-		if cur == nil || cur.Context != fp {
+		fresh := &Cursor{Version: version, Time: now, Context: fp, Was: ps.cursorContext()}
+		old := &ps.viewBuilder
+		if cur != nil && cur.Context != fp {
+			old = ps.oldContext(cur)
+		}
+		if cur == nil || old == nil {
 			res, err = ps.snapshot(fresh)
-		} else if res, err = ps.delta(cur, opt.MaxDeltaChanges); errors.Is(err, errReload) {
+		} else if res, err = ps.delta(cur, old, opt.MaxDeltaChanges); errors.Is(err, errReload) {
 			res, err = ps.snapshot(fresh)
+		}
+		if res != nil {
+			res.Cursor = *fresh // the device now holds V(user, version, now)
 		}
 		if res != nil {
 			res.Version, res.MetadataVersion = version, sch.Version

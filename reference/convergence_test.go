@@ -68,7 +68,10 @@ func TestConvergenceRandomized(t *testing.T) {
 	t.Logf("seed %d, %d rounds (replay with OFFSYNC_SEED=%d; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed, rounds, seed)
 	hits := 0
 	defer func() {
-		t.Logf("%d first loads shared rule rows", hits)
+		t.Logf("%d first loads shared rule rows; access changes answered by %d deltas and %d reloads", hits, stats.contextDeltas, stats.reloads)
+		if rounds >= 20 && stats.contextDeltas == 0 {
+			t.Error("no access change was answered with a delta: that path went untested")
+		}
 	}()
 	for round := 0; round < rounds; round++ {
 		rng := rand.New(rand.NewSource(seed + int64(round)))
@@ -122,11 +125,21 @@ func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 		t.Fatalf("%s: user %s: %v / %v", where, d.user, err, werr)
 	}
 	checkNoLeak(t, where, d.user, res, d.rows, want)
+	if d.cursor != nil && d.cursor.Context != res.Cursor.Context {
+		if res.Reset {
+			stats.reloads++
+		} else {
+			stats.contextDeltas++
+		}
+	}
 	d.apply(res)
 	if !sameView(d.rows, want) {
 		t.Fatalf("%s: user %s did not converge:\ndevice    %v\nreference %v", where, d.user, summary(d.rows), summary(want))
 	}
 }
+
+// stats counts how access-context changes were answered.
+var stats struct{ reloads, contextDeltas int }
 
 // checkNoLeak: upserts are in the new view; removals were in the old view.
 func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, now View) {
