@@ -35,7 +35,7 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
-	b := &batch{e: e, txn: e.db.NewTransaction(true), schema: e.schema.Load(), applied: e.applied.Load(), touched: map[string]uint64{}}
+	b := &batch{e: e, txn: e.db.NewTransaction(true), schema: e.schema.Load(), applied: e.applied.Load(), horizon: e.horizon.Load(), touched: map[string]uint64{}}
 	defer func() { b.txn.Discard() }()
 	results := make([]*Result, len(entries))
 	for i, en := range entries {
@@ -76,6 +76,7 @@ type batch struct {
 	count   int64   // entries in txn
 	size    int64   // estimated bytes in txn
 	touched map[string]uint64
+	horizon uint64 // change-log horizon including uncommitted prunes
 }
 
 // flush moves a command's staged writes into the transaction. When they
@@ -138,6 +139,7 @@ func (b *batch) commit() error {
 		return fmt.Errorf("commit version %d: %w", b.applied, err)
 	}
 	b.e.schema.Store(b.schema)
+	b.e.horizon.Store(b.horizon)
 	b.e.applied.Store(b.applied)
 	b.e.notify(b.touched)
 	b.touched = map[string]uint64{}

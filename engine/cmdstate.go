@@ -58,6 +58,8 @@ func (st *cmdState) run(cmd *Command) *Result {
 		err = st.issueToken(cmd.Token)
 	case KindRevokeToken:
 		err = st.revokeToken(cmd.Target)
+	case KindPrune:
+		err = st.prune(cmd.Horizon)
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}

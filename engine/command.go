@@ -30,6 +30,8 @@ const (
 	KindIssueToken
 	// KindRevokeToken revokes token Target.ID.
 	KindRevokeToken
+	// KindPrune drops change-log history below Horizon (see prune.go).
+	KindPrune
 )
 
 // String names the kind.
@@ -53,6 +55,8 @@ func (k Kind) String() string {
 		return "issue-token"
 	case KindRevokeToken:
 		return "revoke-token"
+	case KindPrune:
+		return "prune"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -70,6 +74,7 @@ type Command struct {
 	Target  *Target        `msgpack:"g,omitempty"`
 	Members *Members       `msgpack:"m,omitempty"`
 	Token   *DeviceToken   `msgpack:"tk,omitempty"`
+	Horizon uint64         `msgpack:"h,omitempty"`
 }
 
 // Target names one object: its kind (ObjectBusinessUnit, ...) and id.

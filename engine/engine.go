@@ -18,6 +18,7 @@ type Engine struct {
 	cfg     Config
 	applyMu sync.Mutex // serializes ApplyBatch and Restore
 	applied atomic.Uint64
+	horizon atomic.Uint64
 	schema  atomic.Pointer[Schema] // the current published schema
 	closed  atomic.Bool
 	notes   notifier
@@ -72,6 +73,11 @@ func (e *Engine) loadState() error {
 			return err
 		}
 		e.applied.Store(applied)
+		var horizon uint64
+		if err := getValue(txn, []byte(keyHorizon), func(v []byte) error { horizon = decodeVersion(v); return nil }); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		e.horizon.Store(horizon)
 		e.notes.mu.Lock()
 		e.notes.version = applied
 		e.notes.mu.Unlock()

@@ -211,8 +211,12 @@ func (st *cmdState) deleteRow(def *EntityDef, id string) error {
 func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row codec.Row) error {
 	rk := rowKey(def.Name, row.ID)
 	prev := uint64(0)
-	if found {
+	if found && !cur.Deleted {
 		prev = cur.Version
+	}
+	if found {
+		// After a tombstone the row had no image: prev stays 0, so pruning
+		// the tombstone loses nothing a delta needs.
 		if cur.Version == st.version {
 			// Written before at this same version (earlier in the batch,
 			// or by a partly written earlier attempt): keep its prev.

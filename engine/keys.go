@@ -19,6 +19,7 @@ import "encoding/binary"
 //	ph/{id}/{publish:be64}                   the rules of each publish (for deltas across one)
 //	t/{id}, th/{hash}                        device tokens, and the index by secret hash
 //	a/applied                                last applied version (be64)
+//	a/horizon                                change-log retention horizon (be64)
 const (
 	prefixRow       = "r/"
 	prefixChange    = "c/"
@@ -33,6 +34,7 @@ const (
 	keyDraft        = "m/draft"
 	keyCurrent      = "m/current"
 	keyApplied      = "a/applied"
+	keyHorizon      = "a/horizon"
 )
 
 func rowKey(entity, id string) []byte {

@@ -95,8 +95,14 @@ func checkModel(rt *rapid.T, e *Engine, model map[string]modelRow, ids []string)
 			return fmt.Errorf("change log out of order: %d after %d", c.Row.Version, prevVersion)
 		}
 		prevVersion = c.Row.Version
-		if p, ok := last[c.Row.ID]; ok && c.Prev != p.Row.Version {
-			return fmt.Errorf("change of %s at %d has prev %d, want %d", c.Row.ID, c.Row.Version, c.Prev, p.Row.Version)
+		if p, ok := last[c.Row.ID]; ok {
+			want := p.Row.Version
+			if p.Row.Deleted {
+				want = 0 // after a tombstone the row had no image
+			}
+			if c.Prev != want {
+				return fmt.Errorf("change of %s at %d has prev %d, want %d", c.Row.ID, c.Row.Version, c.Prev, want)
+			}
 		}
 		last[c.Row.ID] = c
 		return nil

@@ -93,7 +93,7 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 		if cur != nil && cur.Context != fp {
 			old = ps.oldContext(cur)
 		}
-		if cur == nil || old == nil {
+		if cur == nil || old == nil || cur.Version < e.horizon.Load() {
 			res, err = ps.snapshot(fresh)
 		} else if res, err = ps.delta(cur, old, opt.MaxDeltaChanges); errors.Is(err, errReload) {
 			res, err = ps.snapshot(fresh)

@@ -68,7 +68,7 @@ func TestConvergenceRandomized(t *testing.T) {
 	t.Logf("seed %d, %d rounds (replay with OFFSYNC_SEED=%d; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed, rounds, seed)
 	hits := 0
 	defer func() {
-		t.Logf("%d first loads shared rule rows; access changes answered by %d deltas and %d reloads", hits, stats.contextDeltas, stats.reloads)
+		t.Logf("%d first loads shared rule rows; access changes answered by %d deltas and %d reloads; %d prunes", hits, stats.contextDeltas, stats.reloads, stats.prunes)
 		if rounds >= 20 && stats.contextDeltas == 0 {
 			t.Error("no access change was answered with a delta: that path went untested")
 		}
@@ -92,6 +92,13 @@ func TestConvergenceRandomized(t *testing.T) {
 				writeRows(w, rng, clock)
 			case op == 7:
 				clock += int64(rng.Intn(4)) * day / 2
+			case op == 8 && rng.Intn(3) == 0:
+				// Prune the change log: cursors below the horizon reset.
+				if back := uint64(rng.Intn(15)); w.e.Applied() > back && w.e.Applied()-back > w.e.Horizon() {
+					h := w.e.Applied() - back
+					w.apply(&engine.Command{Kind: engine.KindPrune, Horizon: h})
+					stats.prunes++
+				}
 			case op == 8:
 				republish(w, rng)
 			default:
@@ -139,7 +146,7 @@ func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 }
 
 // stats counts how access-context changes were answered.
-var stats struct{ reloads, contextDeltas int }
+var stats struct{ reloads, contextDeltas, prunes int }
 
 // checkNoLeak: upserts are in the new view; removals were in the old view.
 func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, now View) {

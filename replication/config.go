@@ -19,6 +19,8 @@ const (
 	DefaultSnapshotInterval  = 2 * time.Minute
 	DefaultTrailingLogs      = 10240
 	DefaultSnapshotRetain    = 2
+	DefaultRetainVersions    = 100_000
+	DefaultPruneInterval     = time.Minute
 )
 
 // Config configures a Node.
@@ -54,6 +56,12 @@ type Config struct {
 	TrailingLogs uint64
 	// SnapshotRetain is how many snapshots are kept on disk.
 	SnapshotRetain int
+	// RetainVersions is how many versions of change-log history the
+	// leader keeps: devices whose cursor is older get a reset. 0 keeps
+	// everything.
+	RetainVersions uint64
+	// PruneInterval is how often the leader checks whether to prune.
+	PruneInterval time.Duration
 	// Logger receives Raft's warnings and errors; nil means slog.Default.
 	Logger *slog.Logger
 }
@@ -68,6 +76,7 @@ func DefaultConfig(nodeID, dir string) Config {
 		MaxAppendEntries:  DefaultMaxAppendEntries,
 		SnapshotThreshold: DefaultSnapshotThreshold, SnapshotInterval: DefaultSnapshotInterval,
 		TrailingLogs: DefaultTrailingLogs, SnapshotRetain: DefaultSnapshotRetain,
+		RetainVersions: DefaultRetainVersions, PruneInterval: DefaultPruneInterval,
 	}
 }
 
@@ -98,6 +107,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("replication config: SnapshotInterval: must be positive")
 	case c.SnapshotRetain < 1:
 		return fmt.Errorf("replication config: SnapshotRetain: must be at least 1")
+	case c.RetainVersions > 0 && c.PruneInterval <= 0:
+		return fmt.Errorf("replication config: PruneInterval: must be positive when RetainVersions is set")
 	}
 	return nil
 }

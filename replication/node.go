@@ -29,6 +29,8 @@ type Node struct {
 	trans  *raft.NetworkTransport
 	log    *slog.Logger
 	closed atomic.Bool
+	stop   chan struct{} // closed by Close: background loops end
+	done   chan struct{} // closed when pruneLoop has ended
 }
 
 // Open starts Raft for eng. With cfg.Bootstrap and no existing Raft state
@@ -93,6 +95,9 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	n.raft = r
+	n.stop = make(chan struct{})
+	n.done = make(chan struct{})
+	go n.pruneLoop()
 	return n, nil
 }
 
@@ -211,6 +216,8 @@ func (n *Node) Close() error {
 	if n.closed.Swap(true) {
 		return nil
 	}
+	close(n.stop)
+	<-n.done
 	err := n.raft.Shutdown().Error()
 	if cerr := n.closeStores(); err == nil {
 		err = cerr

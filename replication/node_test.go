@@ -197,3 +197,29 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaderPrunesTheChangeLog(t *testing.T) {
+	n := openNode(t, t.TempDir())
+	n.cfg.RetainVersions = 10
+	setup(t, n)
+	for i := 0; i < 30; i++ {
+		propose(t, n, &engine.Command{Kind: engine.KindIngest, Now: 1, Records: []codec.Record{{Entity: "account", ID: rowID(i % 3), OwnerID: owner, Attrs: map[string]any{"name": fmt.Sprint(i)}}}})
+	}
+	if err := n.PruneOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h := n.Engine().Horizon()
+	if h == 0 || n.Engine().Applied()-h > 11 {
+		t.Fatalf("horizon %d at version %d", h, n.Engine().Applied())
+	}
+	below := 0
+	_ = n.Engine().Changes("account", 0, 0, func(c engine.ChangeEntry) error {
+		if c.Row.Version < h {
+			below++
+		}
+		return nil
+	})
+	if below > 3 {
+		t.Fatalf("%d entries below the horizon, want at most one per row", below)
+	}
+}
