@@ -52,21 +52,36 @@ func (d *device) apply(res *engine.PullResult) {
 
 // TestConvergenceRandomized interleaves random writes, deletes, owner and
 // business-unit changes, team and role changes, profile edits and
-// publishes, metadata publishes and the clock moving, with pulls by four
-// users at random moments. After every complete pull a device must hold
-// exactly the reference view; every row and id a pull sends must be in
-// the device's old or new view (no leak).
+// publishes, metadata publishes, change-log pruning and the clock moving,
+// with pulls by four users at random moments. After every pull a device
+// must hold exactly the reference view, and every row and id a pull sends
+// must be in the device's old or new view (no leak).
 func TestConvergenceRandomized(t *testing.T) {
+	runRandomSync(t, 0, 1)
+}
+
+// TestNoLeakUnderPrivilegeChurn is the same machinery weighted towards
+// access changes (roles, teams, business-unit moves, republished
+// profiles), where a wrong removal or upsert would leak a row or an id.
+func TestNoLeakUnderPrivilegeChurn(t *testing.T) {
+	runRandomSync(t, 1<<20, 4)
+}
+
+// runRandomSync runs the randomized sync scenario; churn multiplies the
+// weight of access changes.
+func runRandomSync(t *testing.T, seedOffset int64, churn int) {
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("OFFSYNC_SEED"); s != "" {
 		seed, _ = strconv.ParseInt(s, 10, 64)
 	}
+	seed += seedOffset
 	rounds := 40
 	if s := os.Getenv("OFFSYNC_CONVERGENCE_ROUNDS"); s != "" {
 		rounds, _ = strconv.Atoi(s)
 	}
-	t.Logf("seed %d, %d rounds (replay with OFFSYNC_SEED=%d; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed, rounds, seed)
+	t.Logf("seed %d, %d rounds (replay with OFFSYNC_SEED=%d; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed-seedOffset, rounds, seed-seedOffset)
 	hits := 0
+	stats = struct{ reloads, contextDeltas, prunes int }{}
 	defer func() {
 		t.Logf("%d first loads shared rule rows; access changes answered by %d deltas and %d reloads; %d prunes", hits, stats.contextDeltas, stats.reloads, stats.prunes)
 		if rounds >= 20 && stats.contextDeltas == 0 {
@@ -84,8 +99,8 @@ func TestConvergenceRandomized(t *testing.T) {
 		}
 		clock := now
 		for step := 0; step < 40; step++ {
-			where := fmt.Sprintf("seed %d round %d step %d", seed, round, step)
-			switch op := rng.Intn(10); {
+			where := fmt.Sprintf("seed %d round %d step %d", seed-seedOffset, round, step)
+			switch op := rng.Intn(9 + churn); {
 			case op < 4:
 				syncDevice(t, w, devices[pick(rng, allUsers)], clock, where)
 			case op < 7:
@@ -95,18 +110,17 @@ func TestConvergenceRandomized(t *testing.T) {
 			case op == 8 && rng.Intn(3) == 0:
 				// Prune the change log: cursors below the horizon reset.
 				if back := uint64(rng.Intn(15)); w.e.Applied() > back && w.e.Applied()-back > w.e.Horizon() {
-					h := w.e.Applied() - back
-					w.apply(&engine.Command{Kind: engine.KindPrune, Horizon: h})
+					w.apply(&engine.Command{Kind: engine.KindPrune, Horizon: w.e.Applied() - back})
 					stats.prunes++
 				}
-			case op == 8:
+			case op == 8 || (op > 8 && rng.Intn(4) == 0):
 				republish(w, rng)
 			default:
 				mutate(w, rng)
 			}
 		}
 		for _, d := range devices {
-			syncDevice(t, w, d, clock, fmt.Sprintf("seed %d round %d final", seed, round))
+			syncDevice(t, w, d, clock, fmt.Sprintf("seed %d round %d final", seed-seedOffset, round))
 		}
 	}
 }
