@@ -35,6 +35,25 @@ func (s *Server) deviceUser(w http.ResponseWriter, r *http.Request) (string, boo
 	return dt.UserID, true
 }
 
+// deviceAccess authenticates a device and resolves its user's access,
+// answering 403 no_profile when the user has no published profile.
+func (s *Server) deviceAccess(w http.ResponseWriter, r *http.Request) (string, *engine.Access, bool) {
+	user, ok := s.deviceUser(w, r)
+	if !ok {
+		return "", nil, false
+	}
+	acc, err := s.r.Access(user)
+	if err != nil {
+		s.deviceErr(w, r, err)
+		return "", nil, false
+	}
+	if acc.Profile == nil || acc.Profile.Published == 0 {
+		s.deviceErr(w, r, engine.ErrNoProfile)
+		return "", nil, false
+	}
+	return user, acc, true
+}
+
 // wireCursor is the opaque cursor devices hold: the engine's cursor, and
 // while a first load is paged, the snapshot and the next page.
 type wireCursor struct {

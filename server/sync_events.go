@@ -31,17 +31,8 @@ type Event struct {
 // profile entities were written or the user's access changed, and
 // "metadata" when metadata was published. The device answers with a pull.
 func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
-	user, ok := s.deviceUser(w, r)
+	user, acc, ok := s.deviceAccess(w, r)
 	if !ok {
-		return
-	}
-	acc, err := s.r.Access(user)
-	if err != nil {
-		s.deviceErr(w, r, err)
-		return
-	}
-	if acc.Profile == nil || acc.Profile.Published == 0 {
-		s.deviceErr(w, r, engine.ErrNoProfile)
 		return
 	}
 	flusher, ok := w.(http.Flusher)

@@ -28,17 +28,8 @@ type MetadataEntity struct {
 
 // deviceMetadata handles GET /v1/sync/metadata.
 func (s *Server) deviceMetadata(w http.ResponseWriter, r *http.Request) {
-	user, ok := s.deviceUser(w, r)
+	_, acc, ok := s.deviceAccess(w, r)
 	if !ok {
-		return
-	}
-	acc, err := s.r.Access(user)
-	if err != nil {
-		s.deviceErr(w, r, err)
-		return
-	}
-	if acc.Profile == nil || acc.Profile.Published == 0 {
-		s.deviceErr(w, r, engine.ErrNoProfile)
 		return
 	}
 	sch := s.r.Schema()

@@ -20,10 +20,7 @@ func newDeviceCmd() *cobra.Command {
 		Short: "Pull until up to date, then print a summary",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if token == "" {
-				token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
-			}
-			cfg := client.DeviceConfig{Store: store, Server: server, Token: token}
+			cfg := deviceConfig(store, server, token)
 			bar := progressBar(cmd)
 			if bar != nil {
 				cfg.Progress = func(rows int, more bool) {
@@ -64,10 +61,7 @@ func newDeviceCmd() *cobra.Command {
 		Short: "Sync now, then whenever the server's event stream says data is due (until interrupted)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if token == "" {
-				token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
-			}
-			d, err := client.OpenDevice(client.DeviceConfig{Store: store, Server: server, Token: token})
+			d, err := client.OpenDevice(deviceConfig(store, server, token))
 			if err != nil {
 				return err
 			}
@@ -108,6 +102,15 @@ func newDeviceCmd() *cobra.Command {
 	_ = query.MarkFlagRequired("entity")
 	c.AddCommand(sync, watch, query)
 	return c
+}
+
+// deviceConfig is the device's config, the token from
+// $OFFSYNC_DEVICE_TOKEN when --token is not given.
+func deviceConfig(store, server, token string) client.DeviceConfig {
+	if token == "" {
+		token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
+	}
+	return client.DeviceConfig{Store: store, Server: server, Token: token}
 }
 
 // progressBar returns a bar for long first loads when stdout is a
