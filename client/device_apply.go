@@ -1,6 +1,9 @@
 package client
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,7 +15,7 @@ import (
 // drops every row.
 func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error) {
 	if res.Reset {
-		if err := d.db.DropPrefix([]byte("r/")); err != nil {
+		if err := d.db.DropPrefix([]byte("r/"), []byte("w/")); err != nil {
 			return 0, 0, fmt.Errorf("reset store: %w", err)
 		}
 	}
@@ -34,7 +37,7 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 				if err != nil {
 					return fmt.Errorf("decode removal: %w: %w", ErrResponse, err)
 				}
-				if err := txn.Delete(rowKey(ec.Entity, id)); err != nil {
+				if err := deleteRow(txn, ec.Entity, id); err != nil {
 					return err
 				}
 				removals++
@@ -44,11 +47,7 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 				if err != nil {
 					return err
 				}
-				b, err := codec.Marshal(&row)
-				if err != nil {
-					return err
-				}
-				if err := txn.Set(rowKey(ec.Entity, row.ID), b); err != nil {
+				if err := putRow(txn, ec.Entity, &row); err != nil {
 					return err
 				}
 				upserts++
@@ -62,23 +61,82 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 	return upserts, removals, nil
 }
 
-// dropOlder deletes the entity's rows modified before cutoff.
-func dropOlder(txn *badger.Txn, entity string, cutoff int64) error {
-	prefix := []byte("r/" + entity + "/")
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
-	defer it.Close()
-	var old [][]byte
-	for it.Rewind(); it.Valid(); it.Next() {
-		var r Row
-		if err := it.Item().Value(func(v []byte) error { return codec.Unmarshal(v, &r) }); err != nil {
-			return fmt.Errorf("read local row: %w", err)
-		}
-		if r.ModifiedOn < cutoff {
-			old = append(old, it.Item().KeyCopy(nil))
+// The local store keeps each row under r/{entity}/{id} and a modifiedon
+// index under w/{entity}/{modifiedon}/{id}, so a window cutoff deletes
+// only the rows that aged out, without reading the others.
+
+func modKey(entity string, modifiedOn int64, id string) []byte {
+	k := append([]byte("w/"+entity+"/"), make([]byte, 8)...)
+	binary.BigEndian.PutUint64(k[len(k)-8:], uint64(modifiedOn)^(1<<63))
+	return append(append(k, '/'), id...)
+}
+
+// readRow returns the local row, or nil.
+func readRow(txn *badger.Txn, entity, id string) (*Row, error) {
+	item, err := txn.Get(rowKey(entity, id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r Row
+	if err := item.Value(func(v []byte) error { return codec.Unmarshal(v, &r) }); err != nil {
+		return nil, fmt.Errorf("read local row: %w", err)
+	}
+	return &r, nil
+}
+
+// putRow stores a row and keeps its modifiedon index.
+func putRow(txn *badger.Txn, entity string, row *Row) error {
+	old, err := readRow(txn, entity, row.ID)
+	if err != nil {
+		return err
+	}
+	if old != nil && old.ModifiedOn != row.ModifiedOn {
+		if err := txn.Delete(modKey(entity, old.ModifiedOn, row.ID)); err != nil {
+			return err
 		}
 	}
+	b, err := codec.Marshal(row)
+	if err != nil {
+		return err
+	}
+	if err := txn.Set(rowKey(entity, row.ID), b); err != nil {
+		return err
+	}
+	return txn.Set(modKey(entity, row.ModifiedOn, row.ID), nil)
+}
+
+// deleteRow deletes a row and its index entry.
+func deleteRow(txn *badger.Txn, entity, id string) error {
+	old, err := readRow(txn, entity, id)
+	if err != nil || old == nil {
+		return err
+	}
+	if err := txn.Delete(modKey(entity, old.ModifiedOn, id)); err != nil {
+		return err
+	}
+	return txn.Delete(rowKey(entity, id))
+}
+
+// dropOlder deletes the entity's rows modified before cutoff, walking the
+// modifiedon index only as far as the cutoff.
+func dropOlder(txn *badger.Txn, entity string, cutoff int64) error {
+	prefix := []byte("w/" + entity + "/")
+	end := modKey(entity, cutoff, "")
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	var old [][]byte
+	for it.Rewind(); it.Valid() && bytes.Compare(it.Item().Key(), end) < 0; it.Next() {
+		old = append(old, it.Item().KeyCopy(nil))
+	}
+	it.Close()
 	for _, k := range old {
+		id := string(k[len(prefix)+9:])
 		if err := txn.Delete(k); err != nil {
+			return err
+		}
+		if err := txn.Delete(rowKey(entity, id)); err != nil {
 			return err
 		}
 	}

@@ -3,18 +3,35 @@ package engine
 import (
 	"hash/fnv"
 	"slices"
+
+	"github.com/offsync/offsync/codec"
 )
 
 // cursorContext records the access context of the view being sent.
 func (ps *pullState) cursorContext() *CursorContext {
 	a := ps.acc
-	c := &CursorContext{User: hashString(a.User.ID), BU: a.User.BusinessUnit, Subtree: hashSubtree(a.Subtree),
-		Teams: a.Teams, Enabled: a.User.Enabled, Profile: a.Profile.ID, Publish: a.Profile.Published, Schema: ps.sch.Version}
+	c := &CursorContext{User: hashString(a.User.ID), BU: guidBytes(a.User.BusinessUnit), Subtree: hashSubtree(a.Subtree),
+		Enabled: a.User.Enabled, Profile: guidBytes(a.Profile.ID), Publish: a.Profile.Published, Schema: ps.sch.Version}
+	for _, t := range a.Teams {
+		c.Teams = append(c.Teams, guidBytes(t))
+	}
 	for _, r := range ps.rules {
-		c.Entities = append(c.Entities, r.Entity)
-		c.Depths = append(c.Depths, a.Depth(r.Entity, PrivRead))
+		c.Depths = append(c.Depths, uint8(a.Depth(r.Entity, PrivRead).rank()))
 	}
 	return c
+}
+
+// depthOfRank inverts Depth.rank.
+var depthOfRank = [...]Depth{DepthNone, DepthUser, DepthBusinessUnit, DepthParentChild, DepthOrganization}
+
+func guidBytes(s string) []byte {
+	b, _ := codec.GUIDBytes(s)
+	return b
+}
+
+func guidString(b []byte) string {
+	s, _ := codec.GUIDString(b)
+	return s
 }
 
 // oldContext rebuilds the view builder of the access context a cursor
@@ -24,20 +41,25 @@ func (ps *pullState) cursorContext() *CursorContext {
 func (ps *pullState) oldContext(cur *Cursor) *viewBuilder {
 	w := cur.Was
 	a := ps.acc
-	if w == nil || w.User != hashString(a.User.ID) || w.Schema != ps.sch.Version || len(w.Entities) != len(w.Depths) {
+	if w == nil || w.User != hashString(a.User.ID) || w.Schema != ps.sch.Version {
 		return nil
 	}
 	var rules []Rule
-	if err := getDecoded(ps.txn, ruleHistoryKey(w.Profile, w.Publish), &rules); err != nil {
+	if err := getDecoded(ps.txn, ruleHistoryKey(guidString(w.Profile), w.Publish), &rules); err != nil || len(rules) != len(w.Depths) {
 		return nil
 	}
-	old := &Access{User: a.User, Teams: w.Teams, teamSet: map[string]bool{}, depths: map[string]Depth{}}
-	old.User.BusinessUnit, old.User.Enabled = w.BU, w.Enabled
+	old := &Access{User: a.User, teamSet: map[string]bool{}, depths: map[string]Depth{}}
+	old.User.BusinessUnit, old.User.Enabled = guidString(w.BU), w.Enabled
 	for _, t := range w.Teams {
-		old.teamSet[t] = true
+		id := guidString(t)
+		old.Teams = append(old.Teams, id)
+		old.teamSet[id] = true
 	}
-	for i, e := range w.Entities {
-		old.depths[e] = w.Depths[i]
+	for i, r := range rules {
+		if int(w.Depths[i]) >= len(depthOfRank) {
+			return nil
+		}
+		old.depths[r.Entity] = depthOfRank[w.Depths[i]]
 	}
 	old.Subtree = map[string]bool{}
 	if err := old.loadSubtree(txnReader{ps.txn}); err != nil || hashSubtree(old.Subtree) != w.Subtree {

@@ -21,18 +21,19 @@ type Cursor struct {
 	Was *CursorContext `msgpack:"w,omitempty"`
 }
 
-// CursorContext is what a view depended on besides rows and time.
+// CursorContext is what a view depended on besides rows and time, in
+// compact form: GUIDs as 16 bytes, the Read depths as small integers in
+// the order of the rules of that publish.
 type CursorContext struct {
-	User     uint64   `msgpack:"u"` // hash of the user id
-	BU       string   `msgpack:"b"`
-	Subtree  uint64   `msgpack:"s"` // hash of the business-unit subtree
-	Teams    []string `msgpack:"t,omitempty"`
-	Enabled  bool     `msgpack:"e,omitempty"`
-	Profile  string   `msgpack:"p"`
-	Publish  uint64   `msgpack:"pv"`
-	Schema   uint64   `msgpack:"sv"`
-	Entities []string `msgpack:"n"` // the rules' entities, in order
-	Depths   []Depth  `msgpack:"d"` // their Read depths
+	User    uint64   `msgpack:"u"` // hash of the user id
+	BU      []byte   `msgpack:"b"`
+	Subtree uint64   `msgpack:"s"` // hash of the business-unit subtree
+	Teams   [][]byte `msgpack:"t,omitempty"`
+	Enabled bool     `msgpack:"e,omitempty"`
+	Profile []byte   `msgpack:"p"`
+	Publish uint64   `msgpack:"pv"`
+	Schema  uint64   `msgpack:"sv"`
+	Depths  []uint8  `msgpack:"d"` // Read depth rank per rule
 }
 
 // MaxCursorLen caps an encoded cursor.

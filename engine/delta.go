@@ -34,12 +34,13 @@ type deltaState struct {
 	moved   bool            // the context changed
 	changes map[rowRef]*changed
 	oldRefs map[string][]Reference // target id -> lookups from old images of changed rows
+	current map[rowRef]*codec.Row  // current rows read so far (nil: absent)
 	memo    [2]map[rowRef]int8     // [old, new]: 1 in, 2 out, 3 being decided
 }
 
 func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*PullResult, error) {
 	ps.v0, ps.t0 = cur.Version, cur.Time
-	ds := &deltaState{pullState: ps, changes: map[rowRef]*changed{}, oldRefs: map[string][]Reference{}}
+	ds := &deltaState{pullState: ps, changes: map[rowRef]*changed{}, oldRefs: map[string][]Reference{}, current: map[rowRef]*codec.Row{}}
 	ds.vbs = [2]*viewBuilder{old, &ps.viewBuilder}
 	ds.moved = old != &ps.viewBuilder
 	ds.memo = [2]map[rowRef]int8{{}, {}}
@@ -195,14 +196,18 @@ func (ds *deltaState) image(r rowRef, when int) *codec.Row {
 	if c := ds.changes[r]; when == 0 && c != nil {
 		return c.old
 	}
-	var row codec.Row
-	if err := getDecoded(ds.txn, rowKey(r.entity, r.id), &row); err != nil || row.Deleted {
-		return nil
+	row, seen := ds.current[r]
+	if !seen {
+		var cur codec.Row
+		if err := getDecoded(ds.txn, rowKey(r.entity, r.id), &cur); err == nil && !cur.Deleted {
+			row = &cur
+		}
+		ds.current[r] = row
 	}
-	if when == 0 && row.Version > ds.v0 {
-		return nil // changed since v0 but not in the change log: cannot be
+	if row == nil || (when == 0 && row.Version > ds.v0) {
+		return nil // (changed since v0 but not in the change log: cannot be)
 	}
-	return &row
+	return row
 }
 
 // addTargets adds the rows that r looks up, before and after, when their

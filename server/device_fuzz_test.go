@@ -9,7 +9,7 @@ import (
 // FuzzDecodeWireCursor: the cursor a device sends never panics the
 // decoder, and what decodes re-encodes to an equal cursor.
 func FuzzDecodeWireCursor(f *testing.F) {
-	for _, c := range []wireCursor{{C: &engine.Cursor{Version: 7, Time: 1, Context: 9, Was: &engine.CursorContext{BU: "x", Teams: []string{"t"}}}}, {Snap: "abc", Page: 3}} {
+	for _, c := range []wireCursor{{C: &engine.Cursor{Version: 7, Time: 1, Context: 9, Was: &engine.CursorContext{BU: []byte("0123456789abcdef"), Teams: [][]byte{[]byte("0123456789abcdef")}}}}, {Snap: "abc", Page: 3}} {
 		s, _ := encodeWireCursor(c)
 		f.Add(s)
 	}

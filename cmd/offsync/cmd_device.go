@@ -42,13 +42,17 @@ func newDeviceCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "synced to version %d in %d pull(s): %d upserts, %d removals, %d reset(s), %d bytes received\n",
 				sum.Version, sum.Pulls, sum.Upserts, sum.Removals, sum.Resets, sum.WireBytes)
-			entities := make([]string, 0, len(sum.Rows))
-			for e := range sum.Rows {
+			counts, err := d.Counts()
+			if err != nil {
+				return err
+			}
+			entities := make([]string, 0, len(counts))
+			for e := range counts {
 				entities = append(entities, e)
 			}
 			slices.Sort(entities)
 			for _, e := range entities {
-				fmt.Fprintf(out, "  %-20s %d rows\n", e, sum.Rows[e])
+				fmt.Fprintf(out, "  %-20s %d rows\n", e, counts[e])
 			}
 			return nil
 		},
