@@ -97,7 +97,14 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 		switch {
 		case in1:
 			row := ds.image(r, 1)
-			if !in0 || row.Version > ps.v0 || !sameColumns(old.rule(r.entity), ps.rule(r.entity)) {
+			same := sameColumns(old.rule(r.entity), ps.rule(r.entity))
+			switch {
+			case in0 && row.Version <= ps.v0 && same:
+				// held and unchanged
+			case in0 && same && ds.changes[r] != nil && ds.changes[r].old != nil:
+				d.Patches = append(d.Patches, Project(ps.rule(r.entity), *row))
+				ds.notePatch(d, Project(ps.rule(r.entity), *ds.changes[r].old), d.Patches[len(d.Patches)-1])
+			default:
 				d.Upserts = append(d.Upserts, Project(ps.rule(r.entity), *row))
 			}
 		case in0:
@@ -110,6 +117,9 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 	for i := range res.Entities {
 		d := &res.Entities[i]
 		slices.SortFunc(d.Upserts, func(a, b codec.Row) int { return compareStrings(a.ID, b.ID) })
+		slices.SortFunc(d.Patches, func(a, b codec.Row) int { return compareStrings(a.ID, b.ID) })
+		slices.Sort(d.PatchColumns)
+		trimPatches(d)
 		slices.Sort(d.Removals)
 	}
 	return res, nil
@@ -268,6 +278,33 @@ func (ds *deltaState) wholeViews(add func(rowRef)) error {
 		}
 	}
 	return nil
+}
+
+// notePatch adds to d.PatchColumns the attributes whose values differ
+// between a row's image at v0 and now.
+func (ds *deltaState) notePatch(d *EntityDelta, before, after codec.Row) {
+	for k, v := range after.Attrs {
+		if before.Attrs[k] != v && !slices.Contains(d.PatchColumns, k) {
+			d.PatchColumns = append(d.PatchColumns, k)
+		}
+	}
+	for k := range before.Attrs {
+		if _, ok := after.Attrs[k]; !ok && !slices.Contains(d.PatchColumns, k) {
+			d.PatchColumns = append(d.PatchColumns, k)
+		}
+	}
+}
+
+// trimPatches keeps in each patch only the attributes of PatchColumns,
+// with nil for those the row no longer has.
+func trimPatches(d *EntityDelta) {
+	for i := range d.Patches {
+		attrs := make(map[string]any, len(d.PatchColumns))
+		for _, c := range d.PatchColumns {
+			attrs[c] = d.Patches[i].Attrs[c]
+		}
+		d.Patches[i].Attrs = attrs
+	}
 }
 
 // sameColumns reports whether two rules carry the same columns.

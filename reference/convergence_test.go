@@ -32,18 +32,39 @@ func (d *device) apply(res *engine.PullResult) {
 			rows = map[string]codec.Row{}
 			d.rows[ed.Entity] = rows
 		}
+		for _, id := range ed.Removals {
+			delete(rows, id)
+		}
+		for _, r := range ed.Upserts {
+			rows[r.ID] = r
+		}
+		for _, p := range ed.Patches {
+			merged := rows[p.ID]
+			attrs := map[string]any{}
+			for k, v := range merged.Attrs {
+				attrs[k] = v
+			}
+			for k, v := range p.Attrs {
+				if v == nil {
+					delete(attrs, k)
+				} else {
+					attrs[k] = v
+				}
+			}
+			if len(attrs) == 0 {
+				attrs = nil
+			}
+			p.Attrs = attrs
+			rows[p.ID] = p
+		}
+		// The cutoff comes last: a patch may move a held row's modifiedon
+		// back into the window.
 		if ed.Cutoff != 0 {
 			for id, r := range rows {
 				if r.ModifiedOn < ed.Cutoff {
 					delete(rows, id)
 				}
 			}
-		}
-		for _, id := range ed.Removals {
-			delete(rows, id)
-		}
-		for _, r := range ed.Upserts {
-			rows[r.ID] = r
 		}
 	}
 	c := res.Cursor
@@ -155,7 +176,7 @@ func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 	}
 	d.apply(res)
 	if !sameView(d.rows, want) {
-		t.Fatalf("%s: user %s did not converge:\ndevice    %v\nreference %v", where, d.user, summary(d.rows), summary(want))
+		t.Fatalf("%s: user %s did not converge:\ndevice    %v\nreference %v\ndiffering: %s", where, d.user, summary(d.rows), summary(want), diffRows(d.rows, want))
 	}
 }
 
@@ -172,6 +193,28 @@ func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, 
 			}
 			if want := now[ed.Entity][r.ID]; !reflect.DeepEqual(want, r) {
 				t.Fatalf("%s: user %s got %s %+v, the view has %+v", where, user, ed.Entity, r, want)
+			}
+		}
+		for _, p := range ed.Patches {
+			want, ok := now[ed.Entity][p.ID]
+			if _, held := old[ed.Entity][p.ID]; !ok || !held {
+				t.Fatalf("%s: user %s got a patch of %s %s, in view %v, held %v", where, user, ed.Entity, p.ID, ok, held)
+			}
+			for k, v := range p.Attrs {
+				if want.Attrs[k] != v {
+					t.Fatalf("%s: user %s got %s.%s = %v in a patch, the view has %v", where, user, ed.Entity, k, v, want.Attrs[k])
+				}
+			}
+		}
+		for _, p := range ed.Patches {
+			want, ok := now[ed.Entity][p.ID]
+			if _, held := old[ed.Entity][p.ID]; !ok || !held {
+				t.Fatalf("%s: user %s got a patch of %s %s, in view %v, held %v", where, user, ed.Entity, p.ID, ok, held)
+			}
+			for k, v := range p.Attrs {
+				if want.Attrs[k] != v {
+					t.Fatalf("%s: user %s got %s.%s = %v in a patch, the view has %v", where, user, ed.Entity, k, v, want.Attrs[k])
+				}
 			}
 		}
 		for _, id := range ed.Removals {
@@ -320,4 +363,17 @@ func TestSharedFirstLoadsMatchTheReference(t *testing.T) {
 	if d.rows["account"][id("e", 3)].Attrs["name"] != "renamed" {
 		t.Fatal("the first load after the write does not carry it")
 	}
+}
+
+// diffRows describes the rows that differ between two views.
+func diffRows(a, b View) string {
+	out := ""
+	for e, rows := range a {
+		for id, r := range rows {
+			if w, ok := b[e][id]; ok && !reflect.DeepEqual(w, r) {
+				out += fmt.Sprintf("\n  %s %s: device %+v\n  %s %s: view   %+v", e, id, r, e, id, w)
+			}
+		}
+	}
+	return out
 }
