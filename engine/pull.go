@@ -36,14 +36,14 @@ type PullResult struct {
 
 // EntityDelta is one entity's part of a pull.
 type EntityDelta struct {
-	Entity   string
-	Upserts  []codec.Row // whole rows (projected to the rule's columns)
+	Entity  string
+	Upserts []codec.Row // whole rows (projected to the rule's columns)
 	// Patches are rows the device holds whose attributes changed: the
 	// system attributes and the current values (nil: cleared) of the
 	// attributes named in PatchColumns; the device keeps the others.
 	Patches      []codec.Row
 	PatchColumns []string
-	Removals []string
+	Removals     []string
 	// Cutoff (unix ms, 0 for none): the device drops rows whose
 	// modifiedon is older; it is the rule's window at the pull's time.
 	Cutoff int64
