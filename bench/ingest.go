@@ -35,7 +35,7 @@ type IngestConfig struct {
 
 // DefaultIngestConfig returns an IngestConfig writing 20,000 rows.
 func DefaultIngestConfig(dir string) IngestConfig {
-	return IngestConfig{Dir: dir, Rows: 20_000, BatchSize: 100, Writers: 64, Seed: dataset.DefaultSeed}
+	return IngestConfig{Dir: dir, Rows: 20_000, BatchSize: 250, Writers: 16, Seed: dataset.DefaultSeed}
 }
 
 // Validate checks the config; its messages name the bad field.

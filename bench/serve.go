@@ -137,7 +137,7 @@ func (f *Fetcher) Sync(ctx context.Context) (FetchSummary, error) {
 			sum.Resets++
 		}
 		for _, e := range res.Entities {
-			sum.Upserts += len(e.Rows)
+			sum.Upserts += len(e.Rows) + len(e.Patches)
 			sum.Removals += len(e.Removals)
 		}
 		f.cursor = res.Cursor

@@ -527,7 +527,7 @@ func timeDeltas(ctx context.Context, ds *Dataset, dir string, changes, rounds in
 		if err == nil {
 			up, rm := 0, 0
 			for _, e := range pr.Entities {
-				up, rm = up+len(e.Upserts), rm+len(e.Removals)
+				up, rm = up+len(e.Upserts)+len(e.Patches), rm+len(e.Removals)
 			}
 			resets := 0
 			if pr.Reset {

@@ -27,11 +27,6 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 	}
 	err = d.db.Update(func(txn *badger.Txn) error {
 		for _, ec := range res.Entities {
-			if ec.Cutoff != 0 {
-				if err := dropOlder(txn, ec.Entity, ec.Cutoff); err != nil {
-					return err
-				}
-			}
 			for _, b := range ec.Removals {
 				id, err := codec.GUIDString(b)
 				if err != nil {
@@ -51,6 +46,18 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 					return err
 				}
 				upserts++
+			}
+			for _, w := range ec.Patches {
+				if err := patchRow(txn, ec.Entity, w, ec.PatchColumns, refs); err != nil {
+					return err
+				}
+				upserts++
+			}
+			// Last: a patch may bring a held row back into the window.
+			if ec.Cutoff != 0 {
+				if err := dropOlder(txn, ec.Entity, ec.Cutoff); err != nil {
+					return err
+				}
 			}
 		}
 		return txn.Set(keyCursor, []byte(res.Cursor))
@@ -106,6 +113,36 @@ func putRow(txn *badger.Txn, entity string, row *Row) error {
 		return err
 	}
 	return txn.Set(modKey(entity, row.ModifiedOn, row.ID), nil)
+}
+
+// patchRow merges a patch into the held row: system fields and the
+// patched attributes (nil clears one).
+func patchRow(txn *badger.Txn, entity string, w []any, cols, refs []string) error {
+	p, err := decodeWireRow(w, cols, refs)
+	if err != nil {
+		return err
+	}
+	held, err := readRow(txn, entity, p.ID)
+	if err != nil {
+		return err
+	}
+	attrs := map[string]any{}
+	if held != nil {
+		for k, v := range held.Attrs {
+			attrs[k] = v
+		}
+	}
+	for _, c := range cols {
+		delete(attrs, c)
+	}
+	for k, v := range p.Attrs {
+		attrs[k] = v
+	}
+	if len(attrs) == 0 {
+		attrs = nil
+	}
+	p.Attrs = attrs
+	return putRow(txn, entity, &p)
 }
 
 // deleteRow deletes a row and its index entry.

@@ -64,6 +64,11 @@ type EntityChanges struct {
 	// PullResponse.Refs, or -1. A missing value is nil; guid and lookup
 	// values are 16-byte binary.
 	Rows [][]any `msgpack:"u,omitempty"`
+	// PatchColumns names the values of Patches.
+	PatchColumns []string `msgpack:"pcols,omitempty"`
+	// Patches update rows the device holds: the same layout as Rows, with
+	// the values of PatchColumns; other attributes stay as they are.
+	Patches [][]any `msgpack:"p,omitempty"`
 	// Removals are the ids to delete.
 	Removals [][]byte `msgpack:"r,omitempty"`
 	// Cutoff: drop rows whose modifiedon (unix ms) is older; 0 for none.

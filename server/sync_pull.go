@@ -188,11 +188,11 @@ func toWire(sch *engine.Schema, res *engine.PullResult, cursor string, more bool
 				guid[a.Name] = a.Type == engine.TypeGUID || a.Type == engine.TypeLookup
 			}
 		}
-		for _, row := range e.Upserts {
+		wireRow := func(row codec.Row, cols []string) []any {
 			id, _ := codec.GUIDBytes(row.ID)
-			vals := make([]any, 0, 6+len(ec.Columns))
+			vals := make([]any, 0, 6+len(cols))
 			vals = append(vals, id, ref(row.OwnerID), ref(row.OwningBusinessUnit), row.CreatedOn, row.ModifiedOn, row.Version)
-			for _, c := range ec.Columns {
+			for _, c := range cols {
 				v := row.Attrs[c]
 				if s, ok := v.(string); ok && guid[c] {
 					if b, err := codec.GUIDBytes(s); err == nil {
@@ -201,7 +201,14 @@ func toWire(sch *engine.Schema, res *engine.PullResult, cursor string, more bool
 				}
 				vals = append(vals, v)
 			}
-			ec.Rows = append(ec.Rows, vals)
+			return vals
+		}
+		for _, row := range e.Upserts {
+			ec.Rows = append(ec.Rows, wireRow(row, ec.Columns))
+		}
+		ec.PatchColumns = e.PatchColumns
+		for _, row := range e.Patches {
+			ec.Patches = append(ec.Patches, wireRow(row, e.PatchColumns))
 		}
 		for _, id := range e.Removals {
 			b, _ := codec.GUIDBytes(id)
@@ -225,6 +232,7 @@ type jsonPull struct {
 type jsonEntity struct {
 	Entity   string      `json:"entity"`
 	Upserts  []codec.Row `json:"upserts"`
+	Patches  []codec.Row `json:"patches"`
 	Removals []string    `json:"removals"`
 	Cutoff   int64       `json:"cutoff"`
 	NextDue  int64       `json:"nextDue"`
@@ -233,7 +241,10 @@ type jsonEntity struct {
 func toJSONPull(res *engine.PullResult, cursor string, more bool) *jsonPull {
 	out := &jsonPull{Version: res.Version, MetadataVersion: res.MetadataVersion, Cursor: cursor, More: more, Reset: res.Reset, Entities: []jsonEntity{}}
 	for _, e := range res.Entities {
-		je := jsonEntity{Entity: e.Entity, Upserts: e.Upserts, Removals: e.Removals, Cutoff: e.Cutoff, NextDue: e.NextDue}
+		je := jsonEntity{Entity: e.Entity, Upserts: e.Upserts, Patches: e.Patches, Removals: e.Removals, Cutoff: e.Cutoff, NextDue: e.NextDue}
+		if je.Patches == nil {
+			je.Patches = []codec.Row{}
+		}
 		if je.Upserts == nil {
 			je.Upserts = []codec.Row{}
 		}

@@ -222,3 +222,35 @@ func TestDevicePullPagesHaveETags(t *testing.T) {
 		t.Fatalf("If-None-Match on an unchanged page: %d", code)
 	}
 }
+
+func TestDevicePullPatchesHeldRows(t *testing.T) {
+	ts, e := newDemoServerWith(t, nil)
+	token, user := fieldSalesToken(t, ts)
+	_, first, _ := devicePullRaw(t, ts.URL, token, "", nil)
+	// Change one attribute of an account the user holds.
+	var acct string
+	_, _ = e.View(user, time.UnixMilli(1_700_000_000_000).UnixMilli(), func(vr engine.ViewRow) error {
+		if acct == "" && vr.Rule.Entity == "account" {
+			acct = vr.Row.ID
+		}
+		return nil
+	})
+	body := []byte(`{"records":[{"entity":"account","id":"` + acct + `","attributes":{"telephone1":"+1 555-0100"}}]}`)
+	if r, b := do(t, "POST", ts.URL+"/v1/records", body, nil); r.StatusCode != 200 {
+		t.Fatalf("ingest: %d %s", r.StatusCode, b)
+	}
+	_, pr, _ := devicePullRaw(t, ts.URL, token, first.Cursor, nil)
+	for _, ec := range pr.Entities {
+		if ec.Entity != "account" {
+			continue
+		}
+		if len(ec.Rows) != 0 || len(ec.Patches) != 1 || len(ec.PatchColumns) != 1 || ec.PatchColumns[0] != "telephone1" {
+			t.Fatalf("account changes: %d upserts, patches %d of %v", len(ec.Rows), len(ec.Patches), ec.PatchColumns)
+		}
+		if p := ec.Patches[0]; len(p) != 7 || p[6] != "+1 555-0100" {
+			t.Fatalf("patch row %v", p)
+		}
+		return
+	}
+	t.Fatal("no account changes")
+}
