@@ -23,7 +23,10 @@ func testSchema() *engine.Schema {
 }
 
 // openNode starts an engine and a one-voter node in dir, closed at cleanup.
-func openNode(t testing.TB, dir string) *Node {
+func openNode(t testing.TB, dir string) *Node { return openNodeWith(t, dir, nil) }
+
+// openNodeWith is openNode with a config hook.
+func openNodeWith(t testing.TB, dir string, tune func(*Config)) *Node {
 	t.Helper()
 	ecfg := engine.DefaultConfig(dir + "/engine")
 	ecfg.MemTableSize, ecfg.BlockCacheSize = 16<<20, 1<<20
@@ -34,6 +37,9 @@ func openNode(t testing.TB, dir string) *Node {
 	cfg := DefaultConfig("n1", dir+"/raft")
 	cfg.RaftAddr = "127.0.0.1:0"
 	cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 50*time.Millisecond, 50*time.Millisecond, 50*time.Millisecond
+	if tune != nil {
+		tune(&cfg)
+	}
 	n, err := Open(cfg, eng)
 	if err != nil {
 		eng.Close()
@@ -199,8 +205,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 }
 
 func TestLeaderPrunesTheChangeLog(t *testing.T) {
-	n := openNode(t, t.TempDir())
-	n.cfg.RetainVersions = 10
+	n := openNodeWith(t, t.TempDir(), func(c *Config) { c.RetainVersions = 10 })
 	setup(t, n)
 	for i := 0; i < 30; i++ {
 		propose(t, n, &engine.Command{Kind: engine.KindIngest, Now: 1, Records: []codec.Record{{Entity: "account", ID: rowID(i % 3), OwnerID: owner, Attrs: map[string]any{"name": fmt.Sprint(i)}}}})
