@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,7 +164,19 @@ var (
 	keyCursor = []byte("m/cursor")
 )
 
-func rowKey(entity, id string) []byte { return []byte("r/" + entity + "/" + id) }
+// The local store keeps rows in generations: g{n}/r/{entity}/{id}, with
+// m/gen naming the generation readers see. A reset loads the next
+// generation (m/loading) page by page and switches m/gen in the same
+// transaction as its last page, so readers see the old rows or the new
+// ones, never a partial reload.
+var (
+	keyGen     = []byte("m/gen")
+	keyLoading = []byte("m/loading")
+)
+
+func genPrefix(gen uint64) string { return "g" + strconv.FormatUint(gen, 10) + "/" }
+
+func rowKey(gen, entity, id string) []byte { return []byte(gen + "r/" + entity + "/" + id) }
 
 func (d *Device) cursor() (string, error) {
 	var c string

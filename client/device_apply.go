@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -14,11 +15,22 @@ import (
 // apply applies one pull answer in one local transaction. A reset first
 // drops every row.
 func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error) {
-	if res.Reset {
-		if err := d.db.DropPrefix([]byte("r/"), []byte("w/")); err != nil {
+	cur, loading, err := d.generations()
+	if err != nil {
+		return 0, 0, err
+	}
+	target := cur
+	switch {
+	case res.Reset:
+		target = cur + 1
+		// A load that was cut short may have left rows there.
+		if err := d.db.DropPrefix([]byte(genPrefix(target))); err != nil {
 			return 0, 0, fmt.Errorf("reset store: %w", err)
 		}
+	case loading != 0:
+		target = loading
 	}
+	g := genPrefix(target)
 	refs := make([]string, len(res.Refs))
 	for i, b := range res.Refs {
 		if refs[i], err = codec.GUIDString(b); err != nil {
@@ -32,7 +44,7 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 				if err != nil {
 					return fmt.Errorf("decode removal: %w: %w", ErrResponse, err)
 				}
-				if err := deleteRow(txn, ec.Entity, id); err != nil {
+				if err := deleteRow(txn, g, ec.Entity, id); err != nil {
 					return err
 				}
 				removals++
@@ -42,22 +54,36 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 				if err != nil {
 					return err
 				}
-				if err := putRow(txn, ec.Entity, &row); err != nil {
+				if err := putRow(txn, g, ec.Entity, &row); err != nil {
 					return err
 				}
 				upserts++
 			}
 			for _, w := range ec.Patches {
-				if err := patchRow(txn, ec.Entity, w, ec.PatchColumns, refs); err != nil {
+				if err := patchRow(txn, g, ec.Entity, w, ec.PatchColumns, refs); err != nil {
 					return err
 				}
 				upserts++
 			}
 			// Last: a patch may bring a held row back into the window.
 			if ec.Cutoff != 0 {
-				if err := dropOlder(txn, ec.Entity, ec.Cutoff); err != nil {
+				if err := dropOlder(txn, g, ec.Entity, ec.Cutoff); err != nil {
 					return err
 				}
+			}
+		}
+		switch {
+		case target == cur:
+		case res.More: // a reset load goes on: readers keep the old rows
+			if err := txn.Set(keyLoading, []byte(strconv.FormatUint(target, 10))); err != nil {
+				return err
+			}
+		default: // its last page: switch generations with it
+			if err := txn.Set(keyGen, []byte(strconv.FormatUint(target, 10))); err != nil {
+				return err
+			}
+			if err := txn.Delete(keyLoading); err != nil {
+				return err
 			}
 		}
 		return txn.Set(keyCursor, []byte(res.Cursor))
@@ -65,22 +91,58 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 	if err != nil {
 		return 0, 0, fmt.Errorf("apply pull: %w", err)
 	}
+	if target != cur && !res.More {
+		if err := d.db.DropPrefix([]byte(genPrefix(cur))); err != nil {
+			return upserts, removals, fmt.Errorf("drop old rows: %w", err)
+		}
+	}
 	return upserts, removals, nil
+}
+
+// generations reads the generation readers see and the one being loaded
+// (0: none).
+func (d *Device) generations() (cur, loading uint64, err error) {
+	err = d.db.View(func(txn *badger.Txn) error {
+		var e error
+		if cur, e = readUint(txn, keyGen); e != nil {
+			return e
+		}
+		loading, e = readUint(txn, keyLoading)
+		return e
+	})
+	return cur, loading, err
+}
+
+func readUint(txn *badger.Txn, key []byte) (uint64, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	err = item.Value(func(v []byte) error {
+		var perr error
+		n, perr = strconv.ParseUint(string(v), 10, 64)
+		return perr
+	})
+	return n, err
 }
 
 // The local store keeps each row under r/{entity}/{id} and a modifiedon
 // index under w/{entity}/{modifiedon}/{id}, so a window cutoff deletes
 // only the rows that aged out, without reading the others.
 
-func modKey(entity string, modifiedOn int64, id string) []byte {
-	k := append([]byte("w/"+entity+"/"), make([]byte, 8)...)
+func modKey(gen, entity string, modifiedOn int64, id string) []byte {
+	k := append([]byte(gen+"w/"+entity+"/"), make([]byte, 8)...)
 	binary.BigEndian.PutUint64(k[len(k)-8:], uint64(modifiedOn)^(1<<63))
 	return append(append(k, '/'), id...)
 }
 
 // readRow returns the local row, or nil.
-func readRow(txn *badger.Txn, entity, id string) (*Row, error) {
-	item, err := txn.Get(rowKey(entity, id))
+func readRow(txn *badger.Txn, gen, entity, id string) (*Row, error) {
+	item, err := txn.Get(rowKey(gen, entity, id))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, nil
 	}
@@ -95,13 +157,13 @@ func readRow(txn *badger.Txn, entity, id string) (*Row, error) {
 }
 
 // putRow stores a row and keeps its modifiedon index.
-func putRow(txn *badger.Txn, entity string, row *Row) error {
-	old, err := readRow(txn, entity, row.ID)
+func putRow(txn *badger.Txn, gen, entity string, row *Row) error {
+	old, err := readRow(txn, gen, entity, row.ID)
 	if err != nil {
 		return err
 	}
 	if old != nil && old.ModifiedOn != row.ModifiedOn {
-		if err := txn.Delete(modKey(entity, old.ModifiedOn, row.ID)); err != nil {
+		if err := txn.Delete(modKey(gen, entity, old.ModifiedOn, row.ID)); err != nil {
 			return err
 		}
 	}
@@ -109,20 +171,20 @@ func putRow(txn *badger.Txn, entity string, row *Row) error {
 	if err != nil {
 		return err
 	}
-	if err := txn.Set(rowKey(entity, row.ID), b); err != nil {
+	if err := txn.Set(rowKey(gen, entity, row.ID), b); err != nil {
 		return err
 	}
-	return txn.Set(modKey(entity, row.ModifiedOn, row.ID), nil)
+	return txn.Set(modKey(gen, entity, row.ModifiedOn, row.ID), nil)
 }
 
 // patchRow merges a patch into the held row: system fields and the
 // patched attributes (nil clears one).
-func patchRow(txn *badger.Txn, entity string, w []any, cols, refs []string) error {
+func patchRow(txn *badger.Txn, gen, entity string, w []any, cols, refs []string) error {
 	p, err := decodeWireRow(w, cols, refs)
 	if err != nil {
 		return err
 	}
-	held, err := readRow(txn, entity, p.ID)
+	held, err := readRow(txn, gen, entity, p.ID)
 	if err != nil {
 		return err
 	}
@@ -142,26 +204,26 @@ func patchRow(txn *badger.Txn, entity string, w []any, cols, refs []string) erro
 		attrs = nil
 	}
 	p.Attrs = attrs
-	return putRow(txn, entity, &p)
+	return putRow(txn, gen, entity, &p)
 }
 
 // deleteRow deletes a row and its index entry.
-func deleteRow(txn *badger.Txn, entity, id string) error {
-	old, err := readRow(txn, entity, id)
+func deleteRow(txn *badger.Txn, gen, entity, id string) error {
+	old, err := readRow(txn, gen, entity, id)
 	if err != nil || old == nil {
 		return err
 	}
-	if err := txn.Delete(modKey(entity, old.ModifiedOn, id)); err != nil {
+	if err := txn.Delete(modKey(gen, entity, old.ModifiedOn, id)); err != nil {
 		return err
 	}
-	return txn.Delete(rowKey(entity, id))
+	return txn.Delete(rowKey(gen, entity, id))
 }
 
 // dropOlder deletes the entity's rows modified before cutoff, walking the
 // modifiedon index only as far as the cutoff.
-func dropOlder(txn *badger.Txn, entity string, cutoff int64) error {
-	prefix := []byte("w/" + entity + "/")
-	end := modKey(entity, cutoff, "")
+func dropOlder(txn *badger.Txn, gen, entity string, cutoff int64) error {
+	prefix := []byte(gen + "w/" + entity + "/")
+	end := modKey(gen, entity, cutoff, "")
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	var old [][]byte
 	for it.Rewind(); it.Valid() && bytes.Compare(it.Item().Key(), end) < 0; it.Next() {
@@ -173,7 +235,7 @@ func dropOlder(txn *badger.Txn, entity string, cutoff int64) error {
 		if err := txn.Delete(k); err != nil {
 			return err
 		}
-		if err := txn.Delete(rowKey(entity, id)); err != nil {
+		if err := txn.Delete(rowKey(gen, entity, id)); err != nil {
 			return err
 		}
 	}
@@ -241,7 +303,11 @@ func decodeWireRow(w []any, cols []string, refs []string) (Row, error) {
 // Rows calls fn for each local row of entity, in id order.
 func (d *Device) Rows(entity string, fn func(Row) error) error {
 	return d.db.View(func(txn *badger.Txn) error {
-		prefix := []byte("r/" + entity + "/")
+		cur, err := readUint(txn, keyGen)
+		if err != nil {
+			return err
+		}
+		prefix := []byte(genPrefix(cur) + "r/" + entity + "/")
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -261,10 +327,15 @@ func (d *Device) Rows(entity string, fn func(Row) error) error {
 func (d *Device) Counts() (map[string]int, error) {
 	out := map[string]int{}
 	err := d.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("r/")})
+		cur, err := readUint(txn, keyGen)
+		if err != nil {
+			return err
+		}
+		prefix := []byte(genPrefix(cur) + "r/")
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			entity, _, _ := strings.Cut(string(it.Item().Key()[2:]), "/")
+			entity, _, _ := strings.Cut(string(it.Item().Key()[len(prefix):]), "/")
 			out[entity]++
 		}
 		return nil

@@ -17,20 +17,20 @@ func TestLocalStoreCutoffUsesTheModifiedonIndex(t *testing.T) {
 	id := func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
 	err = d.db.Update(func(txn *badger.Txn) error {
 		for i := 0; i < 10; i++ {
-			if err := putRow(txn, "task", &Row{ID: id(i), ModifiedOn: int64(i * 100)}); err != nil {
+			if err := putRow(txn, "g0/", "task", &Row{ID: id(i), ModifiedOn: int64(i * 100)}); err != nil {
 				return err
 			}
 		}
 		// Row 1 is modified again (now recent); row 2 is removed.
-		if err := putRow(txn, "task", &Row{ID: id(1), ModifiedOn: 5000}); err != nil {
+		if err := putRow(txn, "g0/", "task", &Row{ID: id(1), ModifiedOn: 5000}); err != nil {
 			return err
 		}
-		return deleteRow(txn, "task", id(2))
+		return deleteRow(txn, "g0/", "task", id(2))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.db.Update(func(txn *badger.Txn) error { return dropOlder(txn, "task", 450) }); err != nil {
+	if err := d.db.Update(func(txn *badger.Txn) error { return dropOlder(txn, "g0/", "task", 450) }); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -41,7 +41,7 @@ func TestLocalStoreCutoffUsesTheModifiedonIndex(t *testing.T) {
 	}
 	index := 0
 	_ = d.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("w/task/")})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("g0/w/task/")})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			index++
