@@ -36,7 +36,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.http, "http", "127.0.0.1:7070", "HTTP listen address")
 	fl.BoolVar(&f.demo, "demo", false, "load the sample CRM dataset on first start")
 	fl.StringVar(&f.nodeID, "node-id", "node1", "this node's Raft id")
-	fl.StringVar(&f.raft, "raft", replication.DefaultRaftAddr, "Raft listen address")
+	fl.StringVar(&f.raft, "raft", "", "Raft listen address (default: a free loopback port, enough for a single node; set it for clusters)")
 	fl.BoolVar(&f.bootstrap, "bootstrap", true, "form a new cluster when this node has no Raft state")
 	fl.StringVar(&f.join, "join", "", "URL of a cluster member to join (multi-node clusters are not supported yet)")
 	fl.StringVar(&f.adminToken, "admin-token", "", "admin token (default $OFFSYNC_ADMIN_TOKEN, else generated and saved in --data)")
@@ -69,6 +69,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	defer eng.Close()
 	rcfg := replication.DefaultConfig(f.nodeID, filepath.Join(f.data, "raft"))
 	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger = f.raft, f.bootstrap, log
+	if f.raft == "" {
+		rcfg.RaftAddr = "127.0.0.1:0" // a lone node talks to nobody
+	}
 	node, err := replication.Open(rcfg, eng)
 	if err != nil {
 		return err
@@ -93,7 +96,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("offsync serving", "http", ln.Addr().String(), "raft", f.raft, "data", f.data, "version", eng.Applied())
+	log.Info("offsync serving", "http", ln.Addr().String(), "raft", rcfg.RaftAddr, "data", f.data, "version", eng.Applied())
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
