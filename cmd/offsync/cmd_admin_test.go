@@ -44,6 +44,12 @@ type adminEnv struct {
 
 func newAdminEnv(t *testing.T) *adminEnv {
 	t.Helper()
+	return newAdminEnvWith(t, nil)
+}
+
+// newAdminEnvWith is newAdminEnv with a hook on the server's config.
+func newAdminEnvWith(t *testing.T, tune func(*server.Config)) *adminEnv {
+	t.Helper()
 	ecfg := engine.DefaultConfig(t.TempDir())
 	ecfg.MemTableSize, ecfg.BlockCacheSize = 8<<20, 1<<20
 	e, err := engine.Open(ecfg)
@@ -60,6 +66,9 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	}
 	scfg := server.DefaultConfig(adminTestToken)
 	scfg.Now = func() time.Time { return cfg.Now } // the dataset's dates are relative to it
+	if tune != nil {
+		tune(&scfg)
+	}
 	s, err := server.New(scfg, directWriter{e}, e, readyAlways{})
 	if err != nil {
 		t.Fatal(err)

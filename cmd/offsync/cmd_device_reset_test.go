@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/offsync/offsync/client"
-	"github.com/offsync/offsync/dataset"
 	"github.com/offsync/offsync/engine"
 	"github.com/offsync/offsync/server"
 )
@@ -17,27 +14,8 @@ import (
 // generation of the local store, and readers see the old rows until its
 // last page switches to the new ones.
 func TestDeviceReaderNeverSeesAPartialReload(t *testing.T) {
-	ecfg := engine.DefaultConfig(t.TempDir())
-	ecfg.MemTableSize, ecfg.BlockCacheSize = 8<<20, 1<<20
-	e, err := engine.Open(ecfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	dc, _ := dataset.ConfigFor(dataset.SizeDemo)
-	if _, err := dataset.Load(context.Background(), directWriter{e}, dc, 500, nil); err != nil {
-		t.Fatal(err)
-	}
-	scfg := server.DefaultConfig(adminTestToken)
-	scfg.Now = func() time.Time { return dc.Now }
-	scfg.PageRows = 20
-	s, err := server.New(scfg, directWriter{e}, e, readyAlways{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	a := &adminEnv{t: t, base: ts.URL, e: e}
+	a := newAdminEnvWith(t, func(c *server.Config) { c.PageRows = 20 })
+	e, ts := a.e, struct{ URL string }{a.base}
 	var prof struct{ Users []string }
 	a.json(&prof, "profile", "get", "Field Sales")
 	var tok struct{ Token string }
@@ -56,6 +34,7 @@ func TestDeviceReaderNeverSeesAPartialReload(t *testing.T) {
 		return n
 	}
 	seen := []int{}
+	var err error
 	d, err = client.OpenDevice(client.DeviceConfig{Store: filepath.Join(t.TempDir(), "dev"), Server: ts.URL, Token: tok.Token,
 		Progress: func(rows int, more bool) { seen = append(seen, total()) }})
 	if err != nil {
