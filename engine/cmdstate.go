@@ -60,6 +60,10 @@ func (st *cmdState) run(cmd *Command) *Result {
 		err = st.revokeToken(cmd.Target)
 	case KindPrune:
 		err = st.prune(cmd.Horizon)
+	case KindPush:
+		res.Mutations, err = st.push(cmd.Push)
+	case KindSetSettings:
+		err = st.setSettings(cmd.Settings)
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}

@@ -32,6 +32,10 @@ const (
 	KindRevokeToken
 	// KindPrune drops change-log history below Horizon (see prune.go).
 	KindPrune
+	// KindPush applies a device's offline mutations (see push.go).
+	KindPush
+	// KindSetSettings replaces the environment settings.
+	KindSetSettings
 )
 
 // String names the kind.
@@ -57,6 +61,10 @@ func (k Kind) String() string {
 		return "revoke-token"
 	case KindPrune:
 		return "prune"
+	case KindPush:
+		return "push"
+	case KindSetSettings:
+		return "set-settings"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -67,14 +75,16 @@ func (k Kind) String() string {
 type Command struct {
 	Kind Kind `msgpack:"k"`
 	// Now is the proposer's wall-clock time, in unix milliseconds.
-	Now     int64          `msgpack:"t"`
-	Records []codec.Record `msgpack:"r,omitempty"`
-	Schema  *Schema        `msgpack:"s,omitempty"`
-	Org     *Org           `msgpack:"o,omitempty"`
-	Target  *Target        `msgpack:"g,omitempty"`
-	Members *Members       `msgpack:"m,omitempty"`
-	Token   *DeviceToken   `msgpack:"tk,omitempty"`
-	Horizon uint64         `msgpack:"h,omitempty"`
+	Now      int64          `msgpack:"t"`
+	Records  []codec.Record `msgpack:"r,omitempty"`
+	Schema   *Schema        `msgpack:"s,omitempty"`
+	Org      *Org           `msgpack:"o,omitempty"`
+	Target   *Target        `msgpack:"g,omitempty"`
+	Members  *Members       `msgpack:"m,omitempty"`
+	Token    *DeviceToken   `msgpack:"tk,omitempty"`
+	Horizon  uint64         `msgpack:"h,omitempty"`
+	Push     *Push          `msgpack:"pu,omitempty"`
+	Settings *Settings      `msgpack:"se,omitempty"`
 }
 
 // Target names one object: its kind (ObjectBusinessUnit, ...) and id.
@@ -101,6 +111,8 @@ type Result struct {
 	Rows int
 	// MetadataVersion is set by a schema publish.
 	MetadataVersion uint64
+	// Mutations are a push's results, one per mutation, in order.
+	Mutations []MutationResult
 	// Err is a rejection (wrapping ErrInvalid, ErrNotFound, ...): the
 	// command changed nothing.
 	Err error

@@ -64,6 +64,21 @@ func (st *cmdState) prune(horizon uint64) error {
 			return fmt.Errorf("prune %s: %w", entity, err)
 		}
 	}
+	// Push results older than the horizon go: idempotency holds for
+	// retries within the retention.
+	keys, err := st.keysWithPrefix([]byte("d/"))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		var r MutationResult
+		if err := st.getDecoded([]byte(k), &r); err != nil {
+			return err
+		}
+		if r.Version < horizon {
+			st.del([]byte(k))
+		}
+	}
 	st.b.horizon = horizon
 	st.set([]byte(keyHorizon), encodeVersion(horizon))
 	return nil

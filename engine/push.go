@@ -1,0 +1,328 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/offsync/offsync/codec"
+)
+
+// MutationOp is what a device's offline mutation does.
+type MutationOp string
+
+// The mutation operations.
+const (
+	MutationCreate MutationOp = "create"
+	MutationUpdate MutationOp = "update"
+	MutationDelete MutationOp = "delete"
+)
+
+// The codes of rejected mutations.
+const (
+	CodeForbidden = "forbidden"
+	CodeNotFound  = "not_found"
+	CodeInvalid   = "invalid"
+	CodeConflict  = "conflict"
+)
+
+// Mutation is one change a device made offline.
+type Mutation struct {
+	// ID is unique per device: a retried mutation is applied once.
+	ID     string         `msgpack:"id" json:"id"`
+	Entity string         `msgpack:"e" json:"entity"`
+	RowID  string         `msgpack:"r" json:"rowId"`
+	Op     MutationOp     `msgpack:"o" json:"op"`
+	Attrs  map[string]any `msgpack:"a,omitempty" json:"attributes,omitempty"`
+	// BaseVersion is the row version the device saw (updates).
+	BaseVersion uint64 `msgpack:"b,omitempty" json:"baseVersion,omitempty"`
+}
+
+// Push is a device's upload: its user, its token (the device) and its
+// mutations, validated and applied in order against the state at the
+// push's version.
+type Push struct {
+	User      string     `msgpack:"u"`
+	Device    string     `msgpack:"d"`
+	Mutations []Mutation `msgpack:"m"`
+}
+
+// MutationResult says what became of one mutation.
+type MutationResult struct {
+	ID      string `msgpack:"id" json:"id"`
+	Applied bool   `msgpack:"ok" json:"applied"`
+	// Version is the version the mutation was applied at.
+	Version uint64 `msgpack:"v,omitempty" json:"version,omitempty"`
+	Code    string `msgpack:"c,omitempty" json:"code,omitempty"`
+	Message string `msgpack:"msg,omitempty" json:"message,omitempty"`
+}
+
+// SyncError records a rejected mutation for administrators.
+type SyncError struct {
+	Version  uint64   `msgpack:"v" json:"version"`
+	Index    int      `msgpack:"i" json:"index"`
+	Time     int64    `msgpack:"t" json:"time"`
+	User     string   `msgpack:"u" json:"user"`
+	Device   string   `msgpack:"d" json:"device"`
+	Mutation Mutation `msgpack:"m" json:"mutation"`
+	Code     string   `msgpack:"c" json:"code"`
+	Message  string   `msgpack:"msg" json:"message"`
+}
+
+// MaxMutationsPerPush caps one push.
+const MaxMutationsPerPush = 1000
+
+// rejection is a mutation's refusal: a code and a message that names
+// nothing outside the user's view.
+type rejection struct{ code, msg string }
+
+func (r *rejection) Error() string { return r.msg }
+
+func reject(code, format string, args ...any) error {
+	return &rejection{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func pushResultKey(device, mutation string) []byte { return []byte("d/" + device + "/" + mutation) }
+
+func syncErrorKey(version uint64, i int) []byte {
+	k := binary.BigEndian.AppendUint64([]byte("e/"), version)
+	return binary.BigEndian.AppendUint32(k, uint32(i))
+}
+
+// push applies each mutation on its own: a rejected one changes nothing
+// (and is recorded as a sync error), the others still apply. A mutation
+// id seen before from the same device returns its first result.
+func (st *cmdState) push(p *Push) ([]MutationResult, error) {
+	if p == nil || p.User == "" || p.Device == "" {
+		return nil, invalidf("push: user and device are required")
+	}
+	if len(p.Mutations) > MaxMutationsPerPush {
+		return nil, invalidf("mutations: %d is more than the maximum %d per push", len(p.Mutations), MaxMutationsPerPush)
+	}
+	acc, err := loadAccess(st, p.User)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := st.settings()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MutationResult, len(p.Mutations))
+	for i, m := range p.Mutations {
+		if m.ID == "" || len(m.ID) > 128 {
+			out[i] = MutationResult{ID: m.ID, Code: CodeInvalid, Message: fmt.Sprintf("mutations[%d].id: required, at most 128 characters", i)}
+			continue
+		}
+		key := pushResultKey(p.Device, m.ID)
+		if err := st.getDecoded(key, &out[i]); err == nil {
+			continue // a retry: the first result stands
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		err := st.mutate(acc, settings, &m)
+		var rj *rejection
+		switch {
+		case err == nil:
+			out[i] = MutationResult{ID: m.ID, Applied: true, Version: st.version}
+		case errors.As(err, &rj):
+			out[i] = MutationResult{ID: m.ID, Code: rj.code, Message: rj.msg}
+		case errors.Is(err, ErrInvalid):
+			out[i] = MutationResult{ID: m.ID, Code: CodeInvalid, Message: err.Error()}
+		default:
+			return nil, err
+		}
+		if !out[i].Applied {
+			se := SyncError{Version: st.version, Index: i, Time: st.now, User: p.User, Device: p.Device, Mutation: m, Code: out[i].Code, Message: out[i].Message}
+			if err := st.setDecoded(syncErrorKey(st.version, i), &se); err != nil {
+				return nil, err
+			}
+		}
+		if err := st.setDecoded(key, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// mutate validates one mutation against the state and applies it. Every
+// check runs before the first write.
+func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation) error {
+	sch := st.currentSchema()
+	def := sch.Entity(m.Entity)
+	if def == nil || acc.Profile == nil || acc.Profile.Published == 0 || acc.Profile.Rule(m.Entity) == nil || !def.Offline {
+		return reject(CodeForbidden, "entity %q is not in your offline profile", m.Entity)
+	}
+	id, ok := CanonicalGUID(m.RowID)
+	if !ok {
+		return reject(CodeInvalid, "rowId: %q is not a GUID", m.RowID)
+	}
+	cur, found, err := st.readRow(def.Name, id)
+	if err != nil {
+		return err
+	}
+	live := found && !cur.Deleted
+	if live && !acc.Can(PrivRead, def, &cur) {
+		live = false // rows the user cannot read do not exist for them
+	}
+	for _, sys := range []string{AttrID, AttrOwningBusinessUnit, AttrCreatedOn, AttrModifiedOn, AttrVersion} {
+		if _, ok := m.Attrs[sys]; ok {
+			return reject(CodeInvalid, "attributes.%s: a system attribute the server sets", sys)
+		}
+	}
+	rec := codec.Record{Entity: def.Name, ID: id, Attrs: m.Attrs}
+	if o, ok := m.Attrs[AttrOwnerID].(string); ok {
+		rec.OwnerID = o
+		rec.Attrs = without(m.Attrs, AttrOwnerID)
+	}
+	if err := st.checkLookups(acc, def, rec.Attrs); err != nil {
+		return err
+	}
+	switch m.Op {
+	case MutationCreate:
+		if found && !cur.Deleted {
+			return reject(CodeConflict, "a row with this id cannot be created")
+		}
+		owner := acc.User.ID
+		if def.Ownership == OwnedByUserOrTeam && rec.OwnerID != "" {
+			owner = rec.OwnerID
+		}
+		if err := st.checkOwner(acc, def, PrivCreate, owner); err != nil {
+			return err
+		}
+		if def.Ownership == OwnedByUserOrTeam {
+			rec.OwnerID = owner
+		}
+		return st.upsert("attributes", def, id, &rec, st.b.e.owners)
+	case MutationUpdate:
+		if !live {
+			return reject(CodeNotFound, "the row does not exist or you cannot see it")
+		}
+		if !acc.Can(PrivWrite, def, &cur) {
+			return reject(CodeForbidden, "you may not change this row")
+		}
+		if rec.OwnerID != "" && rec.OwnerID != cur.OwnerID {
+			if !acc.Can(PrivAssign, def, &cur) {
+				return reject(CodeForbidden, "you may not assign this row")
+			}
+			if err := st.checkOwner(acc, def, PrivAssign, rec.OwnerID); err != nil {
+				return err
+			}
+		}
+		if set.ConflictDetection {
+			if err := st.checkConflict(def, &cur, m); err != nil {
+				return err
+			}
+		}
+		return st.upsert("attributes", def, id, &rec, st.b.e.owners)
+	case MutationDelete:
+		if !live {
+			return reject(CodeNotFound, "the row does not exist or you cannot see it")
+		}
+		if !acc.Can(PrivDelete, def, &cur) {
+			return reject(CodeForbidden, "you may not delete this row")
+		}
+		return st.deleteRow(def, id)
+	}
+	return reject(CodeInvalid, "op: %q is not create, update or delete", m.Op)
+}
+
+// checkOwner: the owner must be a user or team, and priv's depth must
+// reach rows it owns.
+func (st *cmdState) checkOwner(acc *Access, def *EntityDef, priv Privilege, owner string) error {
+	if def.Ownership == OwnedByOrganization {
+		if acc.Depth(def.Name, priv) == DepthNone {
+			return reject(CodeForbidden, "you may not do this on %s", def.Name)
+		}
+		return nil
+	}
+	id, ok := CanonicalGUID(owner)
+	if !ok {
+		return reject(CodeInvalid, "ownerid: not a GUID")
+	}
+	bu, err := st.ownerBusinessUnit(id)
+	if errors.Is(err, ErrNotFound) {
+		return reject(CodeInvalid, "ownerid: no such user or team")
+	}
+	if err != nil {
+		return err
+	}
+	if !acc.Covers(acc.Depth(def.Name, priv), def, id, bu) {
+		return reject(CodeForbidden, "you may not do this for that owner")
+	}
+	return nil
+}
+
+// checkLookups: a lookup must point at a row the user can read.
+func (st *cmdState) checkLookups(acc *Access, def *EntityDef, attrs map[string]any) error {
+	sch := st.currentSchema()
+	for _, name := range sortedKeys(attrs) {
+		a := def.Attribute(name)
+		s, ok := attrs[name].(string)
+		if a == nil || a.Type != TypeLookup || !ok {
+			continue
+		}
+		id, ok := CanonicalGUID(s)
+		if !ok {
+			continue // the value check reports it
+		}
+		found := false
+		for _, t := range a.Targets {
+			row, ok, err := st.readRow(t, id)
+			if err != nil {
+				return err
+			}
+			if tdef := sch.Entity(t); ok && !row.Deleted && tdef != nil && acc.Can(PrivRead, tdef, &row) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return reject(CodeInvalid, "attributes.%s: the row it looks up does not exist or you cannot see it", name)
+		}
+	}
+	return nil
+}
+
+// checkConflict rejects an update when an attribute it changes was
+// changed on the server after the device's base version.
+func (st *cmdState) checkConflict(def *EntityDef, cur *codec.Row, m *Mutation) error {
+	if cur.Version <= m.BaseVersion {
+		return nil
+	}
+	// Walk back to the image as of the base version.
+	img := *cur
+	for img.Version > m.BaseVersion {
+		var ce ChangeEntry
+		if err := st.get(changeKey(def.Name, img.Version, img.ID), func(b []byte) error { return decodeChange(b, &ce) }); err != nil || ce.Prev == 0 {
+			return reject(CodeConflict, "the row changed on the server since your version")
+		}
+		var prev ChangeEntry
+		if err := st.get(changeKey(def.Name, ce.Prev, img.ID), func(b []byte) error { return decodeChange(b, &prev) }); err != nil {
+			return reject(CodeConflict, "the row changed on the server since your version")
+		}
+		img = prev.Row
+	}
+	for name := range m.Attrs {
+		if name == AttrOwnerID {
+			if img.OwnerID != cur.OwnerID {
+				return reject(CodeConflict, "%s changed on the server since your version", name)
+			}
+			continue
+		}
+		if img.Attrs[name] != cur.Attrs[name] {
+			return reject(CodeConflict, "%s changed on the server since your version", name)
+		}
+	}
+	return nil
+}
+
+// without returns m without key.
+func without(m map[string]any, key string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Settings are the environment's settings.
+type Settings struct {
+	// ConflictDetection rejects an update whose changed attributes were
+	// changed on the server after the device's base version. Off (the
+	// default): the last write wins, attribute by attribute.
+	ConflictDetection bool `json:"conflictDetection" msgpack:"cd"`
+}
+
+const keySettings = "m/settings"
+
+func (st *cmdState) setSettings(s *Settings) error {
+	if s == nil {
+		return invalidf("settings: missing")
+	}
+	return st.setDecoded([]byte(keySettings), s)
+}
+
+// settings reads the settings as this command sees them.
+func (st *cmdState) settings() (Settings, error) {
+	var s Settings
+	err := st.getDecoded([]byte(keySettings), &s)
+	if errors.Is(err, ErrNotFound) {
+		return Settings{}, nil
+	}
+	return s, err
+}
+
+// Settings returns the current settings.
+func (e *Engine) Settings() (Settings, error) {
+	var s Settings
+	err := e.db.View(func(txn *badger.Txn) error { return getDecoded(txn, []byte(keySettings), &s) })
+	if errors.Is(err, ErrNotFound) {
+		return Settings{}, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("read settings: %w", err)
+	}
+	return s, nil
+}
