@@ -71,15 +71,23 @@ func (d *Device) Close() error { return d.db.Close() }
 
 // SyncSummary says what a sync did.
 type SyncSummary struct {
+	// Applied counts the queued mutations the server accepted; Rejected
+	// are those it refused.
+	Applied                          int
+	Rejected                         []Rejection
 	Pulls, Upserts, Removals, Resets int
 	// WireBytes is what crossed the network, compressed.
 	WireBytes int64
 	Version   uint64
 }
 
-// Sync pulls until the server says the device is up to date.
+// Sync pushes the queued mutations, then pulls until the server says the
+// device is up to date.
 func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 	var sum SyncSummary
+	if err := d.pushQueued(ctx, &sum); err != nil {
+		return sum, err
+	}
 	for {
 		cursor, err := d.cursor()
 		if err != nil {

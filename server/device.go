@@ -22,17 +22,23 @@ const (
 
 // deviceUser authenticates a device's bearer token and returns its user.
 func (s *Server) deviceUser(w http.ResponseWriter, r *http.Request) (string, bool) {
+	dt, ok := s.deviceToken(w, r)
+	return dt.UserID, ok
+}
+
+// deviceToken authenticates a device's bearer token.
+func (s *Server) deviceToken(w http.ResponseWriter, r *http.Request) (engine.DeviceToken, bool) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || !strings.HasPrefix(tok, TokenPrefix) || len(tok) > 128 {
 		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "a valid device token is required")
-		return "", false
+		return engine.DeviceToken{}, false
 	}
 	dt, err := s.r.Authenticate(tok)
 	if err != nil {
 		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "a valid device token is required")
-		return "", false
+		return engine.DeviceToken{}, false
 	}
-	return dt.UserID, true
+	return dt, true
 }
 
 // deviceAccess authenticates a device and resolves its user's access,

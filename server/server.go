@@ -93,6 +93,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/sync/pull", s.devicePull, false)
 	s.handle("GET /v1/sync/metadata", s.deviceMetadata, false)
 	s.handle("GET /v1/sync/events", s.deviceEvents, false)
+	s.handle("POST /v1/sync/push", s.devicePush, false)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
 	})

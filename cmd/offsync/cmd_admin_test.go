@@ -40,6 +40,7 @@ type adminEnv struct {
 	t    *testing.T
 	base string
 	e    *engine.Engine
+	now  time.Time // the server's clock
 }
 
 func newAdminEnv(t *testing.T) *adminEnv {
@@ -75,7 +76,7 @@ func newAdminEnvWith(t *testing.T, tune func(*server.Config)) *adminEnv {
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return &adminEnv{t: t, base: ts.URL, e: e}
+	return &adminEnv{t: t, base: ts.URL, e: e, now: cfg.Now}
 }
 
 // cli runs offsync with args against the server, with the admin token.

@@ -40,6 +40,12 @@ func newDeviceCmd() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
+			if sum.Applied+len(sum.Rejected) > 0 {
+				fmt.Fprintf(out, "pushed %d change(s): %d applied, %d rejected\n", sum.Applied+len(sum.Rejected), sum.Applied, len(sum.Rejected))
+				for _, rj := range sum.Rejected {
+					fmt.Fprintf(out, "  rejected %s %s %s: %s: %s\n", rj.Mutation.Op, rj.Mutation.Entity, rj.Mutation.RowID, rj.Code, rj.Message)
+				}
+			}
 			fmt.Fprintf(out, "synced to version %d in %d pull(s): %d upserts, %d removals, %d reset(s), %d bytes received\n",
 				sum.Version, sum.Pulls, sum.Upserts, sum.Removals, sum.Resets, sum.WireBytes)
 			counts, err := d.Counts()
@@ -104,7 +110,7 @@ func newDeviceCmd() *cobra.Command {
 	query.Flags().StringVar(&qstore, "store", "./offsync-device", "local store directory")
 	query.Flags().StringVar(&entity, "entity", "", "entity name")
 	_ = query.MarkFlagRequired("entity")
-	c.AddCommand(sync, watch, query)
+	c.AddCommand(sync, watch, query, newDeviceChangeCmd("create"), newDeviceChangeCmd("edit"), newDeviceChangeCmd("delete"))
 	return c
 }
 

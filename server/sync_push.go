@@ -1,0 +1,53 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+)
+
+// devicePush handles POST /v1/sync/push: the device's offline mutations,
+// validated and applied in one replicated command against the state when
+// it applies. Each gets its own result; a retry of the same mutation ids
+// from the same device applies nothing twice.
+func (s *Server) devicePush(w http.ResponseWriter, r *http.Request) {
+	tok, ok := s.deviceToken(w, r)
+	if !ok {
+		return
+	}
+	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	req, err := codec.DecodePushRequest(body, format)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if len(req.Mutations) > engine.MaxMutationsPerPush {
+		s.writeErr(w, r, fmt.Errorf("push: %d mutations is more than the maximum %d: %w", len(req.Mutations), engine.MaxMutationsPerPush, codec.ErrTooLarge))
+		return
+	}
+	p := &engine.Push{User: tok.UserID, Device: tok.ID}
+	for _, m := range req.Mutations {
+		p.Mutations = append(p.Mutations, engine.Mutation{ID: m.ID, Entity: m.Entity, RowID: m.RowID, Op: engine.MutationOp(m.Op), Attrs: m.Attrs, BaseVersion: m.BaseVersion})
+	}
+	res, err := s.propose(r.Context(), &engine.Command{Kind: engine.KindPush, Push: p})
+	if err != nil {
+		s.deviceErr(w, r, err)
+		return
+	}
+	out := codec.PushResponse{Version: res.Version, Results: []codec.PushResult{}}
+	for _, m := range res.Mutations {
+		out.Results = append(out.Results, codec.PushResult{ID: m.ID, Applied: m.Applied, Version: m.Version, Code: m.Code, Message: m.Message})
+	}
+	s.writeDevice(w, r, &out, &out)
+}
