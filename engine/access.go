@@ -70,12 +70,16 @@ type Access struct {
 	depths map[string]Depth
 	// Profile is the user's offline profile, nil when there is none.
 	Profile *Profile
+	admin   bool // every depth is organization (administrators' re-apply)
 }
 
 // Depth is the user's effective depth for priv on entity: the highest over
 // the user's roles and the roles of the user's teams. A disabled user has
 // no privileges.
 func (a *Access) Depth(entity string, priv Privilege) Depth {
+	if a.admin {
+		return DepthOrganization
+	}
 	if !a.User.Enabled {
 		return DepthNone
 	}

@@ -64,6 +64,10 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.Mutations, err = st.push(cmd.Push)
 	case KindSetSettings:
 		err = st.setSettings(cmd.Settings)
+	case KindDeleteSyncError:
+		err = st.deleteSyncError(cmd.SyncError)
+	case KindReapplySyncError:
+		res.Mutations, err = st.reapply(cmd.SyncError)
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}

@@ -36,6 +36,12 @@ const (
 	KindPush
 	// KindSetSettings replaces the environment settings.
 	KindSetSettings
+	// KindDeleteSyncError deletes the sync error SyncError names.
+	KindDeleteSyncError
+	// KindReapplySyncError applies a rejected mutation as an
+	// administrator (privileges are not checked; the schema is) and, when
+	// it applies, deletes its sync error.
+	KindReapplySyncError
 )
 
 // String names the kind.
@@ -65,6 +71,10 @@ func (k Kind) String() string {
 		return "push"
 	case KindSetSettings:
 		return "set-settings"
+	case KindDeleteSyncError:
+		return "delete-sync-error"
+	case KindReapplySyncError:
+		return "reapply-sync-error"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -75,16 +85,17 @@ func (k Kind) String() string {
 type Command struct {
 	Kind Kind `msgpack:"k"`
 	// Now is the proposer's wall-clock time, in unix milliseconds.
-	Now      int64          `msgpack:"t"`
-	Records  []codec.Record `msgpack:"r,omitempty"`
-	Schema   *Schema        `msgpack:"s,omitempty"`
-	Org      *Org           `msgpack:"o,omitempty"`
-	Target   *Target        `msgpack:"g,omitempty"`
-	Members  *Members       `msgpack:"m,omitempty"`
-	Token    *DeviceToken   `msgpack:"tk,omitempty"`
-	Horizon  uint64         `msgpack:"h,omitempty"`
-	Push     *Push          `msgpack:"pu,omitempty"`
-	Settings *Settings      `msgpack:"se,omitempty"`
+	Now       int64          `msgpack:"t"`
+	Records   []codec.Record `msgpack:"r,omitempty"`
+	Schema    *Schema        `msgpack:"s,omitempty"`
+	Org       *Org           `msgpack:"o,omitempty"`
+	Target    *Target        `msgpack:"g,omitempty"`
+	Members   *Members       `msgpack:"m,omitempty"`
+	Token     *DeviceToken   `msgpack:"tk,omitempty"`
+	Horizon   uint64         `msgpack:"h,omitempty"`
+	Push      *Push          `msgpack:"pu,omitempty"`
+	Settings  *Settings      `msgpack:"se,omitempty"`
+	SyncError *SyncErrorRef  `msgpack:"sr,omitempty"`
 }
 
 // Target names one object: its kind (ObjectBusinessUnit, ...) and id.

@@ -119,7 +119,7 @@ func (st *cmdState) push(p *Push) ([]MutationResult, error) {
 		} else if !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
-		err := st.mutate(acc, settings, &m)
+		err := st.mutate(acc, settings, &m, false)
 		var rj *rejection
 		switch {
 		case err == nil:
@@ -146,11 +146,14 @@ func (st *cmdState) push(p *Push) ([]MutationResult, error) {
 
 // mutate validates one mutation against the state and applies it. Every
 // check runs before the first write.
-func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation) error {
+func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation, admin bool) error {
 	sch := st.currentSchema()
 	def := sch.Entity(m.Entity)
-	if def == nil || acc.Profile == nil || acc.Profile.Published == 0 || acc.Profile.Rule(m.Entity) == nil || !def.Offline {
+	if def == nil || (!admin && (acc.Profile == nil || acc.Profile.Published == 0 || acc.Profile.Rule(m.Entity) == nil || !def.Offline)) {
 		return reject(CodeForbidden, "entity %q is not in your offline profile", m.Entity)
+	}
+	if admin {
+		acc = adminAccess(acc)
 	}
 	id, ok := CanonicalGUID(m.RowID)
 	if !ok {
@@ -224,6 +227,17 @@ func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation) error {
 		return st.deleteRow(def, id)
 	}
 	return reject(CodeInvalid, "op: %q is not create, update or delete", m.Op)
+}
+
+// adminAccess is acc with organization depth for every privilege, so an
+// administrator's re-apply passes the privilege checks (and only those).
+func adminAccess(acc *Access) *Access {
+	a := *acc
+	a.User.Enabled = true
+	a.roles = []Role{{ID: "admin", Privileges: map[string]Privileges{}}}
+	a.depths = nil
+	a.admin = true
+	return &a
 }
 
 // checkOwner: the owner must be a user or team, and priv's depth must

@@ -149,3 +149,30 @@ func TestConflictDetection(t *testing.T) {
 		})
 	}
 }
+
+func TestSyncErrorReapplyAndDelete(t *testing.T) {
+	e := pushWorld(t, DepthOrganization, DepthUser)
+	q := "e0000000-0000-4000-8000-000000000004" // Q's row: U may not write it
+	r := pushOne(t, e, Mutation{ID: "m", Entity: "account", RowID: q, Op: MutationUpdate, Attrs: map[string]any{"name": "by admin"}})
+	errs, _ := e.SyncErrors(SyncErrorFilter{Code: CodeForbidden})
+	if r.Applied || len(errs) != 1 {
+		t.Fatalf("push %+v, errors %+v", r, errs)
+	}
+	ref := &SyncErrorRef{Version: errs[0].Version, Index: errs[0].Index}
+	res := mustApply(t, e, &Command{Kind: KindReapplySyncError, SyncError: ref})
+	if !res[0].Mutations[0].Applied {
+		t.Fatalf("reapply: %+v", res[0].Mutations)
+	}
+	if row, _ := e.Get("account", q); row.Attrs["name"] != "by admin" {
+		t.Fatalf("row after reapply: %+v", row)
+	}
+	if errs, _ := e.SyncErrors(SyncErrorFilter{}); len(errs) != 0 {
+		t.Fatalf("the re-applied error is still listed: %+v", errs)
+	}
+	pushOne(t, e, Mutation{ID: "m2", Entity: "account", RowID: q, Op: MutationDelete})
+	errs, _ = e.SyncErrors(SyncErrorFilter{User: uU, Entity: "account"})
+	mustApply(t, e, &Command{Kind: KindDeleteSyncError, SyncError: &SyncErrorRef{Version: errs[0].Version, Index: errs[0].Index}})
+	if errs, _ := e.SyncErrors(SyncErrorFilter{}); len(errs) != 0 {
+		t.Fatalf("deleted error still listed: %+v", errs)
+	}
+}

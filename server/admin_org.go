@@ -50,6 +50,7 @@ func (s *Server) adminRoutes() {
 	s.handle("GET /v1/admin/profiles/{id}/estimate", s.estimate, true)
 	s.handle("GET /v1/admin/offline-entities", s.offlineEntities, true)
 	s.tokenRoutes()
+	s.syncErrorRoutes()
 }
 
 // listHandler serves a JSON array (never null).

@@ -37,6 +37,9 @@ type Reader interface {
 	Changed() <-chan struct{}
 	LastChange(entity string) uint64
 	OrgVersion() uint64
+	Settings() (engine.Settings, error)
+	SyncErrors(f engine.SyncErrorFilter) ([]engine.SyncError, error)
+	SyncError(ref engine.SyncErrorRef) (engine.SyncError, error)
 }
 
 // Readiness says whether the node can serve (replication.Node implements

@@ -67,6 +67,30 @@ func TestDevicePushEditsAndRejections(t *testing.T) {
 	if err != nil || len(errs) != 1 || errs[0].Code != engine.CodeForbidden {
 		t.Fatalf("sync errors: %+v %v", errs, err)
 	}
+	// The administrator sees the error, and re-applies it.
+	var listed []struct {
+		Ref  string
+		Code string
+	}
+	a.json(&listed, "sync-errors", "list", "--user", user, "--code", "forbidden")
+	if len(listed) != 1 {
+		t.Fatalf("sync-errors list: %+v", listed)
+	}
+	if out := a.ok("sync-errors", "reapply", listed[0].Ref); !strings.Contains(out, "reapply") {
+		t.Fatalf("reapply: %s", out)
+	}
+	if row, _ := a.e.Get("account", other.Row.ID); row.Attrs["name"] != "Hijacked" {
+		t.Fatalf("after the administrator's re-apply: %+v", row.Attrs)
+	}
+	a.json(&listed, "sync-errors", "list")
+	if len(listed) != 0 {
+		t.Fatalf("a re-applied error is still listed: %+v", listed)
+	}
+	a.ok("settings", "set", "--conflict-detection", "on")
+	var set struct{ ConflictDetection bool }
+	if a.json(&set, "settings", "get"); !set.ConflictDetection {
+		t.Fatal("conflict detection not on")
+	}
 	// Another device of the user sees the applied edit.
 	d2, err := client.OpenDevice(client.DeviceConfig{Store: filepath.Join(t.TempDir(), "d2"), Server: a.base, Token: token()})
 	if err != nil {
