@@ -102,9 +102,9 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int) {
 	}
 	t.Logf("seed %d, %d rounds (replay with OFFSYNC_SEED=%d; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed-seedOffset, rounds, seed-seedOffset)
 	hits := 0
-	stats = struct{ reloads, contextDeltas, prunes int }{}
+	stats = struct{ reloads, contextDeltas, prunes, pushed int }{}
 	defer func() {
-		t.Logf("%d first loads shared rule rows; access changes answered by %d deltas and %d reloads; %d prunes", hits, stats.contextDeltas, stats.reloads, stats.prunes)
+		t.Logf("%d first loads shared rule rows; access changes answered by %d deltas and %d reloads; %d prunes; %d pushed mutations applied", hits, stats.contextDeltas, stats.reloads, stats.prunes, stats.pushed)
 		if rounds >= 20 && stats.contextDeltas == 0 {
 			t.Error("no access change was answered with a delta: that path went untested")
 		}
@@ -136,6 +136,8 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int) {
 				}
 			case op == 8 || (op > 8 && rng.Intn(4) == 0):
 				republish(w, rng)
+			case op > 8 && rng.Intn(3) == 0:
+				pushRandom(t, w, rng, clock)
 			default:
 				mutate(w, rng)
 			}
@@ -181,7 +183,7 @@ func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 }
 
 // stats counts how access-context changes were answered.
-var stats struct{ reloads, contextDeltas, prunes int }
+var stats struct{ reloads, contextDeltas, prunes, pushed int }
 
 // checkNoLeak: upserts are in the new view; removals were in the old view.
 func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, now View) {
@@ -223,6 +225,62 @@ func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, 
 			}
 		}
 	}
+}
+
+// pushRandom uploads a few device mutations, valid and not: edits,
+// creates with random owners, deletes, bad attributes. Rejected ones
+// must change nothing.
+func pushRandom(t *testing.T, w world, rng *rand.Rand, clock int64) {
+	t.Helper()
+	user := pick(rng, allUsers)
+	var muts []engine.Mutation
+	for i := 0; i < 1+rng.Intn(3); i++ {
+		m := engine.Mutation{ID: fmt.Sprintf("m%d-%d", clock, rng.Int63()), Entity: "account", RowID: id("e", 100+rng.Intn(26))}
+		switch rng.Intn(5) {
+		case 0:
+			m.Op, m.Attrs = engine.MutationCreate, map[string]any{"name": "P-new", "ownerid": pick(rng, append([]string{teamT}, allUsers...))}
+		case 1:
+			m.Op = engine.MutationDelete
+		case 2:
+			m.Op, m.Attrs = engine.MutationUpdate, map[string]any{"nosuch": int64(1)}
+		default:
+			m.Op, m.Attrs = engine.MutationUpdate, map[string]any{"name": "P-" + strconv.Itoa(rng.Intn(9)), "revenue": strconv.Itoa(rng.Intn(6) * 1000)}
+		}
+		muts = append(muts, m)
+	}
+	before := map[string]uint64{}
+	for _, m := range muts {
+		if r, err := w.e.Get("account", m.RowID); err == nil {
+			before[m.RowID] = r.Version
+		}
+	}
+	r, err := w.e.Apply(w.e.Applied()+1, &engine.Command{Kind: engine.KindPush, Now: clock, Push: &engine.Push{User: user, Device: "dev-" + user, Mutations: muts}})
+	if err != nil || r.Err != nil {
+		t.Fatalf("push: %v %v", err, r.Err)
+	}
+	for i, res := range r.Mutations {
+		if res.Applied {
+			stats.pushed++
+			continue
+		}
+		if rowWrittenBy(r.Mutations, muts, muts[i].RowID) {
+			continue // another mutation of the push wrote it
+		}
+		after, err := w.e.Get("account", muts[i].RowID)
+		if v, ok := before[muts[i].RowID]; (ok && (err != nil || after.Version != v)) || (!ok && err == nil) {
+			t.Fatalf("rejected mutation %+v (%s) changed the row", muts[i], res.Code)
+		}
+	}
+}
+
+// rowWrittenBy reports whether an applied mutation of the push wrote id.
+func rowWrittenBy(res []engine.MutationResult, muts []engine.Mutation, id string) bool {
+	for i, r := range res {
+		if r.Applied && muts[i].RowID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // writeRows upserts or deletes a few rows with random attributes, owners

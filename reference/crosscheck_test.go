@@ -48,11 +48,18 @@ var (
 
 func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.Intn(len(xs))] }
 
+// accountPrivileges draws every privilege on accounts (pushes need more
+// than Read).
+func accountPrivileges(rng *rand.Rand) engine.Privileges {
+	return engine.Privileges{Read: pick(rng, depths), Create: pick(rng, depths), Write: pick(rng, depths),
+		Delete: pick(rng, depths), Assign: pick(rng, depths)}
+}
+
 func randomWorld(w world, rng *rand.Rand) {
 	roles := []engine.Role{}
 	for i := 0; i < 3; i++ {
 		roles = append(roles, engine.Role{ID: id("d", 10+i), Name: "r", Privileges: map[string]engine.Privileges{
-			"account": {Read: pick(rng, depths)}, "contact": {Read: pick(rng, depths)}}})
+			"account": accountPrivileges(rng), "contact": {Read: pick(rng, depths)}}})
 	}
 	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Roles: roles}})
 	var users []engine.User
@@ -133,7 +140,7 @@ func mutate(w world, rng *rand.Rand) {
 	case 4:
 		roles, _ := w.e.Roles()
 		r := roles[rng.Intn(len(roles))]
-		r.Privileges = map[string]engine.Privileges{"account": {Read: pick(rng, depths)}, "contact": {Read: pick(rng, depths)}}
+		r.Privileges = map[string]engine.Privileges{"account": accountPrivileges(rng), "contact": {Read: pick(rng, depths)}}
 		w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Roles: []engine.Role{r}}})
 	}
 }
