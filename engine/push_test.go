@@ -34,10 +34,11 @@ func pushOne(t *testing.T, e *Engine, m Mutation) MutationResult {
 }
 
 func TestPushPrivilegesByDepthAndOwner(t *testing.T) {
-	owners := []string{"U", "T", "O", "P", "Q"} // O shares U's unit, P is below it, Q elsewhere
+	owners := []string{uU, teamT, uO, uP, uQ}
+	names := "UTOPQ" // O shares U's unit, P is below it, Q elsewhere
 	cases := []struct {
 		depth Depth
-		want  string // which owners' rows U may update
+		want  string // the owners whose rows U may create, update and delete
 	}{
 		{DepthNone, ""},
 		{DepthUser, "UT"},
@@ -48,26 +49,27 @@ func TestPushPrivilegesByDepthAndOwner(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(string(tc.depth), func(t *testing.T) {
 			e := pushWorld(t, DepthOrganization, tc.depth)
-			got := ""
-			for i, o := range owners {
-				r := pushOne(t, e, Mutation{ID: fmt.Sprint("u", i), Entity: "account", RowID: fmt.Sprintf("e0000000-0000-4000-8000-%012d", i), Op: MutationUpdate, Attrs: map[string]any{"name": "edited"}})
-				if r.Applied {
-					got += o
-				} else if r.Code != CodeForbidden {
-					t.Fatalf("owner %s: %+v, want applied or forbidden", o, r)
+			for _, op := range []MutationOp{MutationUpdate, MutationCreate, MutationDelete} {
+				got := ""
+				for i, o := range owners {
+					m := Mutation{ID: fmt.Sprint(op, i), Entity: "account", RowID: fmt.Sprintf("e0000000-0000-4000-8000-%012d", i), Op: op}
+					switch op {
+					case MutationUpdate:
+						m.Attrs = map[string]any{"name": "edited"}
+					case MutationCreate:
+						m.RowID = fmt.Sprintf("e2000000-0000-4000-8000-%012d", i)
+						m.Attrs = map[string]any{"name": "new", "ownerid": o}
+					}
+					r := pushOne(t, e, m)
+					if r.Applied {
+						got += string(names[i])
+					} else if r.Code != CodeForbidden {
+						t.Fatalf("%s for %c: %+v, want applied or forbidden", op, names[i], r)
+					}
 				}
-			}
-			if got != tc.want {
-				t.Fatalf("U may update rows of %q, want %q", got, tc.want)
-			}
-			// Create for oneself needs user depth; delete follows update.
-			c := pushOne(t, e, Mutation{ID: "c", Entity: "account", RowID: "e1000000-0000-4000-8000-000000000001", Op: MutationCreate, Attrs: map[string]any{"name": "new"}})
-			if c.Applied != (tc.depth != DepthNone) {
-				t.Fatalf("create: %+v", c)
-			}
-			d := pushOne(t, e, Mutation{ID: "d", Entity: "account", RowID: "e0000000-0000-4000-8000-000000000004", Op: MutationDelete})
-			if d.Applied != (tc.depth == DepthOrganization) {
-				t.Fatalf("delete Q's row: %+v", d)
+				if got != tc.want {
+					t.Fatalf("%s: U may act on rows of %q, want %q", op, got, tc.want)
+				}
 			}
 		})
 	}
