@@ -316,7 +316,7 @@ func (st *cmdState) checkConflict(def *EntityDef, cur *codec.Row, m *Mutation) e
 		}
 		img = prev.Row
 	}
-	for name := range m.Attrs {
+	for _, name := range sortedKeys(m.Attrs) { // sorted: the message is part of the state
 		if name == AttrOwnerID {
 			if img.OwnerID != cur.OwnerID {
 				return reject(CodeConflict, "%s changed on the server since your version", name)
