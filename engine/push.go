@@ -175,6 +175,9 @@ func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation, admin bool) e
 	rec := codec.Record{Entity: def.Name, ID: id, Attrs: m.Attrs}
 	if o, ok := m.Attrs[AttrOwnerID].(string); ok {
 		rec.OwnerID = o
+		if g, ok := CanonicalGUID(o); ok {
+			rec.OwnerID = g
+		}
 		rec.Attrs = without(m.Attrs, AttrOwnerID)
 	}
 	if err := st.checkLookups(acc, def, rec.Attrs); err != nil {
