@@ -43,7 +43,8 @@ func Open(cfg Config) (*Engine, error) {
 		WithMemTableSize(cfg.MemTableSize).
 		WithBlockCacheSize(cfg.BlockCacheSize).
 		WithLogger(badgerLogger{logger.With("component", "badger")}).
-		WithMetricsEnabled(false)
+		WithMetricsEnabled(false).
+		WithDetectConflicts(false) // one writer (Apply): nothing to detect
 	if cfg.InMemory {
 		opts.Dir, opts.ValueDir = "", ""
 	}
