@@ -49,6 +49,9 @@ func openNodeWith(t testing.TB, dir string, tune func(*Config)) *Node {
 		n.Close()
 		eng.Close()
 	})
+	if !cfg.Bootstrap {
+		return n // it waits to be joined
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := n.WaitLeader(ctx); err != nil {
