@@ -65,6 +65,7 @@ func Compress(e Encoding, dst, src []byte) ([]byte, error) {
 // appendWriter is an io.Writer that appends to a slice.
 type appendWriter struct{ b []byte }
 
+// Write implements io.Writer.
 func (w *appendWriter) Write(p []byte) (int, error) {
 	w.b = append(w.b, p...)
 	return len(p), nil

@@ -140,7 +140,11 @@ func decodeVersion(b []byte) uint64 {
 // badgerLogger adapts slog to Badger's logger, keeping warnings and errors.
 type badgerLogger struct{ l *slog.Logger }
 
+// Errorf logs at error level.
 func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
+// Warningf logs at warning level.
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
+// Infof drops the message.
 func (b badgerLogger) Infof(string, ...any)        {}
+// Debugf drops the message.
 func (b badgerLogger) Debugf(string, ...any)       {}

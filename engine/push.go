@@ -76,6 +76,7 @@ const MaxMutationsPerPush = 1000
 // nothing outside the user's view.
 type rejection struct{ code, msg string }
 
+// Error returns the message.
 func (r *rejection) Error() string { return r.msg }
 
 func reject(code, format string, args ...any) error {

@@ -77,6 +77,7 @@ func cmpAbs(a, b dec) int {
 	return cmpStr(a.fp, b.fp)
 }
 
+// String returns the decimal's text.
 func (d dec) String() string {
 	s := d.ip
 	if s == "" {

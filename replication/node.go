@@ -240,6 +240,7 @@ func (n *Node) closeStores() error {
 // slogWriter sends hclog's lines to slog at warning level.
 type slogWriter struct{ l *slog.Logger }
 
+// Write implements io.Writer.
 func (w slogWriter) Write(p []byte) (int, error) {
 	w.l.Warn(string(trimNewline(p)), "component", "raft")
 	return len(p), nil

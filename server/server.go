@@ -153,6 +153,7 @@ type statusRecorder struct {
 	wrote  bool
 }
 
+// WriteHeader records the status.
 func (s *statusRecorder) WriteHeader(code int) {
 	if !s.wrote {
 		s.status, s.wrote = code, true
@@ -160,6 +161,7 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// Write implements io.Writer.
 func (s *statusRecorder) Write(p []byte) (int, error) {
 	s.wrote = true
 	return s.ResponseWriter.Write(p)
