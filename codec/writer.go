@@ -91,7 +91,9 @@ type identityCoder struct{ w io.Writer }
 
 // Write implements io.Writer.
 func (c identityCoder) Write(p []byte) (int, error) { return c.w.Write(p) }
+
 // Flush writes out what is buffered.
-func (c identityCoder) Flush() error                { return nil }
+func (c identityCoder) Flush() error { return nil }
+
 // Close implements io.Closer.
-func (c identityCoder) Close() error                { return nil }
+func (c identityCoder) Close() error { return nil }

@@ -141,10 +141,13 @@ func decodeVersion(b []byte) uint64 {
 type badgerLogger struct{ l *slog.Logger }
 
 // Errorf logs at error level.
-func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Errorf(f string, a ...any) { b.l.Error(fmt.Sprintf(f, a...)) }
+
 // Warningf logs at warning level.
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
+
 // Infof drops the message.
-func (b badgerLogger) Infof(string, ...any)        {}
+func (b badgerLogger) Infof(string, ...any) {}
+
 // Debugf drops the message.
-func (b badgerLogger) Debugf(string, ...any)       {}
+func (b badgerLogger) Debugf(string, ...any) {}
