@@ -68,6 +68,8 @@ func (st *cmdState) run(cmd *Command) *Result {
 		err = st.deleteSyncError(cmd.SyncError)
 	case KindReapplySyncError:
 		res.Mutations, err = st.reapply(cmd.SyncError)
+	case KindPutNode:
+		err = st.putNode(cmd.Node)
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}

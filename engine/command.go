@@ -42,6 +42,8 @@ const (
 	// administrator (privileges are not checked; the schema is) and, when
 	// it applies, deletes its sync error.
 	KindReapplySyncError
+	// KindPutNode records a cluster node's addresses.
+	KindPutNode
 )
 
 // String names the kind.
@@ -75,6 +77,8 @@ func (k Kind) String() string {
 		return "delete-sync-error"
 	case KindReapplySyncError:
 		return "reapply-sync-error"
+	case KindPutNode:
+		return "put-node"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -96,6 +100,7 @@ type Command struct {
 	Push      *Push          `msgpack:"pu,omitempty"`
 	Settings  *Settings      `msgpack:"se,omitempty"`
 	SyncError *SyncErrorRef  `msgpack:"sr,omitempty"`
+	Node      *ClusterNode   `msgpack:"nd,omitempty"`
 }
 
 // Target names one object: its kind (ObjectBusinessUnit, ...) and id.

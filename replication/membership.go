@@ -56,3 +56,9 @@ func (n *Node) Members() ([]Member, error) {
 
 // RaftAddr is the address this node's transport listens on.
 func (n *Node) RaftAddr() string { return string(n.trans.LocalAddr()) }
+
+// LeaderID returns the id of the leader this node knows, or "".
+func (n *Node) LeaderID() string {
+	_, id := n.raft.LeaderWithID()
+	return string(id)
+}

@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
+	"github.com/offsync/offsync/replication"
 )
 
 // IngestResponse is the answer to an accepted ingest batch.
@@ -55,6 +57,9 @@ func (s *Server) propose(ctx context.Context, cmd *engine.Command) (*engine.Resu
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
 	defer cancel()
 	res, err := s.w.Propose(ctx, cmd)
+	if errors.Is(err, replication.ErrNotLeader) {
+		res, err = s.forward(ctx, cmd)
+	}
 	if err != nil {
 		return nil, err
 	}

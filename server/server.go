@@ -40,6 +40,7 @@ type Reader interface {
 	Settings() (engine.Settings, error)
 	SyncErrors(f engine.SyncErrorFilter) ([]engine.SyncError, error)
 	SyncError(ref engine.SyncErrorRef) (engine.SyncError, error)
+	ClusterNodes() ([]engine.ClusterNode, error)
 }
 
 // Readiness says whether the node can serve (replication.Node implements
@@ -97,6 +98,8 @@ func (s *Server) routes() {
 	s.handle("GET /v1/sync/metadata", s.deviceMetadata, false)
 	s.handle("GET /v1/sync/events", s.deviceEvents, false)
 	s.handle("POST /v1/sync/push", s.devicePush, false)
+	s.handle("POST /v1/cluster/propose", s.clusterPropose, true)
+	s.handle("POST /v1/cluster/join", s.clusterJoin, true)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
 	})

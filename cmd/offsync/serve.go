@@ -1,14 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/offsync/offsync/dataset"
@@ -38,7 +40,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.nodeID, "node-id", "node1", "this node's Raft id")
 	fl.StringVar(&f.raft, "raft", "", "Raft listen address (default: a free loopback port, enough for a single node; set it for clusters)")
 	fl.BoolVar(&f.bootstrap, "bootstrap", true, "form a new cluster when this node has no Raft state")
-	fl.StringVar(&f.join, "join", "", "URL of a cluster member to join (multi-node clusters are not supported yet)")
+	fl.StringVar(&f.join, "join", "", "URL of a cluster member to join (this node then does not bootstrap)")
 	fl.StringVar(&f.adminToken, "admin-token", "", "admin token (default $OFFSYNC_ADMIN_TOKEN, else generated and saved in --data)")
 	return c
 }
@@ -47,9 +49,6 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	ctx := cmd.Context()
 	out := cmd.OutOrStdout()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if f.join != "" {
-		return errors.New("serve: --join: joining a cluster is not supported yet")
-	}
 	if f.adminToken == "" {
 		f.adminToken = os.Getenv("OFFSYNC_ADMIN_TOKEN")
 	}
@@ -68,7 +67,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	defer eng.Close()
 	rcfg := replication.DefaultConfig(f.nodeID, filepath.Join(f.data, "raft"))
-	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger = f.raft, f.bootstrap, log
+	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger = f.raft, f.bootstrap && f.join == "", log
 	if f.raft == "" {
 		rcfg.RaftAddr = "127.0.0.1:0" // a lone node talks to nobody
 	}
@@ -83,7 +82,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.demo {
+	if f.demo && f.join == "" {
 		// Loaded before listening, so that /readyz means "demo data there".
 		if err := loadDemo(ctx, node, eng, log); err != nil {
 			return err
@@ -96,7 +95,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("offsync serving", "http", ln.Addr().String(), "raft", rcfg.RaftAddr, "data", f.data, "version", eng.Applied())
+	log.Info("offsync serving", "http", ln.Addr().String(), "raft", node.RaftAddr(), "data", f.data, "version", eng.Applied())
+	self := engine.ClusterNode{ID: f.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: ln.Addr().String()}
+	go joinAndRegister(ctx, srv, node, f.join, token, self, log)
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
@@ -136,4 +137,50 @@ func loadDemo(ctx context.Context, node *replication.Node, eng *engine.Engine, l
 	}
 	log.Info("loaded demo dataset", "rows", n, "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// joinAndRegister asks the cluster at join (if any) to add this node, then
+// records this node's addresses in the replicated node list, retrying
+// until both are done or ctx ends.
+func joinAndRegister(ctx context.Context, srv *server.Server, node *replication.Node, join, token string, self engine.ClusterNode, log *slog.Logger) {
+	retry := func(what string, fn func() error) bool {
+		for {
+			err := fn()
+			if err == nil {
+				return true
+			}
+			log.Warn(what, "err", err)
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	if join != "" && !retry("join cluster", func() error {
+		body, _ := json.Marshal(server.JoinRequest{ID: self.ID, RaftAddr: self.RaftAddr})
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(join, "/")+"/v1/cluster/join", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("join answered %s", resp.Status)
+		}
+		return nil
+	}) {
+		return
+	}
+	retry("register node", func() error {
+		if err := node.WaitLeader(ctx); err != nil {
+			return err
+		}
+		return srv.Register(ctx, self)
+	})
 }

@@ -1,0 +1,206 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+	"github.com/offsync/offsync/replication"
+)
+
+// Writes on any node reach the leader: a node that is not the leader
+// forwards the command (already stamped with its time) to the leader's
+// /v1/cluster/propose, then waits until it has applied the answer's
+// version itself, so the client reads its own write on the node it asked.
+// Nodes find each other's HTTP addresses in the replicated node list
+// (KindPutNode), and share the admin token.
+
+// leaderKnower is what forwarding needs from the Writer (replication.Node).
+type leaderKnower interface{ LeaderID() string }
+
+// joiner adds voters (replication.Node).
+type joiner interface {
+	Join(id, addr string, timeout time.Duration) error
+}
+
+// proposeAnswer is a command's result on the wire between nodes.
+type proposeAnswer struct {
+	Version         uint64                  `msgpack:"v"`
+	Rows            int                     `msgpack:"r"`
+	MetadataVersion uint64                  `msgpack:"mv"`
+	Mutations       []engine.MutationResult `msgpack:"m"`
+	Code            string                  `msgpack:"c"`
+	Message         string                  `msgpack:"msg"`
+}
+
+// clusterPropose handles POST /v1/cluster/propose: a command forwarded by
+// another node, proposed here (the leader).
+func (s *Server) clusterPropose(w http.ResponseWriter, r *http.Request) {
+	body, err := s.readBody(r)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	var cmd engine.Command
+	if err := codec.Unmarshal(body, &cmd); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	res, err := s.w.Propose(r.Context(), &cmd)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	ans := proposeAnswer{Version: res.Version, Rows: res.Rows, MetadataVersion: res.MetadataVersion, Mutations: res.Mutations}
+	if res.Err != nil {
+		ans.Code, ans.Message = errorCode(res.Err), res.Err.Error()
+	}
+	b, err := codec.Marshal(&ans)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/msgpack")
+	_, _ = w.Write(b)
+}
+
+func errorCode(err error) string {
+	switch {
+	case errors.Is(err, engine.ErrConflict):
+		return CodeConflict
+	case errors.Is(err, engine.ErrNotFound):
+		return CodeNotFound
+	}
+	return CodeInvalid
+}
+
+// leaderURL is the leader's HTTP base URL, from the replicated node list.
+func (s *Server) leaderURL() (string, error) {
+	lk, ok := s.w.(leaderKnower)
+	if !ok {
+		return "", replication.ErrNotLeader
+	}
+	id := lk.LeaderID()
+	nodes, err := s.r.ClusterNodes()
+	if err != nil {
+		return "", err
+	}
+	for _, n := range nodes {
+		if n.ID == id && id != "" {
+			return "http://" + n.HTTPAddr, nil
+		}
+	}
+	return "", replication.ErrNotLeader
+}
+
+// forward sends cmd to the leader and waits until this node has applied
+// its version.
+func (s *Server) forward(ctx context.Context, cmd *engine.Command) (*engine.Result, error) {
+	base, err := s.leaderURL()
+	if err != nil {
+		return nil, err
+	}
+	body, err := codec.Marshal(cmd)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.postLeader(ctx, base+"/v1/cluster/propose", "application/msgpack", body)
+	if err != nil {
+		return nil, err
+	}
+	var ans proposeAnswer
+	if err := codec.Unmarshal(raw, &ans); err != nil {
+		return nil, fmt.Errorf("forward command: %w", err)
+	}
+	res := &engine.Result{Version: ans.Version, Rows: ans.Rows, MetadataVersion: ans.MetadataVersion, Mutations: ans.Mutations}
+	if ans.Code != "" {
+		sentinel := map[string]error{CodeConflict: engine.ErrConflict, CodeNotFound: engine.ErrNotFound}[ans.Code]
+		if sentinel == nil {
+			sentinel = engine.ErrInvalid
+		}
+		res.Err = &engine.Error{Err: sentinel, Msg: ans.Message}
+	}
+	for s.r.Applied() < res.Version { // read your writes here
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for version %d: %w", res.Version, replication.ErrTimeout)
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return res, nil
+}
+
+// postLeader posts to the leader with the admin token.
+func (s *Server) postLeader(ctx context.Context, url, ct string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.cfg.AdminToken)
+	req.Header.Set("Content-Type", ct)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("forward to the leader: %v: %w", err, replication.ErrNotLeader)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxDecodedBytes))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("forward to the leader: status %d: %w", resp.StatusCode, replication.ErrNotLeader)
+	}
+	return b, nil
+}
+
+// JoinRequest asks the cluster to add a voter.
+type JoinRequest struct {
+	ID       string `json:"id"`
+	RaftAddr string `json:"raftAddr"`
+}
+
+// clusterJoin handles POST /v1/cluster/join: the leader adds the node as
+// a voter; another node passes the request on to the leader.
+func (s *Server) clusterJoin(w http.ResponseWriter, r *http.Request) {
+	var req JoinRequest
+	if err := s.decodeJSON(r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if req.ID == "" || req.RaftAddr == "" {
+		writeError(w, http.StatusBadRequest, CodeInvalid, "id and raftAddr are required")
+		return
+	}
+	j, ok := s.w.(joiner)
+	if !ok {
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this node cannot add members")
+		return
+	}
+	err := j.Join(req.ID, req.RaftAddr, s.cfg.WriteTimeout)
+	if errors.Is(err, replication.ErrNotLeader) {
+		base, lerr := s.leaderURL()
+		if lerr == nil {
+			b, _ := json.Marshal(req)
+			_, err = s.postLeader(r.Context(), base+"/v1/cluster/join", "application/json", b)
+		}
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"joined": req.ID})
+}
+
+// Register records this node's addresses in the replicated node list, so
+// that others can forward writes to it when it leads.
+func (s *Server) Register(ctx context.Context, node engine.ClusterNode) error {
+	_, err := s.propose(ctx, &engine.Command{Kind: engine.KindPutNode, Node: &node})
+	return err
+}
