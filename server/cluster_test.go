@@ -56,8 +56,17 @@ func TestClusterForwardsWritesToTheLeader(t *testing.T) {
 	}
 	register := func(m *clusterMember, id string) {
 		s, _ := New(DefaultConfig(testToken), m.node, m.e, m.node)
-		if err := s.Register(ctx, engine.ClusterNode{ID: id, RaftAddr: m.node.RaftAddr(), HTTPAddr: strings.TrimPrefix(m.ts.URL, "http://")}); err != nil {
-			t.Fatalf("register %s: %v", id, err)
+		// A new follower may not hold the leader's address yet: retry,
+		// as serve does.
+		for {
+			err := s.Register(ctx, engine.ClusterNode{ID: id, RaftAddr: m.node.RaftAddr(), HTTPAddr: strings.TrimPrefix(m.ts.URL, "http://")})
+			if err == nil {
+				return
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("register %s: %v", id, err)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	register(m1, "n1")
