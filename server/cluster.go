@@ -204,3 +204,58 @@ func (s *Server) Register(ctx context.Context, node engine.ClusterNode) error {
 	_, err := s.propose(ctx, &engine.Command{Kind: engine.KindPutNode, Node: &node})
 	return err
 }
+
+// membersLister lists the Raft configuration (replication.Node).
+type membersLister interface {
+	Members() ([]replication.Member, error)
+}
+
+// MemberStatus is one node in GET /v1/admin/cluster.
+type MemberStatus struct {
+	replication.Member
+	HTTPAddr string `json:"httpAddr,omitempty"`
+	// Applied is the node's applied version, from its /readyz (0 when it
+	// does not answer).
+	Applied uint64 `json:"applied"`
+	Ready   bool   `json:"ready"`
+}
+
+// clusterStatus handles GET /v1/admin/cluster: the members, the leader
+// and each node's applied version.
+func (s *Server) clusterStatus(w http.ResponseWriter, r *http.Request) {
+	ml, ok := s.w.(membersLister)
+	if !ok {
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this node has no cluster")
+		return
+	}
+	members, err := ml.Members()
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	nodes, err := s.r.ClusterNodes()
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	out := []MemberStatus{}
+	hc := &http.Client{Timeout: time.Second}
+	for _, m := range members {
+		st := MemberStatus{Member: m}
+		for _, n := range nodes {
+			if n.ID == m.ID {
+				st.HTTPAddr = n.HTTPAddr
+			}
+		}
+		if st.HTTPAddr != "" {
+			if resp, err := hc.Get("http://" + st.HTTPAddr + "/readyz"); err == nil {
+				var body struct{ Version uint64 }
+				_ = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&body)
+				resp.Body.Close()
+				st.Applied, st.Ready = body.Version, resp.StatusCode == http.StatusOK
+			}
+		}
+		out = append(out, st)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -108,6 +108,22 @@ func TestClusterForwardsWritesToTheLeader(t *testing.T) {
 	if resp.StatusCode != 400 || !bytes.Contains(b, []byte("unknown entity")) {
 		t.Fatalf("bad batch through a follower: %d %s", resp.StatusCode, b)
 	}
+	var status []MemberStatus
+	if getJSON(t, follower.ts.URL+"/v1/admin/cluster", &status) != 200 || len(status) != 3 {
+		t.Fatalf("cluster status: %+v", status)
+	}
+	leaders := 0
+	for _, st := range status {
+		if st.Leader {
+			leaders++
+		}
+		if !st.Voter || st.HTTPAddr == "" || st.Applied == 0 {
+			t.Fatalf("member %+v", st)
+		}
+	}
+	if leaders != 1 {
+		t.Fatalf("%d leaders in %+v", leaders, status)
+	}
 	want := m1.e.Applied()
 	leaderRow, _ := m1.e.Get("account", acc1)
 	for i, m := range members {

@@ -100,6 +100,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/sync/push", s.devicePush, false)
 	s.handle("POST /v1/cluster/propose", s.clusterPropose, true)
 	s.handle("POST /v1/cluster/join", s.clusterJoin, true)
+	s.handle("GET /v1/admin/cluster", s.clusterStatus, true)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
 	})
