@@ -26,6 +26,16 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// readFormatted reads a body whose Content-Type is JSON or msgpack.
+func (s *Server) readFormatted(r *http.Request) ([]byte, codec.Format, error) {
+	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
+	if err != nil {
+		return nil, 0, err
+	}
+	body, err := s.readBody(r)
+	return body, format, err
+}
+
 // decodeJSON reads a JSON body into v, refusing unknown fields.
 func (s *Server) decodeJSON(r *http.Request, v any) error {
 	b, err := s.readBody(r)

@@ -22,12 +22,7 @@ type IngestResponse struct {
 // ingest handles POST /v1/records: a batch of upserts and deletes, in JSON
 // or msgpack, applied all or nothing.
 func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
-	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	body, err := s.readBody(r)
+	body, format, err := s.readFormatted(r)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return

@@ -97,11 +97,7 @@ func (s *Server) pullRequest(r *http.Request) (codec.PullRequest, error) {
 		}
 		return req, nil
 	}
-	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
-	if err != nil {
-		return codec.PullRequest{}, err
-	}
-	body, err := s.readBody(r)
+	body, format, err := s.readFormatted(r)
 	if err != nil {
 		return codec.PullRequest{}, err
 	}

@@ -17,12 +17,7 @@ func (s *Server) devicePush(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	format, err := codec.ParseFormat(r.Header.Get("Content-Type"))
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	body, err := s.readBody(r)
+	body, format, err := s.readFormatted(r)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
