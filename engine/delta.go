@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
@@ -116,8 +118,8 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 	}
 	for i := range res.Entities {
 		d := &res.Entities[i]
-		slices.SortFunc(d.Upserts, func(a, b codec.Row) int { return compareStrings(a.ID, b.ID) })
-		slices.SortFunc(d.Patches, func(a, b codec.Row) int { return compareStrings(a.ID, b.ID) })
+		slices.SortFunc(d.Upserts, func(a, b codec.Row) int { return strings.Compare(a.ID, b.ID) })
+		slices.SortFunc(d.Patches, func(a, b codec.Row) int { return strings.Compare(a.ID, b.ID) })
 		slices.Sort(d.PatchColumns)
 		trimPatches(d)
 		slices.Sort(d.Removals)
@@ -326,7 +328,7 @@ func (ds *deltaState) agedSources(fn func(rowRef)) error {
 		prefix := modPrefix(r.Entity)
 		it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		end := modSeek(r.Entity, to)
-		for it.Seek(modSeek(r.Entity, from)); it.ValidForPrefix(prefix) && compareStrings(string(it.Item().Key()), string(end)) < 0; it.Next() {
+		for it.Seek(modSeek(r.Entity, from)); it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), end) < 0; it.Next() {
 			key := it.Item().Key()
 			fn(rowRef{r.Entity, string(key[len(prefix)+9:])})
 		}
@@ -418,18 +420,8 @@ func (ds *deltaState) referencesTo(id string, fn func(Reference) error) error {
 }
 
 func compareRef(a, b rowRef) int {
-	if c := compareStrings(a.entity, b.entity); c != 0 {
+	if c := strings.Compare(a.entity, b.entity); c != 0 {
 		return c
 	}
-	return compareStrings(a.id, b.id)
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return strings.Compare(a.id, b.id)
 }

@@ -86,21 +86,7 @@ func randomWorld(w world, rng *rand.Rand) {
 		recs = append(recs, codec.Record{Entity: "contact", ID: id("9", i), OwnerID: pick(rng, owners), Attrs: map[string]any{"lastname": "L", "email": "e", "modifiedon": now - int64(rng.Intn(15))*day}})
 	}
 	w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: recs})
-	windows := []int{0, 5, 10}
-	acct := engine.Rule{Entity: "account", Rows: pick(rng, choices), Filter: pick(rng, filters)}
-	win := pick(rng, windows)
-	acct.ModifiedWithinDays = &win
-	if rng.Intn(2) == 0 {
-		acct.Columns = []string{"name"}
-	}
-	rules := []engine.Rule{acct}
-	if rng.Intn(3) > 0 {
-		rules[0].Relationships = []string{"primarycontactid"}
-		cw := pick(rng, windows)
-		rules = append(rules, engine.Rule{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: &cw})
-	} else if rng.Intn(2) == 0 {
-		rules = append(rules, engine.Rule{Entity: "contact", Rows: pick(rng, choices)})
-	}
+	rules := newProfileRules(rng)
 	p := engine.Profile{ID: prof, Name: "P", Rules: rules}
 	for _, u := range allUsers[:3] {
 		if rng.Intn(3) > 0 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
@@ -166,15 +167,7 @@ func sortedRows(m map[string]codec.Row) []codec.Row {
 	for _, r := range m {
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b codec.Row) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b codec.Row) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
