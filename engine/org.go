@@ -1,5 +1,12 @@
 package engine
 
+import (
+	"maps"
+	"slices"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
 // Depth is how far a privilege reaches.
 type Depth string
 
@@ -50,9 +57,34 @@ type Privileges struct {
 
 // Role is a security role: privileges per entity.
 type Role struct {
-	ID         string                `json:"id" msgpack:"id"`
-	Name       string                `json:"name" msgpack:"n"`
-	Privileges map[string]Privileges `json:"privileges" msgpack:"p"`
+	ID         string       `json:"id" msgpack:"id"`
+	Name       string       `json:"name" msgpack:"n"`
+	Privileges PrivilegeMap `json:"privileges" msgpack:"p"`
+}
+
+// PrivilegeMap is a role's privileges by entity name. It encodes to
+// msgpack with its keys sorted, so that every replica stores the same
+// bytes for the same role (msgpack writes other maps in Go's random
+// iteration order).
+type PrivilegeMap map[string]Privileges
+
+// EncodeMsgpack implements msgpack.CustomEncoder.
+func (m PrivilegeMap) EncodeMsgpack(enc *msgpack.Encoder) error {
+	if m == nil {
+		return enc.EncodeNil()
+	}
+	if err := enc.EncodeMapLen(len(m)); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if err := enc.EncodeString(k); err != nil {
+			return err
+		}
+		if err := enc.Encode(m[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Org is a whole organization: used to load the demo dataset in one step.
