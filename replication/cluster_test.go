@@ -15,10 +15,14 @@ import (
 // loopback, writes through the leader, and checks that every node holds
 // the same rows at the same versions (versions are global).
 func TestClusterReplicatesToFollowers(t *testing.T) {
-	leader := openNode(t, t.TempDir())
+	// Election timings a loaded machine (race detector) can hold.
+	slow := func(c *Config) {
+		c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 250*time.Millisecond, 250*time.Millisecond, 125*time.Millisecond
+	}
+	leader := openNodeWith(t, t.TempDir(), slow)
 	var followers []*Node
 	for i := 2; i <= 3; i++ {
-		f := openNodeWith(t, t.TempDir(), func(c *Config) { c.NodeID, c.Bootstrap = fmt.Sprintf("n%d", i), false })
+		f := openNodeWith(t, t.TempDir(), func(c *Config) { slow(c); c.NodeID, c.Bootstrap = fmt.Sprintf("n%d", i), false })
 		if err := leader.Join(f.cfg.NodeID, f.RaftAddr(), 5*time.Second); err != nil {
 			t.Fatal(err)
 		}

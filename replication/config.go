@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"time"
@@ -64,6 +65,13 @@ type Config struct {
 	PruneInterval time.Duration
 	// Logger receives Raft's warnings and errors; nil means slog.Default.
 	Logger *slog.Logger
+	// TLS, when set, wraps the Raft transport in TLS: its Certificates
+	// are this node's, RootCAs verify the nodes it dials, and ClientCAs
+	// (when set) make the listener require and verify client certificates
+	// (mutual TLS). See LoadTLS.
+	TLS *tls.Config
+	// Gate, when set, lets tests cut this node's links (see Cluster).
+	Gate *Gate
 }
 
 // DefaultConfig returns a Config for one node with every default set.

@@ -3,6 +3,7 @@ package replication
 import (
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 	"github.com/offsync/offsync/engine"
@@ -12,8 +13,9 @@ import (
 // raft.BatchingFSM, so a group of entries committed together is applied in
 // one Badger transaction.
 type FSM struct {
-	eng     *engine.Engine
-	pending *pending
+	eng      *engine.Engine
+	pending  *pending
+	restores atomic.Uint64
 }
 
 // NewFSM returns an FSM over eng.
@@ -74,6 +76,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if err := f.eng.Restore(rc); err != nil {
 		return fmt.Errorf("restore engine: %w", err)
 	}
+	f.restores.Add(1)
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,19 +55,10 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		store.Close()
 		return nil, fmt.Errorf("open snapshot store: %w", err)
 	}
-	var advertise net.Addr // nil: the address the transport binds
-	if cfg.Advertise != "" {
-		a, err := net.ResolveTCPAddr("tcp", cfg.Advertise)
-		if err != nil {
-			store.Close()
-			return nil, fmt.Errorf("resolve advertise address: %w", err)
-		}
-		advertise = a
-	}
-	trans, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, advertise, 4, 10*time.Second, hlog)
+	trans, err := newTransport(cfg, hlog)
 	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("listen raft transport: %w", err)
+		return nil, err
 	}
 	n := &Node{cfg: cfg, eng: eng, store: store, trans: trans, log: logger}
 	if err := n.catchUpFromSnapshot(snaps); err != nil {
