@@ -93,7 +93,11 @@ func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 		if err != nil {
 			return sum, err
 		}
-		res, n, err := d.pull(ctx, cursor)
+		minVersion, err := d.minVersion()
+		if err != nil {
+			return sum, err
+		}
+		res, n, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion})
 		if err != nil {
 			return sum, err
 		}
@@ -120,8 +124,8 @@ func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 }
 
 // pull sends one pull request and decodes the answer.
-func (d *Device) pull(ctx context.Context, cursor string) (codec.PullResponse, int64, error) {
-	body, err := codec.Marshal(codec.PullRequest{Cursor: cursor})
+func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullResponse, int64, error) {
+	body, err := codec.Marshal(preq)
 	if err != nil {
 		return codec.PullResponse{}, 0, err
 	}
@@ -171,7 +175,47 @@ func (c *countReader) Read(p []byte) (int, error) {
 
 var (
 	keyCursor = []byte("m/cursor")
+	// keyMinVersion is the highest version a push of this device was
+	// applied at: pulls ask for it (read-your-writes across nodes).
+	keyMinVersion = []byte("m/minversion")
 )
+
+// minVersion is the version pulls must reach (see keyMinVersion).
+func (d *Device) minVersion() (uint64, error) {
+	var v uint64
+	err := d.db.View(func(txn *badger.Txn) error {
+		var err error
+		v, err = readMinVersion(txn)
+		return err
+	})
+	return v, err
+}
+
+func readMinVersion(txn *badger.Txn) (uint64, error) {
+	item, err := txn.Get(keyMinVersion)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	err = item.Value(func(b []byte) error {
+		v, err = strconv.ParseUint(string(b), 10, 64)
+		return err
+	})
+	return v, err
+}
+
+// raiseMinVersion records v as the version pulls must reach, unless a
+// higher one is recorded.
+func raiseMinVersion(txn *badger.Txn, v uint64) error {
+	old, err := readMinVersion(txn)
+	if err != nil || v <= old {
+		return err
+	}
+	return txn.Set(keyMinVersion, []byte(strconv.FormatUint(v, 10)))
+}
 
 // The local store keeps rows in generations: g{n}/r/{entity}/{id}, with
 // m/gen naming the generation readers see. A reset loads the next

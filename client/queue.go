@@ -100,6 +100,11 @@ func (d *Device) pushQueued(ctx context.Context, sum *SyncSummary) error {
 			return fmt.Errorf("push: %d results for %d mutations: %w", len(res.Results), end-start, ErrResponse)
 		}
 		err = d.db.Update(func(txn *badger.Txn) error {
+			// Pulls ask for at least this version, so that a device
+			// reads its own writes on whichever node answers.
+			if err := raiseMinVersion(txn, res.Version); err != nil {
+				return err
+			}
 			for i, r := range res.Results {
 				if !r.Applied {
 					b, err := codec.Marshal(&Rejection{Mutation: muts[start+i], Code: r.Code, Message: r.Message})

@@ -25,11 +25,6 @@ import (
 // leaderKnower is what forwarding needs from the Writer (replication.Node).
 type leaderKnower interface{ LeaderID() string }
 
-// joiner adds voters (replication.Node).
-type joiner interface {
-	Join(id, addr string, timeout time.Duration) error
-}
-
 // proposeAnswer is a command's result on the wire between nodes.
 type proposeAnswer struct {
 	Version         uint64                  `msgpack:"v"`
@@ -94,7 +89,7 @@ func (s *Server) leaderURL() (string, error) {
 	}
 	for _, n := range nodes {
 		if n.ID == id && id != "" {
-			return "http://" + n.HTTPAddr, nil
+			return s.peerURL(n.HTTPAddr), nil
 		}
 	}
 	return "", replication.ErrNotLeader
@@ -145,7 +140,7 @@ func (s *Server) postLeader(ctx context.Context, url, ct string, body []byte) ([
 	}
 	req.Header.Set("Authorization", "Bearer "+s.cfg.AdminToken)
 	req.Header.Set("Content-Type", ct)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.peers.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("forward to the leader: %v: %w", err, replication.ErrNotLeader)
 	}
@@ -160,42 +155,38 @@ func (s *Server) postLeader(ctx context.Context, url, ct string, body []byte) ([
 	return b, nil
 }
 
-// JoinRequest asks the cluster to add a voter.
+// JoinRequest asks the cluster to add a node: a voter, or a non-voter
+// (a read replica) when Nonvoter is set.
 type JoinRequest struct {
 	ID       string `json:"id"`
 	RaftAddr string `json:"raftAddr"`
+	Nonvoter bool   `json:"nonvoter,omitempty"`
 }
 
-// clusterJoin handles POST /v1/cluster/join: the leader adds the node as
-// a voter; another node passes the request on to the leader.
+// clusterJoin handles POST /v1/cluster/join (a starting node asks to be
+// added) and POST /v1/admin/cluster/members (an operator adds one): the
+// leader adds the node; another node passes the request on to the leader.
 func (s *Server) clusterJoin(w http.ResponseWriter, r *http.Request) {
-	var req JoinRequest
-	if err := s.decodeJSON(r, &req); err != nil {
+	body, err := s.readBody(r)
+	if err != nil {
 		s.writeErr(w, r, err)
+		return
+	}
+	var req JoinRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "decode JSON body: "+err.Error())
 		return
 	}
 	if req.ID == "" || req.RaftAddr == "" {
 		writeError(w, http.StatusBadRequest, CodeInvalid, "id and raftAddr are required")
 		return
 	}
-	j, ok := s.w.(joiner)
-	if !ok {
-		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this node cannot add members")
-		return
-	}
-	err := j.Join(req.ID, req.RaftAddr, s.cfg.WriteTimeout)
-	if errors.Is(err, replication.ErrNotLeader) {
-		base, lerr := s.leaderURL()
-		if lerr == nil {
-			b, _ := json.Marshal(req)
-			_, err = s.postLeader(r.Context(), base+"/v1/cluster/join", "application/json", b)
+	s.onLeader(w, r, body, func(m memberChanger) error {
+		if req.Nonvoter {
+			return m.AddNonvoter(req.ID, req.RaftAddr, s.cfg.WriteTimeout)
 		}
-	}
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"joined": req.ID})
+		return m.Join(req.ID, req.RaftAddr, s.cfg.WriteTimeout)
+	}, map[string]string{"joined": req.ID})
 }
 
 // Register records this node's addresses in the replicated node list, so
@@ -214,10 +205,14 @@ type membersLister interface {
 type MemberStatus struct {
 	replication.Member
 	HTTPAddr string `json:"httpAddr,omitempty"`
-	// Applied is the node's applied version, from its /readyz (0 when it
-	// does not answer).
+	// Status is what the node says about itself (GET /v1/cluster/status;
+	// zero when it does not answer).
+	Status replication.Status `json:"status"`
+	// Applied is Status.Applied, the node's version.
 	Applied uint64 `json:"applied"`
-	Ready   bool   `json:"ready"`
+	// Ready says whether the node's /readyz answers 200: it knows a
+	// leader, has applied what it knows committed, and is not stale.
+	Ready bool `json:"ready"`
 }
 
 // clusterStatus handles GET /v1/admin/cluster: the members, the leader
@@ -239,7 +234,6 @@ func (s *Server) clusterStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := []MemberStatus{}
-	hc := &http.Client{Timeout: time.Second}
 	for _, m := range members {
 		st := MemberStatus{Member: m}
 		for _, n := range nodes {
@@ -248,12 +242,8 @@ func (s *Server) clusterStatus(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if st.HTTPAddr != "" {
-			if resp, err := hc.Get("http://" + st.HTTPAddr + "/readyz"); err == nil {
-				var body struct{ Version uint64 }
-				_ = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&body)
-				resp.Body.Close()
-				st.Applied, st.Ready = body.Version, resp.StatusCode == http.StatusOK
-			}
+			st.Status, st.Ready = s.peerStatus(r.Context(), st.HTTPAddr)
+			st.Applied = st.Status.Applied
 		}
 		out = append(out, st)
 	}

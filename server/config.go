@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,6 +24,13 @@ const (
 	// DefaultSnapshotCacheBytes bounds the first-load pages kept for
 	// resumption.
 	DefaultSnapshotCacheBytes = 256 << 20
+	// DefaultMaxStaleness is how long a node keeps serving reads after
+	// its last contact with the leader: longer than a leader election,
+	// so that devices do not notice a failover.
+	DefaultMaxStaleness = 5 * time.Second
+	// DefaultMaxLag is how many committed versions a node may still have
+	// to apply and serve reads.
+	DefaultMaxLag = 10_000
 )
 
 // Config configures a Server.
@@ -44,6 +52,14 @@ type Config struct {
 	// next pages, and (separately) of rule rows shared between users'
 	// first loads; the least recently used go first.
 	SnapshotCacheBytes int64
+	// MaxStaleness and MaxLag bound how stale a node's reads may be (see
+	// replication.Node.Fresh): past them, reads answer 503 "stale" and
+	// /readyz fails, so clients and load balancers go to another node.
+	MaxStaleness time.Duration
+	MaxLag       uint64
+	// TLS, when set, is used to reach the other nodes (https), for
+	// example to forward writes to the leader.
+	TLS *tls.Config
 	// Logger receives request errors; nil means slog.Default.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -56,6 +72,7 @@ func DefaultConfig(adminToken string) Config {
 		AdminToken: adminToken, MaxBodyBytes: DefaultMaxBodyBytes, MaxDecodedBytes: DefaultMaxDecodedBytes,
 		MaxBatchRecords: DefaultMaxBatchRecords, WriteTimeout: DefaultWriteTimeout,
 		PageRows: DefaultPageRows, SnapshotCacheBytes: DefaultSnapshotCacheBytes,
+		MaxStaleness: DefaultMaxStaleness, MaxLag: DefaultMaxLag,
 	}
 }
 
@@ -76,6 +93,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server config: PageRows: must be positive")
 	case c.SnapshotCacheBytes < 0:
 		return fmt.Errorf("server config: SnapshotCacheBytes: must not be negative")
+	case c.MaxStaleness <= 0:
+		return fmt.Errorf("server config: MaxStaleness: must be positive")
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ const (
 	CodeTooLarge         = "too_large"
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeUnavailable      = "unavailable"
+	CodeStale            = "stale"
 	CodeInternal         = "internal"
 )
 
@@ -66,6 +67,9 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusNotFound, CodeNotFound, ee.Msg)
 	case errors.Is(err, engine.ErrNotFound):
 		writeError(w, http.StatusNotFound, CodeNotFound, "not found")
+	case errors.Is(err, replication.ErrStale):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, CodeStale, "this node is too far behind the cluster to answer reads; retry or ask another node")
 	case errors.Is(err, replication.ErrNotLeader), errors.Is(err, replication.ErrTimeout), errors.Is(err, replication.ErrClosed), errors.Is(err, engine.ErrClosed):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this node cannot accept the request now; retry")

@@ -49,6 +49,33 @@ type Readiness interface {
 	Ready() bool
 }
 
+// freshness bounds the staleness of reads (replication.Node).
+type freshness interface {
+	Fresh(maxStale time.Duration, maxLag uint64) error
+}
+
+// fresh returns replication.ErrStale (wrapped) when this node's reads are
+// past the configured bounds.
+func (s *Server) fresh() error {
+	if f, ok := s.ready.(freshness); ok {
+		return f.Fresh(s.cfg.MaxStaleness, s.cfg.MaxLag)
+	}
+	return nil
+}
+
+// isRead says whether a route answers from this node's state, and so must
+// refuse when the node is stale. Writes are forwarded to the leader;
+// the ops routes and cluster status must answer regardless.
+func isRead(pattern string) bool {
+	switch pattern {
+	case "GET /v1/admin/cluster", "GET /v1/cluster/status":
+		return false
+	case "POST /v1/sync/pull":
+		return true
+	}
+	return strings.HasPrefix(pattern, "GET /v1/")
+}
+
 // Server serves the HTTP API.
 type Server struct {
 	cfg     Config
@@ -61,6 +88,7 @@ type Server struct {
 	metrics *metrics
 	snaps   *snapCache
 	rules   *ruleCache
+	peers   *http.Client // to the other nodes
 }
 
 // New returns a Server. Its Handler serves every route.
@@ -75,6 +103,7 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.peers = newPeerClient(cfg.TLS)
 	s.metrics = newMetrics(r)
 	s.snaps = newSnapCache(cfg.SnapshotCacheBytes)
 	s.rules = newRuleCache(cfg.SnapshotCacheBytes)
@@ -100,7 +129,12 @@ func (s *Server) routes() {
 	s.handle("POST /v1/sync/push", s.devicePush, false)
 	s.handle("POST /v1/cluster/propose", s.clusterPropose, true)
 	s.handle("POST /v1/cluster/join", s.clusterJoin, true)
+	s.handle("GET /v1/cluster/status", s.nodeStatus, true)
 	s.handle("GET /v1/admin/cluster", s.clusterStatus, true)
+	s.handle("POST /v1/admin/cluster/members", s.clusterJoin, true)
+	s.handle("POST /v1/admin/cluster/members/{id}/promote", s.clusterMemberChange("promote"), true)
+	s.handle("POST /v1/admin/cluster/members/{id}/demote", s.clusterMemberChange("demote"), true)
+	s.handle("DELETE /v1/admin/cluster/members/{id}", s.clusterMemberChange("removed"), true)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
 	})
@@ -109,7 +143,7 @@ func (s *Server) routes() {
 // handle registers a route with recovery, metrics and (when admin) the
 // admin-token check.
 func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
-	route := pattern
+	route, read := pattern, isRead(pattern)
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
@@ -125,6 +159,12 @@ func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
 		if admin && !s.authorized(r) {
 			s.writeErr(rec, r, ErrUnauthorized)
 			return
+		}
+		if read {
+			if err := s.fresh(); err != nil {
+				s.writeErr(rec, r, err)
+				return
+			}
 		}
 		h(rec, r)
 	}))
@@ -144,6 +184,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.fresh(); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	if s.ready != nil && !s.ready.Ready() {
 		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "not ready: no leader yet, or still applying the log")
 		return

@@ -30,6 +30,8 @@ type Event struct {
 // that says "ready" at once, then "changed" when rows of the user's
 // profile entities were written or the user's access changed, and
 // "metadata" when metadata was published. The device answers with a pull.
+// A node that falls past its staleness bounds says "stale" and ends the
+// stream, so that the device reconnects to another node.
 func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 	user, acc, ok := s.deviceAccess(w, r)
 	if !ok {
@@ -67,6 +69,10 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 			case <-r.Context().Done():
 				return
 			case <-heartbeat.C:
+				if s.fresh() != nil { // cut off: let the device reconnect elsewhere
+					send("stale", Event{Version: seen, MetadataVersion: meta})
+					return
+				}
 				if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 					return
 				}

@@ -29,6 +29,9 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
+	if wc.C != nil && wc.C.Version > req.MinVersion {
+		req.MinVersion = wc.C.Version // a cursor from a node further ahead
+	}
 	if !s.waitVersion(r, req.MinVersion) {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeRetry, "this node has not reached the version asked for yet; retry")
