@@ -55,6 +55,13 @@ func (f *adminFlags) open(cmd *cobra.Command) (*client.Admin, printer, error) {
 		return nil, p, errors.New("no admin token: pass --admin-token or set OFFSYNC_ADMIN_TOKEN")
 	}
 	a, err := client.NewAdmin(f.server, token)
+	if err != nil {
+		return nil, p, err
+	}
+	hc, err := trustingClient(client.DefaultTimeout)
+	if hc != nil {
+		a.HTTP = hc
+	}
 	return a, p, err
 }
 

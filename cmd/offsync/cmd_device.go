@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/offsync/offsync/client"
 	"github.com/schollz/progressbar/v3"
@@ -20,7 +21,10 @@ func newDeviceCmd() *cobra.Command {
 		Short: "Pull until up to date, then print a summary",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg := deviceConfig(store, server, token)
+			cfg, err := deviceConfig(store, server, token)
+			if err != nil {
+				return err
+			}
 			bar := progressBar(cmd)
 			if bar != nil {
 				cfg.Progress = func(rows int, more bool) {
@@ -71,7 +75,11 @@ func newDeviceCmd() *cobra.Command {
 		Short: "Sync now, then whenever the server's event stream says data is due (until interrupted)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := client.OpenDevice(deviceConfig(store, server, token))
+			cfg, err := deviceConfig(store, server, token)
+			if err != nil {
+				return err
+			}
+			d, err := client.OpenDevice(cfg)
 			if err != nil {
 				return err
 			}
@@ -116,11 +124,14 @@ func newDeviceCmd() *cobra.Command {
 
 // deviceConfig is the device's config, the token from
 // $OFFSYNC_DEVICE_TOKEN when --token is not given.
-func deviceConfig(store, server, token string) client.DeviceConfig {
+func deviceConfig(store, server, token string) (client.DeviceConfig, error) {
 	if token == "" {
 		token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
 	}
-	return client.DeviceConfig{Store: store, Server: server, Token: token}
+	cfg := client.DeviceConfig{Store: store, Server: server, Token: token}
+	var err error
+	cfg.HTTP, err = trustingClient(5 * time.Minute)
+	return cfg, err
 }
 
 // progressBar returns a bar for long first loads when stdout is a

@@ -53,8 +53,17 @@ type column struct {
 }
 
 // col renders the value of key.
+// A dotted key ("status.state") reads a nested object.
 func col(header, key string) column {
-	return column{header, func(row map[string]any) string { return format(row[key]) }}
+	path := strings.Split(key, ".")
+	return column{header, func(row map[string]any) string {
+		var v any = row
+		for _, k := range path {
+			m, _ := v.(map[string]any)
+			v = m[k]
+		}
+		return format(v)
+	}}
 }
 
 // countCol renders how many items (array) or members (object) key holds.

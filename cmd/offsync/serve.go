@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -22,7 +23,9 @@ import (
 
 type serveFlags struct {
 	data, http, nodeID, raft, join, adminToken string
-	demo, bootstrap                            bool
+	tlsCert, tlsKey, tlsCA                     string
+	demo, bootstrap, nonvoter                  bool
+	maxStaleness                               time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -42,6 +45,11 @@ func newServeCmd() *cobra.Command {
 	fl.BoolVar(&f.bootstrap, "bootstrap", true, "form a new cluster when this node has no Raft state")
 	fl.StringVar(&f.join, "join", "", "URL of a cluster member to join (this node then does not bootstrap)")
 	fl.StringVar(&f.adminToken, "admin-token", "", "admin token (default $OFFSYNC_ADMIN_TOKEN, else generated and saved in --data)")
+	fl.BoolVar(&f.nonvoter, "nonvoter", false, "with --join: join as a non-voter (a read replica)")
+	fl.DurationVar(&f.maxStaleness, "max-staleness", server.DefaultMaxStaleness, "refuse reads after this long without contact with the leader")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fl.StringVar(&f.tlsCA, "tls-ca", "", "PEM CA certificate that signed every node's certificate")
 	return c
 }
 
@@ -59,6 +67,12 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	if generated {
 		fmt.Fprintf(out, "Generated admin token (saved in %s): %s\n", filepath.Join(f.data, server.AdminTokenFile), token)
 	}
+	var tlsConf *tls.Config
+	if f.tlsCert != "" || f.tlsKey != "" || f.tlsCA != "" {
+		if tlsConf, err = replication.LoadTLS(f.tlsCert, f.tlsKey, f.tlsCA); err != nil {
+			return err
+		}
+	}
 	ecfg := engine.DefaultConfig(filepath.Join(f.data, "engine"))
 	ecfg.Logger = log
 	eng, err := engine.Open(ecfg)
@@ -67,7 +81,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	defer eng.Close()
 	rcfg := replication.DefaultConfig(f.nodeID, filepath.Join(f.data, "raft"))
-	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger = f.raft, f.bootstrap && f.join == "", log
+	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger, rcfg.TLS = f.raft, f.bootstrap && f.join == "", log, tlsConf
 	if f.raft == "" {
 		rcfg.RaftAddr = "127.0.0.1:0" // a lone node talks to nobody
 	}
@@ -77,7 +91,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	defer node.Close()
 	scfg := server.DefaultConfig(token)
-	scfg.Logger = log
+	scfg.Logger, scfg.TLS, scfg.MaxStaleness = log, tlsConf, f.maxStaleness
 	srv, err := server.New(scfg, node, eng, node)
 	if err != nil {
 		return err
@@ -93,11 +107,18 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return fmt.Errorf("listen http: %w", err)
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if tlsConf != nil {
+		// Devices and admins have no client certificates: HTTPS asks
+		// for none (admin routes use the admin token).
+		hs.TLSConfig = &tls.Config{Certificates: tlsConf.Certificates, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("offsync serving", "http", ln.Addr().String(), "raft", node.RaftAddr(), "data", f.data, "version", eng.Applied())
 	self := engine.ClusterNode{ID: f.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: ln.Addr().String()}
-	go joinAndRegister(ctx, srv, node, f.join, token, self, log)
+	jr := server.JoinRequest{ID: f.nodeID, RaftAddr: node.RaftAddr(), Nonvoter: f.nonvoter}
+	go joinAndRegister(ctx, srv, node, f.join, token, jr, self, tlsConf, log)
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
@@ -142,7 +163,11 @@ func loadDemo(ctx context.Context, node *replication.Node, eng *engine.Engine, l
 // joinAndRegister asks the cluster at join (if any) to add this node, then
 // records this node's addresses in the replicated node list, retrying
 // until both are done or ctx ends.
-func joinAndRegister(ctx context.Context, srv *server.Server, node *replication.Node, join, token string, self engine.ClusterNode, log *slog.Logger) {
+func joinAndRegister(ctx context.Context, srv *server.Server, node *replication.Node, join, token string, jr server.JoinRequest, self engine.ClusterNode, tlsConf *tls.Config, log *slog.Logger) {
+	hc := http.DefaultClient
+	if tlsConf != nil {
+		hc = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf.Clone()}, Timeout: 30 * time.Second}
+	}
 	retry := func(what string, fn func() error) bool {
 		for {
 			err := fn()
@@ -157,15 +182,18 @@ func joinAndRegister(ctx context.Context, srv *server.Server, node *replication.
 			}
 		}
 	}
+	if join != "" && isMember(node, self.ID) {
+		join = "" // a restart: the persisted configuration already has this node
+	}
 	if join != "" && !retry("join cluster", func() error {
-		body, _ := json.Marshal(server.JoinRequest{ID: self.ID, RaftAddr: self.RaftAddr})
+		body, _ := json.Marshal(jr)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(join, "/")+"/v1/cluster/join", bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			return err
 		}
@@ -183,4 +211,18 @@ func joinAndRegister(ctx context.Context, srv *server.Server, node *replication.
 		}
 		return srv.Register(ctx, self)
 	})
+}
+
+// isMember says whether the node's persisted Raft configuration lists id.
+func isMember(node *replication.Node, id string) bool {
+	members, err := node.Members()
+	if err != nil {
+		return false
+	}
+	for _, m := range members {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
 }
