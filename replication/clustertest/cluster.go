@@ -54,6 +54,9 @@ type member struct {
 	gate *replication.Gate
 	eng  *engine.Engine
 	node *replication.Node
+	// use is held (read) by Use while it runs an operation on the node,
+	// and by Stop while it closes it.
+	use sync.RWMutex
 }
 
 // New starts n voters: node 0 bootstraps the cluster and the others join
@@ -144,6 +147,27 @@ func (c *Cluster) Node(i int) *replication.Node {
 	return c.nodes[i].node
 }
 
+// ErrStopped is what Use returns for a stopped node.
+var ErrStopped = errors.New("node stopped")
+
+// Use runs fn on node i, which Stop cannot close meanwhile, or returns
+// ErrStopped. Operations that may race with Stop go through it. fn must
+// not call Use itself.
+func (c *Cluster) Use(i int, fn func(*replication.Node) error) error {
+	c.mu.Lock()
+	m := c.nodes[i]
+	c.mu.Unlock()
+	m.use.RLock()
+	defer m.use.RUnlock()
+	c.mu.Lock()
+	n := m.node
+	c.mu.Unlock()
+	if n == nil {
+		return ErrStopped
+	}
+	return fn(n)
+}
+
 // ID is node i's Raft id.
 func (c *Cluster) ID(i int) string { return c.nodes[i].id }
 
@@ -164,6 +188,10 @@ func (c *Cluster) Stop(i int) {
 	c.t.Helper()
 	c.mu.Lock()
 	m := c.nodes[i]
+	c.mu.Unlock()
+	m.use.Lock() // wait for operations running through Use
+	defer m.use.Unlock()
+	c.mu.Lock()
 	node, eng := m.node, m.eng
 	m.node, m.eng = nil, nil
 	c.mu.Unlock()

@@ -205,6 +205,7 @@ func TestClusterSnapshotCatchUp(t *testing.T) {
 func TestClusterRemoveMember(t *testing.T) {
 	c := New(t, 3, nil)
 	setup(c)
+	c.EnsureSame() // every node holds the setup before one is removed
 	leader := c.Leader()
 	gone := (c.Index(leader) + 1) % 3
 	if err := leader.Remove(c.ID(gone), 5*time.Second); err != nil {
