@@ -1,0 +1,265 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/offsync/offsync/client"
+	"github.com/offsync/offsync/server"
+)
+
+// The failover benchmark kills the leader of a ProcCluster under load and
+// measures how long writes stop, how many device syncs fail and whether
+// any acknowledged write is lost. This file holds its configuration, its
+// result and the FailoverRun lifecycle (start, result, close); the load
+// and kill cycle are in failover_load.go, the devices in
+// failover_devices.go and the acknowledged-write checks in
+// failover_verify.go.
+
+// Defaults for FailoverConfig, and the run's fixed client behaviour.
+const (
+	DefaultFailoverNodes      = 3
+	DefaultFailoverKills      = 5
+	DefaultFailoverDuration   = 60 * time.Second
+	DefaultFailoverDevices    = 4
+	DefaultFailoverIngestRate = 50
+	DefaultFailoverSeed       = 1
+	// FailoverSyncRetry is how long a device retries one sync, through
+	// every node in turn, before the sync counts as failed.
+	FailoverSyncRetry = 10 * time.Second
+	// FailoverResumeTimeout is how long a run waits for writes to resume
+	// after a kill before it gives up.
+	FailoverResumeTimeout = 60 * time.Second
+)
+
+// FailoverConfig configures RunFailover.
+type FailoverConfig struct {
+	// Binary is the offsync binary the nodes run.
+	Binary string
+	// Dir holds the cluster's data and logs (cluster/) and the devices'
+	// stores (devices/).
+	Dir string
+	// Nodes is the cluster size, at least 3 (a majority must survive).
+	Nodes int
+	// Kills is how many times the leader is killed with SIGKILL.
+	Kills int
+	// Duration is the length of the load; the kills are spread evenly
+	// over it (a kill cycle takes Duration/Kills, longer when a restarted
+	// node is slow to be ready).
+	Duration time.Duration
+	// Devices is how many devices sync, each as its own demo user.
+	Devices int
+	// IngestRate is the records per second written through the ingest
+	// API, one record per request, spread over every live node.
+	IngestRate int
+	// Seed seeds every random choice of the load.
+	Seed int64
+	// Progress, when set, receives one line per event.
+	Progress io.Writer
+}
+
+// DefaultFailoverConfig returns a FailoverConfig of 3 nodes and 5 kills
+// over a minute, with 4 devices and 50 records/s of ingest.
+func DefaultFailoverConfig(binary, dir string) FailoverConfig {
+	return FailoverConfig{Binary: binary, Dir: dir, Nodes: DefaultFailoverNodes, Kills: DefaultFailoverKills,
+		Duration: DefaultFailoverDuration, Devices: DefaultFailoverDevices, IngestRate: DefaultFailoverIngestRate, Seed: DefaultFailoverSeed}
+}
+
+// Validate checks the config; its messages name the bad field.
+func (c FailoverConfig) Validate() error {
+	switch {
+	case c.Binary == "":
+		return fmt.Errorf("failover config: Binary: must be set")
+	case c.Dir == "":
+		return fmt.Errorf("failover config: Dir: must be set")
+	case c.Nodes < 3:
+		return fmt.Errorf("failover config: Nodes: %d is below 3 (a majority must survive a kill)", c.Nodes)
+	case c.Kills < 1:
+		return fmt.Errorf("failover config: Kills: must be positive")
+	case c.Duration <= 0:
+		return fmt.Errorf("failover config: Duration: must be positive")
+	case c.Devices < 0:
+		return fmt.Errorf("failover config: Devices: must not be negative")
+	case c.IngestRate < 1 || c.IngestRate > 100_000:
+		return fmt.Errorf("failover config: IngestRate: %d is outside 1..100000", c.IngestRate)
+	}
+	return nil
+}
+
+// FailoverResult is what RunFailover measured.
+type FailoverResult struct {
+	// FailoverSeconds holds, per kill, the seconds from the SIGKILL of the
+	// leader until a write was accepted again (failover-s).
+	FailoverSeconds []float64
+	// MaxFailoverSeconds is the largest of FailoverSeconds: the value
+	// reported as failover-s.
+	MaxFailoverSeconds float64
+	// FailedSyncs counts device syncs that still failed after
+	// FailoverSyncRetry of retries (failed-syncs).
+	FailedSyncs int
+	// LostAckedWrites counts rows whose last acknowledged write (ingest or
+	// device push) is missing or different on some node at the end
+	// (lost-acked-writes).
+	LostAckedWrites int
+	// AckedWrites counts acknowledged writes; Syncs the device syncs that
+	// succeeded or failed.
+	AckedWrites int
+	Syncs       int
+}
+
+// RunFailover starts a Nodes-node cluster of Binary with the demo data,
+// writes and syncs devices through every node while it kills the leader
+// Kills times (restarting it each time), then checks that every
+// acknowledged write is on every node.
+func RunFailover(ctx context.Context, c FailoverConfig) (FailoverResult, error) {
+	r, err := StartFailover(ctx, c)
+	if err != nil {
+		return FailoverResult{}, err
+	}
+	defer r.Close()
+	if err := r.Run(ctx); err != nil {
+		return r.Result(), err
+	}
+	if err := r.Verify(ctx); err != nil {
+		return r.Result(), err
+	}
+	return r.Result(), nil
+}
+
+// FailoverRun is RunFailover in steps, for tests that look further (at the
+// devices' stores, or the nodes' engines once stopped): StartFailover,
+// Run, Verify, then Close.
+type FailoverRun struct {
+	// Cluster is the running cluster.
+	Cluster *ProcCluster
+	// Devices are the syncing devices.
+	Devices []*FailoverDevice
+	cfg     FailoverConfig
+	owners  []string      // the device users, who own the rows written
+	next    atomic.Uint64 // round-robin over the nodes
+	http    *http.Client  // writes
+	trans   *http.Transport
+
+	mu     sync.Mutex
+	res    FailoverResult
+	rows   map[string]*foRow // by "entity/id"
+	maxAck uint64
+	pushes [2]int // device mutations applied, rejected
+	notes  []string
+}
+
+// StartFailover starts the cluster, mints a token per device user, and
+// gives each device its first load.
+func StartFailover(ctx context.Context, c FailoverConfig) (*FailoverRun, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	pcfg := DefaultProcConfig(c.Binary, filepath.Join(c.Dir, "cluster"))
+	pcfg.Nodes, pcfg.Demo = c.Nodes, true
+	pc, err := NewProcCluster(pcfg)
+	if err != nil {
+		return nil, err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	r := &FailoverRun{Cluster: pc, cfg: c, rows: map[string]*foRow{}, trans: tr,
+		http: &http.Client{Timeout: 10 * time.Second, Transport: tr}}
+	if err := r.start(ctx); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *FailoverRun) start(ctx context.Context) error {
+	if err := r.Cluster.Start(ctx); err != nil {
+		return fmt.Errorf("start cluster: %w", err)
+	}
+	r.progress("cluster of %d nodes ready: %v", r.Cluster.Len(), r.Cluster.URLs())
+	users, err := r.deviceUsers(ctx, max(r.cfg.Devices, 1))
+	if err != nil {
+		return err
+	}
+	r.owners = users
+	users = users[:r.cfg.Devices]
+	tokens := make([]string, len(users))
+	for i, u := range users {
+		var tok server.TokenResponse
+		if err := r.Cluster.Admin(0).Do(ctx, http.MethodPost, "/v1/admin/users/"+u+"/tokens", nil, &tok); err != nil {
+			return fmt.Errorf("mint token for %s: %w", u, err)
+		}
+		tokens[i] = tok.Token
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := r.Cluster.WaitCaughtUp(cctx, 0); err != nil { // every node knows the tokens
+		return err
+	}
+	for i, u := range users {
+		d := &FailoverDevice{User: u}
+		d.route.host.Store(r.Cluster.HTTPAddr(0))
+		dev, err := client.OpenDevice(client.DeviceConfig{Store: filepath.Join(r.cfg.Dir, "devices", fmt.Sprintf("d%d", i+1)),
+			Server: r.Cluster.URL(0), Token: tokens[i], HTTP: &http.Client{Timeout: FailoverSyncRetry, Transport: &d.route}})
+		if err != nil {
+			return err
+		}
+		d.Device = dev
+		r.Devices = append(r.Devices, d)
+		if err := r.sync(ctx, d); err != nil {
+			return fmt.Errorf("first load of %s: %w", u, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the devices and kills the cluster.
+func (r *FailoverRun) Close() error {
+	for _, d := range r.Devices {
+		_ = d.Device.Close()
+	}
+	r.trans.CloseIdleConnections()
+	return r.Cluster.Close()
+}
+
+// Result returns what the run measured so far.
+func (r *FailoverRun) Result() FailoverResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res := r.res
+	res.FailoverSeconds = slices.Clone(res.FailoverSeconds)
+	res.MaxFailoverSeconds = 0
+	for _, s := range res.FailoverSeconds {
+		res.MaxFailoverSeconds = max(res.MaxFailoverSeconds, s)
+	}
+	return res
+}
+
+// Notes returns the unexpected errors the run met (at most 50): failed
+// syncs, refused writes, server errors.
+func (r *FailoverRun) Notes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.notes)
+}
+
+func (r *FailoverRun) note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.mu.Lock()
+	if len(r.notes) < 50 {
+		r.notes = append(r.notes, msg)
+	}
+	r.mu.Unlock()
+	r.progress("%s", msg)
+}
+
+func (r *FailoverRun) progress(format string, args ...any) {
+	if r.cfg.Progress != nil {
+		fmt.Fprintf(r.cfg.Progress, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
+	}
+}
