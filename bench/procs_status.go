@@ -99,9 +99,9 @@ func (pc *ProcCluster) WaitNodeReady(ctx context.Context, i int) error {
 	})
 }
 
-// WaitReady waits until every node runs and is ready, and node 1 (or, when
-// it is down, the first running node) lists all of them as registered
-// voters.
+// WaitReady waits until every node runs and is ready, and node 1 lists
+// all of them as registered, ready voters (every node must run: it is
+// meant for the start of a run).
 func (pc *ProcCluster) WaitReady(ctx context.Context) error {
 	for i := range pc.nodes {
 		if err := pc.WaitNodeReady(ctx, i); err != nil {
