@@ -60,7 +60,7 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		store.Close()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, eng: eng, store: store, trans: trans, log: logger}
+	n := &Node{cfg: cfg, eng: eng, store: store, trans: trans, log: logger, fsm: NewFSM(eng)}
 	if err := n.catchUpFromSnapshot(snaps); err != nil {
 		n.closeStores()
 		return nil, err
@@ -78,7 +78,6 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 			return nil, fmt.Errorf("bootstrap cluster: %w", err)
 		}
 	}
-	n.fsm = NewFSM(eng)
 	r, err := raft.NewRaft(rc, n.fsm, store, store, snaps, trans)
 	if err != nil {
 		n.closeStores()
@@ -124,7 +123,7 @@ func (n *Node) catchUpFromSnapshot(snaps raft.SnapshotStore) error {
 	if err != nil {
 		return fmt.Errorf("open snapshot: %w", err)
 	}
-	return NewFSM(n.eng).Restore(rc)
+	return n.fsm.Restore(rc)
 }
 
 // Propose replicates cmd and waits until it is applied here, returning the

@@ -165,7 +165,8 @@ func TestClusterSnapshotCatchUp(t *testing.T) {
 	down := (c.Index(c.Leader()) + 1) % 3
 	c.Stop(down)
 	write(c, 10, 60)
-	if err := c.Leader().Snapshot(); err != nil {
+	snapper := c.Index(c.Leader())
+	if err := c.Node(snapper).Snapshot(); err != nil {
 		t.Fatal(err)
 	}
 	write(c, 60, 70)
@@ -198,6 +199,15 @@ func TestClusterSnapshotCatchUp(t *testing.T) {
 	}
 	write(c, 70, 80)
 	c.EnsureSame()
+	// A node whose engine already holds the snapshot does not load it
+	// again when it restarts.
+	holder := snapper
+	c.Stop(holder)
+	c.Restart(holder)
+	c.EnsureSame()
+	if st := c.Node(holder).Status(); st.SnapshotRestores != 0 || st.LastSnapshotIndex == 0 {
+		t.Fatalf("%s after a restart: %d snapshot restores, last snapshot %d", st.ID, st.SnapshotRestores, st.LastSnapshotIndex)
+	}
 }
 
 // TestClusterRemoveMember removes a follower: the rest keep a quorum and
