@@ -79,6 +79,12 @@ type SyncSummary struct {
 	// WireBytes is what crossed the network, compressed.
 	WireBytes int64
 	Version   uint64
+	// Deferred counts the queued mutations not sent because the server
+	// could not take writes now (a leader election, say), and PushError
+	// says why. They stay queued for the next sync; the pull went ahead,
+	// since reads do not need a leader.
+	Deferred  int
+	PushError error
 }
 
 // Sync pushes the queued mutations, then pulls until the server says the
@@ -86,7 +92,13 @@ type SyncSummary struct {
 func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 	var sum SyncSummary
 	if err := d.pushQueued(ctx, &sum); err != nil {
-		return sum, err
+		if !pushCanWait(err) {
+			return sum, err
+		}
+		sum.PushError = err
+		if sum.Deferred, err = d.Pending(); err != nil {
+			return sum, err
+		}
 	}
 	for {
 		cursor, err := d.cursor()
@@ -121,6 +133,13 @@ func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 		}
 	}
 	return sum, nil
+}
+
+// pushCanWait says whether a failed push may wait for the next sync while
+// this one pulls: the server answered that it cannot take writes now.
+func pushCanWait(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.Status == http.StatusServiceUnavailable
 }
 
 // pull sends one pull request and decodes the answer.

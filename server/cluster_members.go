@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/offsync/offsync/replication"
@@ -71,7 +72,29 @@ func (s *Server) onLeader(w http.ResponseWriter, r *http.Request, body []byte, c
 		writeError(w, http.StatusConflict, CodeConflict, err.Error())
 		return
 	}
+	if sr, isSR := s.w.(statusReporter); isSR {
+		// A relaying node waits until its own log holds the change, so
+		// that its cluster status shows it at once.
+		w.Header().Set(headerRaftIndex, strconv.FormatUint(sr.Status().LastIndex, 10))
+	}
 	writeJSON(w, http.StatusOK, ok)
+}
+
+// headerRaftIndex carries the leader's last log index after a membership
+// change, in its answer to a relayed request.
+const headerRaftIndex = "Offsync-Raft-Index"
+
+// waitLogIndex waits (up to the write timeout) until this node's Raft log
+// reaches idx: Raft adopts a configuration when its entry is appended.
+func (s *Server) waitLogIndex(ctx context.Context, idx uint64) {
+	sr, ok := s.w.(statusReporter)
+	if !ok {
+		return
+	}
+	deadline := time.Now().Add(s.cfg.WriteTimeout)
+	for sr.Status().LastIndex < idx && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // relayToLeader sends the request to the leader and copies its answer.
@@ -94,6 +117,9 @@ func (s *Server) relayToLeader(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 	defer resp.Body.Close()
+	if idx, err := strconv.ParseUint(resp.Header.Get(headerRaftIndex), 10, 64); err == nil && resp.StatusCode == http.StatusOK {
+		s.waitLogIndex(r.Context(), idx)
+	}
 	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, io.LimitReader(resp.Body, 1<<20))

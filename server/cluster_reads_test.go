@@ -164,8 +164,10 @@ func TestClusterStaleNodeRefusesReads(t *testing.T) {
 	sc.c.Partition(lone)
 	deadline := time.Now().Add(clustertest.WaitTimeout)
 	for {
-		resp, _ := do(t, "GET", base+"/readyz", nil, nil)
-		if resp.StatusCode == http.StatusServiceUnavailable {
+		resp, body := do(t, "GET", base+"/readyz", nil, nil)
+		var eb ErrorBody
+		_ = json.Unmarshal(body, &eb)
+		if resp.StatusCode == http.StatusServiceUnavailable && eb.Code == CodeStale {
 			break
 		}
 		if time.Now().After(deadline) {

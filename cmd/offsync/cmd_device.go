@@ -50,6 +50,9 @@ func newDeviceCmd() *cobra.Command {
 					fmt.Fprintf(out, "  rejected %s %s %s: %s: %s\n", rj.Mutation.Op, rj.Mutation.Entity, rj.Mutation.RowID, rj.Code, rj.Message)
 				}
 			}
+			if sum.PushError != nil {
+				fmt.Fprintf(out, "%d change(s) still queued: %v\n", sum.Deferred, sum.PushError)
+			}
 			fmt.Fprintf(out, "synced to version %d in %d pull(s): %d upserts, %d removals, %d reset(s), %d bytes received\n",
 				sum.Version, sum.Pulls, sum.Upserts, sum.Removals, sum.Resets, sum.WireBytes)
 			counts, err := d.Counts()
