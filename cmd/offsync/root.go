@@ -11,6 +11,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newVersionCmd(),
-		newBUCmd(), newTeamCmd(), newUserCmd(), newRoleCmd(), newProfileCmd(), newTokenCmd(), newEntityCmd(), newOrgCmd(), newDeviceCmd(), newSyncErrorsCmd(), newSettingsCmd(), newClusterCmd())
+		newBUCmd(), newTeamCmd(), newUserCmd(), newRoleCmd(), newProfileCmd(), newTokenCmd(), newEntityCmd(), newOrgCmd(), newDeviceCmd(), newSyncErrorsCmd(), newSettingsCmd(), newClusterCmd(), newBenchCmd())
 	return root
 }

@@ -1,0 +1,244 @@
+package bench
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// The serve scenario's sampling.
+const (
+	// staticSample is how many pull answers the static baseline serves
+	// again (a uniform sample of the measured ones).
+	staticSample = 4096
+	// deltaSample caps the delta answers compared with JSON+gzip.
+	deltaSample = 500
+	// minStaticWindow is the shortest static baseline run.
+	minStaticWindow = 2 * time.Second
+)
+
+// ServeDetail is what the serve scenario measured.
+type ServeDetail struct {
+	// WindowSeconds is how long the measured pull cycles ran.
+	WindowSeconds float64 `json:"windowSeconds"`
+	// NoChange are pulls that brought nothing; Delta pulls that brought
+	// rows (or removals); All both.
+	NoChange Latency `json:"noChange"`
+	Delta    Latency `json:"delta"`
+	All      Latency `json:"all"`
+	// PullErrors counts failed pulls (FirstPullError says why).
+	PullErrors     int    `json:"pullErrors"`
+	FirstPullError string `json:"firstPullError,omitempty"`
+	// Static is the same client loop against a plain handler serving a
+	// sample of StaticAnswers of the measured answers, for
+	// StaticWindowSeconds.
+	Static              Latency         `json:"static"`
+	StaticAnswers       int             `json:"staticAnswers"`
+	StaticWindowSeconds float64         `json:"staticWindowSeconds"`
+	FirstLoad           FirstLoadDetail `json:"firstLoad"`
+	// DeltaBytes compares a sample of delta answers with JSON+gzip.
+	DeltaBytes BytesBaseline `json:"deltaBytes"`
+	Ingest     TrafficDetail `json:"ingest"`
+	Push       TrafficDetail `json:"push"`
+	// PushDevices is how many devices own rows they can push changes to.
+	PushDevices int `json:"pushDevices"`
+	// ServerCPUSeconds and HarnessCPUSeconds are the CPU time the server
+	// process and this one used during the measured window (a server in
+	// this process counts in both); StaticCPUSeconds is this process's
+	// during the static run (client and static server). Zero where
+	// unknown.
+	ServerCPUSeconds  float64 `json:"serverCpuSeconds"`
+	HarnessCPUSeconds float64 `json:"harnessCpuSeconds"`
+	StaticCPUSeconds  float64 `json:"staticCpuSeconds"`
+}
+
+// cpuMeter measures the CPU time a server process and this one use.
+type cpuMeter struct {
+	pid          int
+	server, self time.Duration
+}
+
+func startCPU(pid int) cpuMeter {
+	m := cpuMeter{pid: pid}
+	m.server, _ = procCPU(pid)
+	m.self, _ = processCPU()
+	return m
+}
+
+// stop returns the server's and this process's CPU seconds since start.
+func (m cpuMeter) stop() (server, self float64) {
+	if s, ok := procCPU(m.pid); ok && m.pid != 0 {
+		server = (s - m.server).Seconds()
+	}
+	if s, ok := processCPU(); ok {
+		self = (s - m.self).Seconds()
+	}
+	return server, self
+}
+
+// pullTally is one device loop's pulls, merged at the end.
+type pullTally struct {
+	noChange, delta samples
+	errors          int
+	firstErr        string
+}
+
+// runPulls runs one pull loop per device until ctx ends, each pulling
+// again as soon as an answer is in, and offers every answer to res (when
+// not nil). It returns the merged tallies.
+func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoir) pullTally {
+	tallies := make([]pullTally, len(devs))
+	var wg sync.WaitGroup
+	for i, d := range devs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := &tallies[i]
+			for ctx.Err() == nil {
+				a, err := p.pull(ctx, d.token, d.cursor)
+				if ctx.Err() != nil {
+					return // cut by the end of the window: not counted
+				}
+				if err != nil {
+					if t.errors++; t.firstErr == "" {
+						t.firstErr = err.Error()
+					}
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				d.cursor = a.resp.Cursor
+				if a.changes() > 0 || a.resp.Reset {
+					t.delta.add(a.latency, int64(len(a.wire)))
+				} else {
+					t.noChange.add(a.latency, int64(len(a.wire)))
+				}
+				if res != nil {
+					res.offer(a)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var all pullTally
+	for i := range tallies {
+		all.noChange.merge(&tallies[i].noChange)
+		all.delta.merge(&tallies[i].delta)
+		all.errors += tallies[i].errors
+		if all.firstErr == "" {
+			all.firstErr = tallies[i].firstErr
+		}
+	}
+	return all
+}
+
+// runServeScenario is ScenarioServe.
+func runServeScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) error {
+	t, dc, org, err := openLoaded(ctx, c, r)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	users, profiles := orgUsers(org)
+	r.Run.Users = min(c.Devices, len(users))
+	c.logf("minting %d device tokens for %d users", c.Devices, r.Run.Users)
+	devs, err := newDevices(ctx, c, t, users, profiles)
+	if err != nil {
+		return err
+	}
+	r.Run.Profiles = map[string]int{}
+	for _, d := range devs {
+		r.Run.Profiles[d.profile]++
+	}
+	hc := newHTTPClient(c.Devices + 2*pushConcurrency)
+	p := &puller{hc: hc, url: t.url + "/v1/sync/pull"}
+	d := &ServeDetail{}
+	r.Serve = d
+	c.logf("running %d first loads, %d at a time", c.Devices, c.FirstLoadConcurrency)
+	if d.FirstLoad, err = firstLoads(ctx, c, p, devs); err != nil {
+		return err
+	}
+	for _, dev := range devs {
+		if len(dev.owned) > 0 {
+			d.PushDevices++
+		}
+	}
+
+	c.logf("pull cycles of %d devices for %v, pushing %d mutations/s and ingesting %d rows/s", c.Devices, c.Duration, c.PushRate, c.IngestRate)
+	rnd := rand.New(rand.NewPCG(uint64(c.Seed), 0x7365727665))
+	res := &reservoir{size: staticSample, rnd: rnd.IntN}
+	sampler := startRSSSampler(time.Second, func() (uint64, error) { cur, peak, _, err := t.rss(ctx); return max(cur, peak), err })
+	wctx, cancel := context.WithTimeout(ctx, c.Duration)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); d.Ingest = ingestLoop(wctx, t, dc, c.IngestRate, c.Seed, c.Duration) }()
+	go func() { defer wg.Done(); d.Push = pushLoop(wctx, hc, t.url, devs, c.PushRate, c.Seed, c.Duration) }()
+	start, cpu := time.Now(), startCPU(t.pid())
+	tally := runPulls(wctx, p, devs, res)
+	window := time.Since(start)
+	d.ServerCPUSeconds, d.HarnessCPUSeconds = cpu.stop()
+	cancel()
+	wg.Wait()
+	peak, _, rssErr := sampler.stop()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var all samples
+	all.merge(&tally.noChange)
+	all.merge(&tally.delta)
+	d.WindowSeconds = window.Seconds()
+	d.NoChange, d.Delta, d.All = tally.noChange.summarize(window), tally.delta.summarize(window), all.summarize(window)
+	d.PullErrors, d.FirstPullError = tally.errors, tally.firstErr
+	_, _, r.Run.RSSSource, _ = t.rss(ctx)
+	if rssErr != nil {
+		r.note("server RSS unknown: %v", rssErr)
+	}
+	// Stop a started server now: its backlog of cancelled pulls must not
+	// compete with the static baseline for the CPU.
+	if err := t.close(); err != nil {
+		r.note("%v", err)
+	}
+
+	answers := res.answers()
+	d.StaticAnswers = len(answers)
+	static := max(minStaticWindow, min(c.Duration, c.Duration/3))
+	c.logf("static baseline: the same %d device loops against a plain handler serving %d recorded answers, for %v", c.Devices, len(answers), static)
+	if err := runStatic(ctx, answers, devs, static, d); err != nil {
+		return err
+	}
+	var deltas []pullAnswer
+	for _, a := range answers {
+		if a.changes() > 0 && len(deltas) < deltaSample {
+			deltas = append(deltas, a)
+		}
+	}
+	if err := compareAnswers(&d.DeltaBytes, deltas, false); err != nil {
+		return err
+	}
+	r.fillServeMetrics(peak)
+	return nil
+}
+
+// fillServeMetrics writes the serve details into r.Metrics.
+func (r *HarnessResult) fillServeMetrics(peakRSS uint64) {
+	d, m := r.Serve, r.Metrics
+	m[MetricServeRatioVsStatic] = ratio(d.All.PerSec, d.Static.PerSec)
+	m[MetricPullsPerSec], m[MetricStaticPullsPerSec] = d.All.PerSec, d.Static.PerSec
+	m[MetricNoChangePullsPerS], m[MetricNoChangeP50], m[MetricNoChangeP99], m[MetricNoChangeP999], m[MetricNoChangeBytes] =
+		d.NoChange.PerSec, d.NoChange.P50, d.NoChange.P99, d.NoChange.P999, d.NoChange.MeanBytes
+	m[MetricDeltaPullsPerSec], m[MetricDeltaP50], m[MetricDeltaP99], m[MetricDeltaP999], m[MetricDeltaBytes] =
+		d.Delta.PerSec, d.Delta.P50, d.Delta.P99, d.Delta.P999, d.Delta.MeanBytes
+	m[MetricStaticP50], m[MetricStaticP99] = d.Static.P50, d.Static.P99
+	fl := d.FirstLoad
+	m[MetricFirstLoadP50], m[MetricFirstLoadP99], m[MetricFirstLoadBytes], m[MetricFirstLoadRows] = fl.Latency.P50, fl.Latency.P99, fl.Latency.MeanBytes, fl.MeanRows
+	m[MetricRatioVsJSONGzip], m[MetricDeltaRatioVsJSON] = fl.Bytes.RatioVsJSONGzip, d.DeltaBytes.RatioVsJSONGzip
+	m[MetricIngestRowsPerSec], m[MetricPushPerSec], m[MetricPushP99] = d.Ingest.PerSec, d.Push.PerSec, d.Push.Latency.P99
+	m[MetricPullErrors] = float64(d.PullErrors)
+	m[MetricRSSMiB] = mib(peakRSS)
+	if _, ok := m[MetricLoadRowsPerSec]; !ok {
+		m[MetricLoadRowsPerSec] = 0
+	}
+	if _, ok := m[MetricLoadRSSMiB]; !ok {
+		m[MetricLoadRSSMiB] = 0
+	}
+}

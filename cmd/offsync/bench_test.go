@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/offsync/offsync/bench"
+)
+
+// TestBenchServeWritesEveryMetric runs `offsync bench` in-process on a
+// tiny dataset (the server in this process) and checks that the JSON
+// results hold every serve metric, with values that show the run did
+// what it says: devices pulled, first loads brought rows, ingest and
+// pushes went through, and the baselines were measured.
+func TestBenchServeWritesEveryMetric(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a dataset and runs devices for seconds")
+	}
+	t.Setenv("OFFSYNC_ADMIN_TOKEN", "")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stdout, err := run(t, ctx, "bench", "--in-process", "--rows", "2000", "--devices", "5", "--duration", "2s",
+		"--push-rate", "20", "--ingest-rate", "100", "--settle", "3s", "--dir", filepath.Join(dir, "scratch"), "--out", out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, stdout)
+	}
+	for _, want := range []string{"serve-ratio-vs-static", "no-change", "static", "machine"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the table has no %q:\n%s", want, stdout)
+		}
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bench.HarnessResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("results: %v\n%s", err, b)
+	}
+	for _, k := range bench.ServeMetrics {
+		if _, ok := r.Metrics[k]; !ok {
+			t.Errorf("metrics: no %q", k)
+		}
+	}
+	positive := []string{
+		bench.MetricServeRatioVsStatic, bench.MetricPullsPerSec, bench.MetricStaticPullsPerSec,
+		bench.MetricNoChangePullsPerS, bench.MetricNoChangeP50, bench.MetricNoChangeBytes,
+		bench.MetricFirstLoadP50, bench.MetricFirstLoadBytes, bench.MetricFirstLoadRows,
+		bench.MetricRatioVsJSONGzip, bench.MetricIngestRowsPerSec, bench.MetricPushPerSec,
+		bench.MetricLoadRowsPerSec, bench.MetricRSSMiB,
+	}
+	for _, k := range positive {
+		if v := r.Metrics[k]; !(v > 0) {
+			t.Errorf("metrics[%q] = %v, want > 0", k, v)
+		}
+	}
+	if v := r.Metrics[bench.MetricPullErrors]; v != 0 {
+		t.Errorf("pull errors = %v (%s)", v, r.Serve.FirstPullError)
+	}
+	if r.Scenario != bench.ScenarioServe || r.Dataset.Rows != 2000 || !r.Dataset.Loaded || r.Run.Devices != 5 || r.Run.Server != "in-process" {
+		t.Errorf("scenario %q, dataset %+v, run %+v", r.Scenario, r.Dataset, r.Run)
+	}
+	if r.Machine.Cores < 1 || r.Machine.GoVersion == "" || r.Machine.Commit == "" {
+		t.Errorf("machine = %+v", r.Machine)
+	}
+	if len(r.Targets) != 1 || r.Targets[0].Metric != bench.MetricServeRatioVsStatic {
+		t.Errorf("targets = %+v", r.Targets)
+	}
+	s := r.Serve
+	if s == nil || s.FirstLoad.Latency.Count != 5 || s.StaticAnswers == 0 || s.Ingest.Failed != 0 || s.Push.Failed != 0 {
+		t.Fatalf("serve detail = %+v", s)
+	}
+}
+
+// TestBenchFlagErrors checks that bad flags fail before anything runs,
+// naming what is wrong.
+func TestBenchFlagErrors(t *testing.T) {
+	t.Setenv("OFFSYNC_ADMIN_TOKEN", "")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--server", "http://127.0.0.1:1"}, "AdminToken"},
+		{[]string{"--scenario", "nope"}, "Scenario"},
+		{[]string{"--rows", "10", "--in-process"}, "Rows"},
+		{[]string{"--devices", "0", "--in-process"}, "Devices"},
+	} {
+		_, err := run(t, context.Background(), append([]string{"bench", "--dir", t.TempDir()}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("bench %v: %v, want an error naming %s", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestBenchMemoryWithStreams runs the memory scenario in-process with a
+// few streams and checks that they opened, received events, and that
+// the server's gauges were read.
+func TestBenchMemoryWithStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a dataset and holds streams for seconds")
+	}
+	t.Setenv("OFFSYNC_ADMIN_TOKEN", "")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stdout, err := run(t, ctx, "bench", "--scenario", "memory", "--in-process", "--rows", "2000", "--streams", "60", "--devices", "2",
+		"--duration", "2s", "--ingest-rate", "100", "--settle", "3s", "--dir", filepath.Join(dir, "scratch"), "--out", out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bench.HarnessResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range bench.MemoryMetrics {
+		if _, ok := r.Metrics[k]; !ok {
+			t.Errorf("metrics: no %q", k)
+		}
+	}
+	m := r.Metrics
+	if m[bench.MetricStreams] != 60 || !(m[bench.MetricStreamEvents] > 0) || !(m[bench.MetricRSSMiB] > 0) || !(m[bench.MetricGoroutinesWithStreams] >= 60) {
+		t.Errorf("metrics = %v", m)
+	}
+	if r.Memory == nil || r.Memory.Tokens != 25 || len(r.Memory.Gauges) != 3 || len(r.Targets) != 1 || r.Targets[0].Metric != bench.MetricRSSMiB {
+		t.Errorf("memory = %+v, targets = %+v", r.Memory, r.Targets)
+	}
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "share 25 device tokens") {
+		t.Errorf("notes = %q", r.Notes)
+	}
+}
