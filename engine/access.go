@@ -226,6 +226,9 @@ func (a *Access) loadProfile(r objectReader) error {
 	if err := r.getDecoded(profileKey(pid), &p); err != nil {
 		return err
 	}
+	// The member lists say nothing about this user's view, and can be
+	// long: an Access (cached per user, held by event streams) drops them.
+	p.Users, p.Teams = nil, nil
 	a.Profile = &p
 	return nil
 }

@@ -135,6 +135,10 @@ func (b *batch) commit() error {
 	if err := b.txn.Set([]byte(keyApplied), encodeVersion(b.applied)); err != nil {
 		return fmt.Errorf("set applied version: %w", err)
 	}
+	if _, org := b.touched[orgEntity]; org {
+		b.e.beginOrgCommit()
+		defer b.e.endOrgCommit()
+	}
 	if err := b.txn.Commit(); err != nil {
 		return fmt.Errorf("commit version %d: %w", b.applied, err)
 	}

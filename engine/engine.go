@@ -25,6 +25,10 @@ type Engine struct {
 	// owners caches the business unit of users and teams for ingests;
 	// only Apply uses it (under applyMu), and any other command clears it.
 	owners map[string]string
+	// orgSeq and access cache users' Access between admin changes (see
+	// accesscache.go).
+	orgSeq atomic.Uint64
+	access accessCache
 }
 
 // Open opens (or creates) the database described by cfg and loads the last

@@ -72,8 +72,9 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 			shared, sharedAt = e.shareState(a.Profile.PublishedRules)
 		}
 	}
+	epoch, ok := e.orgEpoch()
 	err := e.db.View(func(txn *badger.Txn) error {
-		acc, err := loadAccess(txnReader{txn}, userID)
+		acc, err := e.accessIn(txn, userID, epoch, ok)
 		if err != nil {
 			return err
 		}

@@ -60,12 +60,14 @@ func (st *cmdState) keysWithPrefix(prefix []byte) ([]string, error) {
 	return out, nil
 }
 
-// Access resolves a user's security context at the current version.
+// Access resolves a user's security context at the current version. The
+// result may be shared with other readers: do not modify it.
 func (e *Engine) Access(userID string) (*Access, error) {
 	var a *Access
+	epoch, ok := e.orgEpoch()
 	err := e.db.View(func(txn *badger.Txn) error {
 		var err error
-		a, err = loadAccess(txnReader{txn}, userID)
+		a, err = e.accessIn(txn, userID, epoch, ok)
 		return err
 	})
 	if err != nil {

@@ -54,6 +54,8 @@ func (e *Engine) Restore(r io.Reader) error {
 		return ErrClosed
 	}
 	clear(e.owners)
+	e.beginOrgCommit() // the organization is replaced too
+	defer e.endOrgCommit()
 	if err := e.db.DropAll(); err != nil {
 		return fmt.Errorf("restore snapshot: drop: %w", err)
 	}

@@ -41,9 +41,10 @@ func (e *Engine) ViewOf(userID string, rules []Rule, now int64, fn func(ViewRow)
 
 func (e *Engine) view(userID string, rules []Rule, now int64, fn func(ViewRow) error) (*Access, error) {
 	var acc *Access
+	epoch, ok := e.orgEpoch()
 	err := e.db.View(func(txn *badger.Txn) error {
 		var err error
-		acc, err = loadAccess(txnReader{txn}, userID)
+		acc, err = e.accessIn(txn, userID, epoch, ok)
 		if err != nil {
 			return err
 		}

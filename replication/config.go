@@ -17,6 +17,7 @@ const (
 	DefaultCommitTimeout     = 5 * time.Millisecond
 	DefaultMaxAppendEntries  = 512
 	DefaultSnapshotThreshold = 8192
+	DefaultSnapshotBytes     = 256 << 20
 	DefaultSnapshotInterval  = 2 * time.Minute
 	DefaultTrailingLogs      = 10240
 	DefaultSnapshotRetain    = 2
@@ -53,6 +54,10 @@ type Config struct {
 	// SnapshotInterval how often that is checked.
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
+	// SnapshotBytes also triggers a snapshot when the commands applied
+	// since the last one pass this many bytes (big ingest batches reach
+	// few entries but a long replay); 0 turns it off.
+	SnapshotBytes int64
 	// TrailingLogs is how many entries are kept after a snapshot.
 	TrailingLogs uint64
 	// SnapshotRetain is how many snapshots are kept on disk.
@@ -82,7 +87,7 @@ func DefaultConfig(nodeID, dir string) Config {
 		HeartbeatTimeout: DefaultHeartbeatTimeout, ElectionTimeout: DefaultElectionTimeout,
 		LeaderLeaseTimeout: DefaultLeaderLease, CommitTimeout: DefaultCommitTimeout,
 		MaxAppendEntries:  DefaultMaxAppendEntries,
-		SnapshotThreshold: DefaultSnapshotThreshold, SnapshotInterval: DefaultSnapshotInterval,
+		SnapshotThreshold: DefaultSnapshotThreshold, SnapshotInterval: DefaultSnapshotInterval, SnapshotBytes: DefaultSnapshotBytes,
 		TrailingLogs: DefaultTrailingLogs, SnapshotRetain: DefaultSnapshotRetain,
 		RetainVersions: DefaultRetainVersions, PruneInterval: DefaultPruneInterval,
 	}
@@ -113,6 +118,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("replication config: SnapshotThreshold: must be positive")
 	case c.SnapshotInterval <= 0:
 		return fmt.Errorf("replication config: SnapshotInterval: must be positive")
+	case c.SnapshotBytes < 0:
+		return fmt.Errorf("replication config: SnapshotBytes: must not be negative")
 	case c.SnapshotRetain < 1:
 		return fmt.Errorf("replication config: SnapshotRetain: must be at least 1")
 	case c.RetainVersions > 0 && c.PruneInterval <= 0:

@@ -16,10 +16,17 @@ type FSM struct {
 	eng      *engine.Engine
 	pending  *pending
 	restores atomic.Uint64
+	// logBytes counts the command bytes applied since the last snapshot;
+	// past snapshotBytes, bigLog is signalled (see Node.snapshotLoop).
+	logBytes      atomic.Int64
+	snapshotBytes int64
+	bigLog        chan struct{}
 }
 
 // NewFSM returns an FSM over eng.
-func NewFSM(eng *engine.Engine) *FSM { return &FSM{eng: eng, pending: newPending()} }
+func NewFSM(eng *engine.Engine) *FSM {
+	return &FSM{eng: eng, pending: newPending(), bigLog: make(chan struct{}, 1)}
+}
 
 var _ raft.BatchingFSM = (*FSM)(nil)
 
@@ -36,10 +43,19 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	entries := make([]engine.Entry, 0, len(logs))
 	slots := make([]int, 0, len(logs))
+	applied := f.eng.Applied()
+	var size int64
 	for i, l := range logs {
 		if l.Type != raft.LogCommand {
 			continue
 		}
+		if l.Index <= applied {
+			// Replayed after a restart: the engine holds it already, so
+			// it is not even decoded.
+			out[i] = &engine.Result{Version: l.Index}
+			continue
+		}
+		size += int64(len(l.Data))
 		cmd, err := f.pending.command(l.Data)
 		if err != nil {
 			out[i] = &engine.Result{Version: l.Index, Err: &engine.Error{Err: engine.ErrInvalid, Msg: "command: undecodable"}}
@@ -50,6 +66,12 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 	}
 	if len(entries) == 0 {
 		return out
+	}
+	if f.snapshotBytes > 0 && f.logBytes.Add(size) > f.snapshotBytes {
+		select {
+		case f.bigLog <- struct{}{}:
+		default:
+		}
 	}
 	res, err := f.eng.ApplyBatch(entries)
 	if err != nil {
@@ -67,6 +89,7 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("snapshot engine: %w", err)
 	}
+	f.logBytes.Store(0)
 	return &fsmSnapshot{snap: s}, nil
 }
 

@@ -30,6 +30,8 @@ type Node struct {
 	closed atomic.Bool
 	stop   chan struct{} // closed by Close: background loops end
 	done   chan struct{} // closed when pruneLoop has ended
+	// snapDone is closed when snapshotLoop has ended.
+	snapDone chan struct{}
 }
 
 // Open starts Raft for eng. With cfg.Bootstrap and no existing Raft state
@@ -61,6 +63,7 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, eng: eng, store: store, trans: trans, log: logger, fsm: NewFSM(eng)}
+	n.fsm.snapshotBytes = cfg.SnapshotBytes
 	if err := n.catchUpFromSnapshot(snaps); err != nil {
 		n.closeStores()
 		return nil, err
@@ -86,7 +89,9 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 	n.raft = r
 	n.stop = make(chan struct{})
 	n.done = make(chan struct{})
+	n.snapDone = make(chan struct{})
 	go n.pruneLoop()
+	go n.snapshotLoop()
 	return n, nil
 }
 
@@ -207,6 +212,7 @@ func (n *Node) Close() error {
 	}
 	close(n.stop)
 	<-n.done
+	<-n.snapDone
 	err := n.raft.Shutdown().Error()
 	if cerr := n.closeStores(); err == nil {
 		err = cerr

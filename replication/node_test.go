@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -229,5 +230,22 @@ func TestLeaderPrunesTheChangeLog(t *testing.T) {
 	})
 	if below > 3 {
 		t.Fatalf("%d entries below the horizon, want at most one per row", below)
+	}
+}
+
+// TestSnapshotAfterManyBytes: big commands trigger a snapshot by size long
+// before SnapshotThreshold entries.
+func TestSnapshotAfterManyBytes(t *testing.T) {
+	n := openNodeWith(t, t.TempDir(), func(c *Config) { c.SnapshotBytes = 4 << 10 })
+	setup(t, n)
+	for i := 0; i < 20; i++ {
+		propose(t, n, &engine.Command{Kind: engine.KindIngest, Now: 1, Records: []codec.Record{{Entity: "account", ID: rowID(i), OwnerID: owner, Attrs: map[string]any{"name": strings.Repeat("x", 500)}}}})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n.Status().LastSnapshotIndex == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no snapshot after 10 KB of commands: %+v", n.Status())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

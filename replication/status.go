@@ -1,9 +1,12 @@
 package replication
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 // Status is what a node knows about itself and the cluster, for operators
@@ -51,4 +54,20 @@ func (n *Node) Snapshot() error {
 		return fmt.Errorf("take snapshot: %w", err)
 	}
 	return nil
+}
+
+// snapshotLoop takes a snapshot whenever the FSM says the commands applied
+// since the last one passed SnapshotBytes.
+func (n *Node) snapshotLoop() {
+	defer close(n.snapDone)
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-n.fsm.bigLog:
+		}
+		if err := n.Snapshot(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) {
+			n.log.Warn("snapshot after a large log", "err", err)
+		}
+	}
 }

@@ -1,0 +1,65 @@
+package engine
+
+import (
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Resolving a user's Access reads the user, their teams, roles, every
+// business unit and their profile: far more than a pull that finds nothing
+// new does otherwise. Reads reuse an Access resolved under the same
+// organization epoch.
+//
+// orgSeq is a sequence lock around commits of admin changes: odd while
+// one is being committed. A reader that saw the same even value before
+// and after its Badger transaction started reads exactly the organization
+// of that epoch, so an Access cached for it is the one the transaction
+// would resolve.
+
+// accessCache holds the Access of users resolved in one epoch.
+type accessCache struct {
+	mu    sync.Mutex
+	epoch uint64
+	users map[string]*Access
+}
+
+// beginOrgCommit and endOrgCommit bracket the commit of admin changes.
+func (e *Engine) beginOrgCommit() { e.orgSeq.Add(1) }
+func (e *Engine) endOrgCommit()   { e.orgSeq.Add(1) }
+
+// orgEpoch returns the current epoch, or ok=false while an admin change is
+// being committed.
+func (e *Engine) orgEpoch() (epoch uint64, ok bool) {
+	s := e.orgSeq.Load()
+	return s, s%2 == 0
+}
+
+// accessIn resolves userID's Access inside txn, which started after the
+// caller read epoch (with ok) from orgEpoch. The result must not be
+// modified: it may be shared.
+func (e *Engine) accessIn(txn *badger.Txn, userID string, epoch uint64, ok bool) (*Access, error) {
+	if !ok || e.orgSeq.Load() != epoch {
+		return loadAccess(txnReader{txn}, userID) // the organization moved meanwhile
+	}
+	c := &e.access
+	c.mu.Lock()
+	if c.epoch == epoch {
+		if a := c.users[userID]; a != nil {
+			c.mu.Unlock()
+			return a, nil
+		}
+	}
+	c.mu.Unlock()
+	a, err := loadAccess(txnReader{txn}, userID)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.epoch != epoch {
+		c.epoch, c.users = epoch, map[string]*Access{}
+	}
+	c.users[userID] = a
+	c.mu.Unlock()
+	return a, nil
+}
