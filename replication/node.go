@@ -150,9 +150,10 @@ func (n *Node) Propose(ctx context.Context, cmd *engine.Command) (*engine.Result
 	if err := f.Error(); err != nil {
 		n.fsm.pending.forget(nonce)
 		switch {
-		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress):
-			return nil, fmt.Errorf("propose command: %w", ErrNotLeader)
-		case errors.Is(err, raft.ErrEnqueueTimeout):
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+			return nil, fmt.Errorf("propose command: %w", ErrNotLeader) // not in the log
+		case errors.Is(err, raft.ErrEnqueueTimeout), errors.Is(err, raft.ErrLeadershipLost):
+			// In the log or not: it may still commit.
 			return nil, fmt.Errorf("propose command: %w", ErrTimeout)
 		case errors.Is(err, raft.ErrRaftShutdown):
 			return nil, fmt.Errorf("propose command: %w", ErrClosed)

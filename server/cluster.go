@@ -241,9 +241,11 @@ func (s *Server) clusterStatus(w http.ResponseWriter, r *http.Request) {
 				st.HTTPAddr = n.HTTPAddr
 			}
 		}
+		st.Status = replication.Status{ID: m.ID, State: "Unreachable", StalenessMs: -1}
 		if st.HTTPAddr != "" {
-			st.Status, st.Ready = s.peerStatus(r.Context(), st.HTTPAddr)
-			st.Applied = st.Status.Applied
+			if ps, ready, ok := s.peerStatus(r.Context(), st.HTTPAddr); ok {
+				st.Status, st.Ready, st.Applied = ps, ready, ps.Applied
+			}
 		}
 		out = append(out, st)
 	}

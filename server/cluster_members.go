@@ -152,9 +152,9 @@ func (s *Server) nodeStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, sr.Status())
 }
 
-// peerStatus asks the node at addr for its status and readiness.
-func (s *Server) peerStatus(ctx context.Context, addr string) (replication.Status, bool) {
-	var st replication.Status
+// peerStatus asks the node at addr for its status and readiness; ok is
+// false when it does not answer.
+func (s *Server) peerStatus(ctx context.Context, addr string) (st replication.Status, ready, ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	get := func(path string, auth bool) (*http.Response, error) {
@@ -169,14 +169,17 @@ func (s *Server) peerStatus(ctx context.Context, addr string) (replication.Statu
 	}
 	resp, err := get("/v1/cluster/status", true)
 	if err != nil {
-		return st, false
+		return st, false, false
 	}
-	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&st)
+	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&st)
 	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return st, false, false
+	}
 	resp, err = get("/readyz", false)
 	if err != nil {
-		return st, false
+		return st, false, true
 	}
 	resp.Body.Close()
-	return st, resp.StatusCode == http.StatusOK
+	return st, resp.StatusCode == http.StatusOK, true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -67,6 +68,9 @@ func newServedCluster(t *testing.T, n int, tune func(i int, c *Config)) *servedC
 		}
 		servers[i], sc.ts[i] = s, httptest.NewServer(s.Handler())
 		t.Cleanup(sc.ts[i].Close)
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		go s.WatchLeader(ctx)
 	}
 	for _, i := range order {
 		self := engine.ClusterNode{ID: c.ID(i), RaftAddr: c.Node(i).RaftAddr(), HTTPAddr: strings.TrimPrefix(sc.ts[i].URL, "http://")}
@@ -247,4 +251,62 @@ func TestClusterMembershipThroughAnyNode(t *testing.T) {
 	if resp, _ := do(t, "POST", follower+"/v1/admin/cluster/members", []byte(`{"id":""}`), nil); resp.StatusCode != 400 {
 		t.Fatalf("adding without an id: %d", resp.StatusCode)
 	}
+}
+
+// TestClusterRestartedNodeIsNotReadyUntilCaughtUp: a follower that was
+// down while the cluster moved on answers /readyz 200 (and serves reads)
+// only once it has applied what the leader had, although its Raft state
+// alone looks fresh as soon as the leader's heartbeats reach it.
+func TestClusterRestartedNodeIsNotReadyUntilCaughtUp(t *testing.T) {
+	sc := newServedCluster(t, 3, nil)
+	f := (sc.c.Index(sc.c.Leader()) + 1) % 3
+	sc.c.Stop(f)
+	for i := 0; i < 100; i++ {
+		var recs []codec.Record
+		for j := 0; j < 50; j++ {
+			recs = append(recs, codec.Record{Entity: "account", ID: fmt.Sprintf("20000000-0000-4000-8000-%012d", i*50+j), OwnerID: demoOwner(t, sc), Attrs: map[string]any{"name": "catch up"}})
+		}
+		sc.c.Propose(&engine.Command{Kind: engine.KindIngest, Now: sc.now.UnixMilli(), Records: recs})
+	}
+	want := sc.c.Leader().Engine().Applied()
+	sc.c.Restart(f)
+	node := sc.c.Node(f)
+	cfg := DefaultConfig(testToken)
+	cfg.Now = func() time.Time { return sc.now }
+	s, err := New(cfg, node, node.Engine(), node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go s.WatchLeader(ctx)
+	refused := 0
+	deadline := time.Now().Add(clustertest.WaitTimeout)
+	for {
+		resp, _ := do(t, "GET", ts.URL+"/readyz", nil, nil)
+		if resp.StatusCode == 200 {
+			if got := node.Engine().Applied(); got < want {
+				t.Fatalf("ready at version %d, the leader had %d before the restart", got, want)
+			}
+			break
+		}
+		refused++
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted node never became ready")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("refused %d readiness probes while catching up", refused)
+}
+
+// demoOwner is a user of the demo organization, to own test rows.
+func demoOwner(t *testing.T, sc *servedCluster) string {
+	t.Helper()
+	users, err := sc.c.Leader().Engine().Users()
+	if err != nil || len(users) == 0 {
+		t.Fatalf("demo users: %v", err)
+	}
+	return users[0].ID
 }

@@ -30,7 +30,7 @@ const (
 	DefaultMaxStaleness = 5 * time.Second
 	// DefaultMaxLag is how many committed versions a node may still have
 	// to apply and serve reads.
-	DefaultMaxLag = 10_000
+	DefaultMaxLag = 1000
 )
 
 // Config configures a Server.

@@ -70,7 +70,10 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, replication.ErrStale):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeStale, "this node is too far behind the cluster to answer reads; retry or ask another node")
-	case errors.Is(err, replication.ErrNotLeader), errors.Is(err, replication.ErrTimeout), errors.Is(err, replication.ErrClosed), errors.Is(err, engine.ErrClosed):
+	case errors.Is(err, replication.ErrTimeout):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "the write was not committed in time (no quorum?): it may still be applied; retrying it is safe, as writes are idempotent by id")
+	case errors.Is(err, replication.ErrNotLeader), errors.Is(err, replication.ErrClosed), errors.Is(err, engine.ErrClosed):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this node cannot accept the request now; retry")
 	default:

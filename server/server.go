@@ -58,9 +58,11 @@ type freshness interface {
 // past the configured bounds.
 func (s *Server) fresh() error {
 	if f, ok := s.ready.(freshness); ok {
-		return f.Fresh(s.cfg.MaxStaleness, s.cfg.MaxLag)
+		if err := f.Fresh(s.cfg.MaxStaleness, s.cfg.MaxLag); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.mark.check(s.r.Applied(), s.cfg.MaxStaleness, s.cfg.MaxLag)
 }
 
 // isRead says whether a route answers from this node's state, and so must
@@ -89,6 +91,7 @@ type Server struct {
 	snaps   *snapCache
 	rules   *ruleCache
 	peers   *http.Client // to the other nodes
+	mark    leaderMark   // the leader's version, when WatchLeader runs
 }
 
 // New returns a Server. Its Handler serves every route.
@@ -188,7 +191,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	if s.ready != nil && !s.ready.Ready() {
+	// With WatchLeader running, ready means what serving reads needs
+	// (fresh and caught up), so an election does not empty a load
+	// balancer; without it, the Raft view of readiness.
+	s.mark.mu.Lock()
+	watching := s.mark.watching
+	s.mark.mu.Unlock()
+	if !watching && s.ready != nil && !s.ready.Ready() {
 		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "not ready: no leader yet, or still applying the log")
 		return
 	}

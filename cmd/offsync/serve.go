@@ -24,6 +24,7 @@ import (
 type serveFlags struct {
 	data, http, nodeID, raft, join, adminToken string
 	tlsCert, tlsKey, tlsCA                     string
+	raftAdvertise, httpAdvertise               string
 	demo, bootstrap, nonvoter                  bool
 	maxStaleness                               time.Duration
 }
@@ -45,6 +46,8 @@ func newServeCmd() *cobra.Command {
 	fl.BoolVar(&f.bootstrap, "bootstrap", true, "form a new cluster when this node has no Raft state")
 	fl.StringVar(&f.join, "join", "", "URL of a cluster member to join (this node then does not bootstrap)")
 	fl.StringVar(&f.adminToken, "admin-token", "", "admin token (default $OFFSYNC_ADMIN_TOKEN, else generated and saved in --data)")
+	fl.StringVar(&f.raftAdvertise, "raft-advertise", "", "Raft address the other nodes dial, when --raft listens on all interfaces (default: --raft)")
+	fl.StringVar(&f.httpAdvertise, "http-advertise", "", "host:port the other nodes reach this node's HTTP at, when --http listens on all interfaces (default: --http)")
 	fl.BoolVar(&f.nonvoter, "nonvoter", false, "with --join: join as a non-voter (a read replica)")
 	fl.DurationVar(&f.maxStaleness, "max-staleness", server.DefaultMaxStaleness, "refuse reads after this long without contact with the leader")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
@@ -82,6 +85,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	defer eng.Close()
 	rcfg := replication.DefaultConfig(f.nodeID, filepath.Join(f.data, "raft"))
 	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger, rcfg.TLS = f.raft, f.bootstrap && f.join == "", log, tlsConf
+	rcfg.Advertise = f.raftAdvertise
 	if f.raft == "" {
 		rcfg.RaftAddr = "127.0.0.1:0" // a lone node talks to nobody
 	}
@@ -116,8 +120,15 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("offsync serving", "http", ln.Addr().String(), "raft", node.RaftAddr(), "data", f.data, "version", eng.Applied())
-	self := engine.ClusterNode{ID: f.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: ln.Addr().String()}
+	httpAddr := ln.Addr().String()
+	if f.httpAdvertise != "" {
+		httpAddr = f.httpAdvertise
+	} else if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() && (f.join != "" || f.raft != "") {
+		return fmt.Errorf("serve: --http %s listens on every interface: set --http-advertise to the address other nodes reach", f.http)
+	}
+	self := engine.ClusterNode{ID: f.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: httpAddr}
 	jr := server.JoinRequest{ID: f.nodeID, RaftAddr: node.RaftAddr(), Nonvoter: f.nonvoter}
+	go srv.WatchLeader(ctx)
 	go joinAndRegister(ctx, srv, node, f.join, token, jr, self, tlsConf, log)
 	select {
 	case <-ctx.Done():
@@ -136,6 +147,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 // loadDemo loads the sample dataset once the node leads, unless a schema is
 // already published (not the first start).
 func loadDemo(ctx context.Context, node *replication.Node, eng *engine.Engine, log *slog.Logger) error {
+	if eng.Schema().Version > 0 {
+		return nil // loaded before: start without waiting for a leader
+	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := node.WaitLeader(wctx); err != nil {
@@ -147,9 +161,6 @@ func loadDemo(ctx context.Context, node *replication.Node, eng *engine.Engine, l
 			return fmt.Errorf("load demo: %w", wctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
-	}
-	if eng.Schema().Version > 0 {
-		return nil
 	}
 	start := time.Now()
 	n, err := dataset.LoadDemo(ctx, node, time.Now())
