@@ -12,8 +12,9 @@ import (
 	"github.com/offsync/offsync/codec"
 )
 
-// apply applies one pull answer in one local transaction. A reset first
-// drops every row.
+// apply applies one pull answer in one local transaction (several for an
+// answer too big for one: see applyChunked). A reset first drops every
+// row.
 func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error) {
 	cur, loading, err := d.generations()
 	if err != nil {
@@ -37,14 +38,17 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 			return 0, 0, fmt.Errorf("decode refs: %w: %w", ErrResponse, err)
 		}
 	}
-	err = d.db.Update(func(txn *badger.Txn) error {
+	// body writes the pull through run, which runs each write in the
+	// current transaction.
+	body := func(run func(func(*badger.Txn) error) error) error {
+		upserts, removals = 0, 0
 		for _, ec := range res.Entities {
 			for _, b := range ec.Removals {
 				id, err := codec.GUIDString(b)
 				if err != nil {
 					return fmt.Errorf("decode removal: %w: %w", ErrResponse, err)
 				}
-				if err := deleteRow(txn, g, ec.Entity, id); err != nil {
+				if err := run(func(txn *badger.Txn) error { return deleteRow(txn, g, ec.Entity, id) }); err != nil {
 					return err
 				}
 				removals++
@@ -54,40 +58,48 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 				if err != nil {
 					return err
 				}
-				if err := putRow(txn, g, ec.Entity, &row); err != nil {
+				if err := run(func(txn *badger.Txn) error { return putRow(txn, g, ec.Entity, &row) }); err != nil {
 					return err
 				}
 				upserts++
 			}
 			for _, w := range ec.Patches {
-				if err := patchRow(txn, g, ec.Entity, w, ec.PatchColumns, refs); err != nil {
+				if err := run(func(txn *badger.Txn) error { return patchRow(txn, g, ec.Entity, w, ec.PatchColumns, refs) }); err != nil {
 					return err
 				}
 				upserts++
 			}
 			// Last: a patch may bring a held row back into the window.
 			if ec.Cutoff != 0 {
-				if err := dropOlder(txn, g, ec.Entity, ec.Cutoff); err != nil {
+				if err := run(func(txn *badger.Txn) error { return dropOlder(txn, g, ec.Entity, ec.Cutoff) }); err != nil {
 					return err
 				}
 			}
 		}
-		switch {
-		case target == cur:
-		case res.More: // a reset load goes on: readers keep the old rows
-			if err := txn.Set(keyLoading, []byte(strconv.FormatUint(target, 10))); err != nil {
-				return err
+		return run(func(txn *badger.Txn) error {
+			switch {
+			case target == cur:
+			case res.More: // a reset load goes on: readers keep the old rows
+				if err := txn.Set(keyLoading, []byte(strconv.FormatUint(target, 10))); err != nil {
+					return err
+				}
+			default: // its last page: switch generations with it
+				if err := txn.Set(keyGen, []byte(strconv.FormatUint(target, 10))); err != nil {
+					return err
+				}
+				if err := txn.Delete(keyLoading); err != nil {
+					return err
+				}
 			}
-		default: // its last page: switch generations with it
-			if err := txn.Set(keyGen, []byte(strconv.FormatUint(target, 10))); err != nil {
-				return err
-			}
-			if err := txn.Delete(keyLoading); err != nil {
-				return err
-			}
-		}
-		return txn.Set(keyCursor, []byte(res.Cursor))
+			return txn.Set(keyCursor, []byte(res.Cursor))
+		})
+	}
+	err = d.db.Update(func(txn *badger.Txn) error {
+		return body(func(op func(*badger.Txn) error) error { return op(txn) })
 	})
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		err = d.applyChunked(body)
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("apply pull: %w", err)
 	}
@@ -97,6 +109,30 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 		}
 	}
 	return upserts, removals, nil
+}
+
+// applyChunked runs body across as many transactions as its writes need:
+// for a pull too big for one (a delta of tens of thousands of rows).
+// Readers may then see part of it until it is done; the cursor is written
+// last, so after a crash the next sync pulls the same changes again.
+func (d *Device) applyChunked(body func(run func(func(*badger.Txn) error) error) error) error {
+	txn := d.db.NewTransaction(true)
+	defer func() { txn.Discard() }()
+	err := body(func(op func(*badger.Txn) error) error {
+		err := op(txn)
+		if !errors.Is(err, badger.ErrTxnTooBig) {
+			return err
+		}
+		if err := txn.Commit(); err != nil {
+			return err
+		}
+		txn = d.db.NewTransaction(true)
+		return op(txn)
+	})
+	if err != nil {
+		return err
+	}
+	return txn.Commit()
 }
 
 // generations reads the generation readers see and the one being loaded

@@ -2,9 +2,12 @@ package client
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/offsync/offsync/codec"
@@ -63,5 +66,43 @@ func TestSyncPullsWhileWritesWait(t *testing.T) {
 		if err != nil || sum.Pulls != 1 || sum.Version != 7 || sum.Deferred != 1 || sum.PushError == nil || pending != 1 {
 			t.Fatalf("push answered 503: sync %+v, err %v, %d pending", sum, err, pending)
 		}
+	}
+}
+
+// TestSyncAppliesDeltasTooBigForOneTransaction: a delta of 40,000 rows
+// does not fit one local Badger transaction; it is applied in several,
+// with the cursor last.
+func TestSyncAppliesDeltasTooBigForOneTransaction(t *testing.T) {
+	const n = 40_000
+	ec := codec.EntityChanges{Entity: "account", Columns: []string{"name", "description"}}
+	for i := 0; i < n; i++ {
+		id := make([]byte, 16)
+		binary.BigEndian.PutUint64(id[8:], uint64(i+1))
+		id[6], id[8] = 0x40, 0x80|id[8]
+		ec.Rows = append(ec.Rows, []any{id, int64(-1), int64(-1), int64(1), int64(1_700_000_000_000), int64(i + 1), fmt.Sprint("account ", i), strings.Repeat("d", 64)})
+	}
+	body, err := codec.MarshalCompact(codec.PullResponse{Version: n, Cursor: "big", Entities: []codec.EntityChanges{ec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/msgpack")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(ts.Close)
+	d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "dev"), Server: ts.URL, Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	sum, err := d.Sync(context.Background())
+	if err != nil || sum.Upserts != n {
+		t.Fatalf("sync: %+v %v", sum, err)
+	}
+	rows := 0
+	_ = d.Rows("account", func(Row) error { rows++; return nil })
+	cur, _ := d.cursor()
+	if rows != n || cur != "big" {
+		t.Fatalf("%d rows held, cursor %q", rows, cur)
 	}
 }
