@@ -2,7 +2,9 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -148,12 +150,20 @@ func (ds *deltaState) loadChanges(max int) error {
 				it.Close()
 				return errReload
 			}
-			var ce ChangeEntry
-			if err := it.Item().Value(func(v []byte) error { return decodeChange(v, &ce) }); err != nil {
+			// Only the previous version is needed here: the row image
+			// after it is not decoded.
+			var prev uint64
+			if err := it.Item().Value(func(v []byte) error {
+				if len(v) < 8 {
+					return fmt.Errorf("decode change: %w", ErrCorrupt)
+				}
+				prev = binary.BigEndian.Uint64(v)
+				return nil
+			}); err != nil {
 				it.Close()
 				return err
 			}
-			ds.changes[r] = &changed{prev: ce.Prev}
+			ds.changes[r] = &changed{prev: prev}
 		}
 		it.Close()
 	}
