@@ -47,7 +47,7 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 		res := st.run(en.Cmd)
 		if en.Cmd.Kind != KindIngest {
 			clear(e.owners) // an admin change may move users and teams
-			if res.Err == nil {
+			if res.Err == nil && en.Cmd.Kind.changesOrg() {
 				b.touched[orgEntity] = en.Version
 			}
 		}

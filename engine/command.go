@@ -151,3 +151,17 @@ func DecodeCommand(b []byte) (*Command, error) {
 	}
 	return &c, nil
 }
+
+// changesOrg says whether a command of kind k may change what a user's
+// view depends on besides rows (organization, profiles, schema, tokens,
+// settings): such commands are recorded as admin changes (OrgVersion),
+// which event streams, share keys and the Access cache watch. Commands
+// that only write rows (ingest, push, re-apply) record those rows'
+// entities instead; prunes and node records change neither.
+func (k Kind) changesOrg() bool {
+	switch k {
+	case KindIngest, KindPush, KindReapplySyncError, KindDeleteSyncError, KindPrune, KindPutNode:
+		return false
+	}
+	return true
+}
