@@ -43,23 +43,33 @@ func (e *Engine) accessIn(txn *badger.Txn, userID string, epoch uint64, ok bool)
 		return loadAccess(txnReader{txn}, userID) // the organization moved meanwhile
 	}
 	c := &e.access
-	c.mu.Lock()
-	if c.epoch == epoch {
-		if a := c.users[userID]; a != nil {
-			c.mu.Unlock()
-			return a, nil
-		}
+	if a := c.get(epoch, userID); a != nil {
+		return a, nil
 	}
-	c.mu.Unlock()
 	a, err := loadAccess(txnReader{txn}, userID)
 	if err != nil {
 		return nil, err
 	}
+	c.put(epoch, userID, a)
+	return a, nil
+}
+
+// get returns the cached Access of userID in epoch, or nil.
+func (c *accessCache) get(epoch uint64, userID string) *Access {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.epoch != epoch {
+		return nil
+	}
+	return c.users[userID]
+}
+
+// put caches a as userID's Access in epoch, dropping older epochs.
+func (c *accessCache) put(epoch uint64, userID string, a *Access) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch != epoch || c.users == nil {
 		c.epoch, c.users = epoch, map[string]*Access{}
 	}
 	c.users[userID] = a
-	c.mu.Unlock()
-	return a, nil
 }

@@ -30,3 +30,25 @@ func TestAccessCacheFollowsAdminChanges(t *testing.T) {
 		t.Fatalf("after leaving the team: teams %v (before %v)", a4.Teams, a1.Teams)
 	}
 }
+
+// TestAccessCacheAfterReopen: a reopened engine (epoch 0, no admin change
+// yet) caches and answers Access like any other.
+func TestAccessCacheAfterReopen(t *testing.T) {
+	e := openSecurity(t, DepthUser, DepthNone, true)
+	dir := e.cfg.Dir
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := Open(testConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e2.Close() })
+	a1, err := e2.Access(uU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a2, err := e2.Access(uU); err != nil || a2 != a1 {
+		t.Fatalf("second Access after reopen: %v (same: %v)", err, a2 == a1)
+	}
+}
