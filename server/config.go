@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/offsync/offsync/engine"
@@ -33,6 +34,9 @@ const (
 	DefaultMaxLag = 1000
 )
 
+// DefaultMaxConcurrentPulls is MaxConcurrentPulls's default: two per core.
+var DefaultMaxConcurrentPulls = 2 * runtime.GOMAXPROCS(0)
+
 // Config configures a Server.
 type Config struct {
 	// AdminToken authenticates the admin and ingest APIs (required).
@@ -57,6 +61,9 @@ type Config struct {
 	// /readyz fails, so clients and load balancers go to another node.
 	MaxStaleness time.Duration
 	MaxLag       uint64
+	// MaxConcurrentPulls bounds the pulls computed at once; the others
+	// wait for a slot (or their request's end).
+	MaxConcurrentPulls int
 	// TLS, when set, is used to reach the other nodes (https), for
 	// example to forward writes to the leader.
 	TLS *tls.Config
@@ -72,7 +79,7 @@ func DefaultConfig(adminToken string) Config {
 		AdminToken: adminToken, MaxBodyBytes: DefaultMaxBodyBytes, MaxDecodedBytes: DefaultMaxDecodedBytes,
 		MaxBatchRecords: DefaultMaxBatchRecords, WriteTimeout: DefaultWriteTimeout,
 		PageRows: DefaultPageRows, SnapshotCacheBytes: DefaultSnapshotCacheBytes,
-		MaxStaleness: DefaultMaxStaleness, MaxLag: DefaultMaxLag,
+		MaxStaleness: DefaultMaxStaleness, MaxLag: DefaultMaxLag, MaxConcurrentPulls: DefaultMaxConcurrentPulls,
 	}
 }
 
@@ -95,6 +102,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server config: SnapshotCacheBytes: must not be negative")
 	case c.MaxStaleness <= 0:
 		return fmt.Errorf("server config: MaxStaleness: must be positive")
+	case c.MaxConcurrentPulls < 1:
+		return fmt.Errorf("server config: MaxConcurrentPulls: must be positive")
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrBadRequest means the request could not be understood.
 	ErrBadRequest = errors.New("bad request")
+	// ErrBusy means the request gave up waiting for its turn.
+	ErrBusy = errors.New("busy")
 )
 
 // The error codes in {code, message} bodies.
@@ -67,6 +69,9 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusNotFound, CodeNotFound, ee.Msg)
 	case errors.Is(err, engine.ErrNotFound):
 		writeError(w, http.StatusNotFound, CodeNotFound, "not found")
+	case errors.Is(err, ErrBusy):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this node is busy; retry")
 	case errors.Is(err, replication.ErrStale):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeStale, "this node is too far behind the cluster to answer reads; retry or ask another node")

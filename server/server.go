@@ -92,6 +92,8 @@ type Server struct {
 	rules   *ruleCache
 	peers   *http.Client // to the other nodes
 	mark    leaderMark   // the leader's version, when WatchLeader runs
+	// pullSlots bounds the pulls computed at once (MaxConcurrentPulls).
+	pullSlots chan struct{}
 }
 
 // New returns a Server. Its Handler serves every route.
@@ -107,6 +109,7 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 		s.now = time.Now
 	}
 	s.peers = newPeerClient(cfg.TLS)
+	s.pullSlots = make(chan struct{}, cfg.MaxConcurrentPulls)
 	s.metrics = newMetrics(r)
 	s.snaps = newSnapCache(cfg.SnapshotCacheBytes)
 	s.rules = newRuleCache(cfg.SnapshotCacheBytes)

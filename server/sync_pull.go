@@ -47,7 +47,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		if wc.Snap != "" {
 			cur = nil // the paged load is gone: start it again
 		}
-		if res, err = s.r.Pull(user, cur, s.now().UnixMilli(), engine.PullOptions{Cache: s.rules}); err != nil {
+		if res, err = s.pullBounded(r, user, cur); err != nil {
 			s.deviceErr(w, r, err)
 			return
 		}
@@ -256,3 +256,16 @@ func toJSONPull(res *engine.PullResult, cursor string, more bool) *jsonPull {
 }
 
 func jsonBytes(v any) ([]byte, error) { return json.Marshal(v) }
+
+// pullBounded computes a pull once one of the MaxConcurrentPulls slots is
+// free: beyond the cores, more pulls at once only add memory and queueing
+// in the Go scheduler, and starve writes.
+func (s *Server) pullBounded(r *http.Request, user string, cur *engine.Cursor) (*engine.PullResult, error) {
+	select {
+	case s.pullSlots <- struct{}{}:
+	case <-r.Context().Done():
+		return nil, fmt.Errorf("wait for a pull slot: %w", ErrBusy)
+	}
+	defer func() { <-s.pullSlots }()
+	return s.r.Pull(user, cur, s.now().UnixMilli(), engine.PullOptions{Cache: s.rules})
+}
