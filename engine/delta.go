@@ -66,7 +66,11 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 	slices.SortFunc(refs, compareRef)
 	for _, r := range refs {
 		add(r)
-		ds.addTargets(r, add)
+		// Only a row in the old or the new view can support related
+		// rows: the targets of one in neither are not candidates.
+		if ds.in(r, 0) || ds.in(r, 1) {
+			ds.addTargets(r, add)
+		}
 	}
 	if err := ds.agedSources(func(r rowRef) { ds.addTargets(r, add) }); err != nil {
 		return nil, err
