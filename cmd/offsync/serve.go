@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/offsync/offsync/dataset"
@@ -130,8 +131,14 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	self := engine.ClusterNode{ID: f.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: httpAddr}
 	jr := server.JoinRequest{ID: f.nodeID, RaftAddr: node.RaftAddr(), Nonvoter: f.nonvoter}
-	go srv.WatchLeader(ctx)
-	go joinAndRegister(ctx, srv, node, f.join, token, jr, self, tlsConf, log)
+	// Background work ends before the node closes: on return, bctx is
+	// cancelled first, then the goroutines are waited for.
+	bctx, bcancel := context.WithCancel(ctx)
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	defer bcancel()
+	bg.Go(func() { srv.WatchLeader(bctx) })
+	bg.Go(func() { joinAndRegister(bctx, srv, node, f.join, token, jr, self, tlsConf, log) })
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
