@@ -29,6 +29,7 @@ type serveFlags struct {
 	demo, bootstrap, nonvoter                  bool
 	maxStaleness                               time.Duration
 	maxLag                                     uint64
+	maxPulls                                   int
 }
 
 func newServeCmd() *cobra.Command {
@@ -51,6 +52,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.raftAdvertise, "raft-advertise", "", "Raft address the other nodes dial, when --raft listens on all interfaces (default: --raft)")
 	fl.StringVar(&f.httpAdvertise, "http-advertise", "", "host:port the other nodes reach this node's HTTP at, when --http listens on all interfaces (default: --http)")
 	fl.BoolVar(&f.nonvoter, "nonvoter", false, "with --join: join as a non-voter (a read replica)")
+	fl.IntVar(&f.maxPulls, "max-concurrent-pulls", server.DefaultMaxConcurrentPulls, "pulls computed at once; the others wait for a slot")
 	fl.Uint64Var(&f.maxLag, "max-lag", server.DefaultMaxLag, "refuse reads when this many versions behind the leader")
 	fl.DurationVar(&f.maxStaleness, "max-staleness", server.DefaultMaxStaleness, "refuse reads after this long without contact with the leader")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
@@ -99,6 +101,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	defer node.Close()
 	scfg := server.DefaultConfig(token)
 	scfg.Logger, scfg.TLS, scfg.MaxStaleness, scfg.MaxLag = log, tlsConf, f.maxStaleness, f.maxLag
+	scfg.MaxConcurrentPulls = f.maxPulls
 	srv, err := server.New(scfg, node, eng, node)
 	if err != nil {
 		return err
