@@ -37,23 +37,26 @@ type foRow struct {
 func (r *FailoverRun) attempt(w *foWrite) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	row := r.rows[w.entity+"/"+w.id]
+	row := r.row(w)
+	row.unknown = append(row.unknown, w)
+}
+
+// row returns w's row record, created on first use; r.mu must be held.
+func (r *FailoverRun) row(w *foWrite) *foRow {
+	key := w.entity + "/" + w.id
+	row := r.rows[key]
 	if row == nil {
 		row = &foRow{}
-		r.rows[w.entity+"/"+w.id] = row
+		r.rows[key] = row
 	}
-	row.unknown = append(row.unknown, w)
+	return row
 }
 
 // ack records w as its row's last acknowledged write.
 func (r *FailoverRun) ack(w *foWrite) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	row := r.rows[w.entity+"/"+w.id]
-	if row == nil {
-		row = &foRow{}
-		r.rows[w.entity+"/"+w.id] = row
-	}
+	row := r.row(w)
 	row.acked, row.unknown = w, nil
 	r.res.AckedWrites++
 	r.maxAck = max(r.maxAck, w.version)

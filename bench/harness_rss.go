@@ -82,23 +82,7 @@ func procCPU(pid int) (time.Duration, bool) {
 // a second, or at most max, and returns how long it waited (as Settle
 // does for this process).
 func settlePID(ctx context.Context, pid int, max time.Duration) time.Duration {
-	start := time.Now()
-	const window = 500 * time.Millisecond
-	for time.Since(start) < max {
-		c0, ok := procCPU(pid)
-		if !ok {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return time.Since(start)
-		case <-time.After(window):
-		}
-		if c1, _ := procCPU(pid); c1-c0 < window/20 {
-			break
-		}
-	}
-	return time.Since(start)
+	return settleOn(ctx, max, func() (time.Duration, bool) { return procCPU(pid) })
 }
 
 // Gauges of a server's /metrics (its Go and process collectors) that say

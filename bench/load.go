@@ -138,11 +138,18 @@ func LoadDataset(ctx context.Context, c LoadConfig) (*Dataset, error) {
 // returns how long it waited. Where process CPU time cannot be read, it
 // does not wait.
 func Settle(ctx context.Context, max time.Duration) time.Duration {
-	start := time.Now()
 	runtime.GC()
+	return settleOn(ctx, max, processCPU)
+}
+
+// settleOn waits until the CPU time cpu reads has grown by under 5% of one
+// core over half a second, or for at most max, and returns how long it
+// waited. It does not wait when cpu cannot be read.
+func settleOn(ctx context.Context, max time.Duration, cpu func() (time.Duration, bool)) time.Duration {
+	start := time.Now()
 	const window = 500 * time.Millisecond
 	for time.Since(start) < max {
-		c0, ok := processCPU()
+		c0, ok := cpu()
 		if !ok {
 			break
 		}
@@ -151,7 +158,7 @@ func Settle(ctx context.Context, max time.Duration) time.Duration {
 			return time.Since(start)
 		case <-time.After(window):
 		}
-		if c1, _ := processCPU(); c1-c0 < window/20 {
+		if c1, _ := cpu(); c1-c0 < window/20 {
 			break
 		}
 	}

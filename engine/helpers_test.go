@@ -4,7 +4,6 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
 )
 
@@ -105,19 +104,7 @@ func ingestCmd(now int64, recs ...codec.Record) *Command {
 // dump returns every key and value in the database, for comparisons.
 func dump(t testing.TB, e *Engine) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	err := e.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.DefaultIteratorOptions)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			out[string(it.Item().KeyCopy(nil))] = string(v)
-		}
-		return nil
-	})
+	out, err := e.kv()
 	if err != nil {
 		t.Fatalf("dump: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -192,11 +191,7 @@ func (n *Node) Ready() bool {
 	if addr, _ := n.raft.LeaderWithID(); addr == "" {
 		return false
 	}
-	commit, err := strconv.ParseUint(n.raft.Stats()["commit_index"], 10, 64)
-	if err != nil {
-		return false
-	}
-	return n.raft.AppliedIndex() >= commit
+	return n.raft.AppliedIndex() >= n.raft.CommitIndex()
 }
 
 // IsLeader reports whether this node is the leader.

@@ -47,6 +47,11 @@ func (n *Node) Status() Status {
 	return st
 }
 
+// LastIndex is the newest log entry this node holds. Raft adopts a
+// configuration when its entry is appended, so a node whose LastIndex
+// reached a change's index lists it in Members.
+func (n *Node) LastIndex() uint64 { return n.raft.LastIndex() }
+
 // Snapshot takes a Raft snapshot now and compacts the log behind it
 // (keeping TrailingLogs entries).
 func (n *Node) Snapshot() error {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
@@ -122,12 +121,8 @@ func (s *Server) forward(ctx context.Context, cmd *engine.Command) (*engine.Resu
 		}
 		res.Err = &engine.Error{Err: sentinel, Msg: ans.Message}
 	}
-	for s.r.Applied() < res.Version { // read your writes here
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("wait for version %d: %w", res.Version, replication.ErrTimeout)
-		case <-time.After(2 * time.Millisecond):
-		}
+	if err := s.awaitVersion(ctx, res.Version); err != nil { // read your writes here
+		return nil, err
 	}
 	return res, nil
 }

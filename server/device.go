@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
+	"github.com/offsync/offsync/replication"
 )
 
 // Device API error codes, in addition to the common ones.
@@ -92,16 +94,26 @@ func decodeWireCursor(s string) (wireCursor, error) {
 	return c, nil
 }
 
-// waitVersion waits briefly until this node has applied min.
+// waitVersion waits briefly (2 s) until this node has applied min.
 func (s *Server) waitVersion(r *http.Request, min uint64) bool {
-	deadline := time.Now().Add(2 * time.Second)
-	for s.r.Applied() < min {
-		if time.Now().After(deadline) || r.Context().Err() != nil {
-			return false
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	return s.awaitVersion(ctx, min) == nil
+}
+
+// awaitVersion waits until this node has applied v, or ctx ends.
+func (s *Server) awaitVersion(ctx context.Context, v uint64) error {
+	for {
+		changed := s.r.Changed() // taken before the check: no commit slips between
+		if s.r.Applied() >= v {
+			return nil
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for version %d: %w", v, replication.ErrTimeout)
+		case <-changed:
+		}
 	}
-	return true
 }
 
 // writeDevice encodes v as msgpack (or JSON when the request's Accept asks

@@ -57,9 +57,8 @@ func (s *Server) WatchLeader(ctx context.Context) {
 // pollLeader records the leader's applied version: this node's own when
 // it leads, else the leader's answer to GET /v1/cluster/status.
 func (s *Server) pollLeader(ctx context.Context, sr statusReporter) {
-	st := sr.Status()
-	applied := st.Applied
-	if st.State != "Leader" {
+	applied := s.r.Applied()
+	if !sr.IsLeader() {
 		base, err := s.leaderURL()
 		if err != nil {
 			return
