@@ -52,3 +52,17 @@ func TestAccessCacheAfterReopen(t *testing.T) {
 		t.Fatalf("second Access after reopen: %v (same: %v)", err, a2 == a1)
 	}
 }
+
+// TestAccessCacheSurvivesRowOnlyCommands: prunes and node records change
+// no one's access, so they keep the cached Access (and OrgVersion).
+func TestAccessCacheSurvivesRowOnlyCommands(t *testing.T) {
+	e := openSecurity(t, DepthUser, DepthNone, true)
+	a1, _ := e.Access(uU)
+	org := e.OrgVersion()
+	mustApply(t, e,
+		&Command{Kind: KindPrune, Horizon: 0},
+		&Command{Kind: KindPutNode, Node: &ClusterNode{ID: "n1", RaftAddr: "127.0.0.1:1", HTTPAddr: "127.0.0.1:2"}})
+	if a2, _ := e.Access(uU); a2 != a1 || e.OrgVersion() != org {
+		t.Fatalf("a prune and a node record invalidated the Access (org version %d -> %d)", org, e.OrgVersion())
+	}
+}

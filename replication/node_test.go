@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/raft"
 	"strings"
 	"sync"
 	"testing"
@@ -247,5 +248,25 @@ func TestSnapshotAfterManyBytes(t *testing.T) {
 			t.Fatalf("no snapshot after 10 KB of commands: %+v", n.Status())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestReplayedEntriesAreNotDecoded: entries the engine already applied
+// (replayed after a restart) are answered without decoding them, so a
+// replay costs no decoding; new ones are decoded as before.
+func TestReplayedEntriesAreNotDecoded(t *testing.T) {
+	n := openNode(t, t.TempDir())
+	setup(t, n)
+	f := NewFSM(n.Engine())
+	applied := n.Engine().Applied()
+	out := f.ApplyBatch([]*raft.Log{
+		{Index: applied, Type: raft.LogCommand, Data: []byte("not a command")},
+		{Index: applied + 1000, Type: raft.LogCommand, Data: []byte("not a command")},
+	})
+	if r := out[0].(*engine.Result); r.Err != nil || r.Version != applied {
+		t.Fatalf("replayed entry: %+v", r)
+	}
+	if r := out[1].(*engine.Result); r.Err == nil {
+		t.Fatalf("a new undecodable entry was accepted: %+v", r)
 	}
 }

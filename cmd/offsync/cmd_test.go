@@ -15,11 +15,13 @@ import (
 // run executes the command tree in-process with args.
 func run(t *testing.T, ctx context.Context, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
+	// Locked: Raft's connection goroutines may still log after serve
+	// returns (hashicorp/raft does not wait for them on shutdown).
+	out := &syncBuffer{}
 	root := newRootCmd()
 	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&out)
+	root.SetOut(out)
+	root.SetErr(out)
 	err := root.ExecuteContext(ctx)
 	return out.String(), err
 }

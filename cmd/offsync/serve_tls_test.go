@@ -118,3 +118,15 @@ func waitReadyWith(t *testing.T, hc *http.Client, base string) {
 	}
 	t.Fatalf("%s not ready", base)
 }
+
+// TestServeRefusesAnUnreachableHTTPAddressInACluster: a cluster node that
+// listens on every interface must say which address the others reach.
+func TestServeRefusesAnUnreachableHTTPAddressInACluster(t *testing.T) {
+	port := strings.TrimPrefix(freeAddr(t), "127.0.0.1:")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := run(t, ctx, "serve", "--data", t.TempDir(), "--http", "0.0.0.0:"+port, "--raft", freeAddr(t), "--admin-token", e2eToken)
+	if err == nil || !strings.Contains(err.Error(), "--http-advertise") {
+		t.Fatalf("serve --http 0.0.0.0 in a cluster: %v\n%s", err, out)
+	}
+}
