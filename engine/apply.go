@@ -77,6 +77,8 @@ type batch struct {
 	size    int64   // estimated bytes in txn
 	touched map[string]uint64
 	horizon uint64 // change-log horizon including uncommitted prunes
+	// cursorKey is a cursor key created in txn and not yet committed.
+	cursorKey []byte
 }
 
 // flush moves a command's staged writes into the transaction. When they
@@ -112,6 +114,9 @@ func (b *batch) flush(st *cmdState) error {
 	if st.schema != nil {
 		b.schema = st.schema
 	}
+	if st.cursorKey != nil {
+		b.cursorKey = st.cursorKey
+	}
 	for _, e := range st.touched {
 		b.touched[e] = st.version
 	}
@@ -144,6 +149,11 @@ func (b *batch) commit() error {
 	}
 	b.e.schema.Store(b.schema)
 	b.e.horizon.Store(b.horizon)
+	if b.cursorKey != nil {
+		k := b.cursorKey
+		b.e.cursorKey.Store(&k)
+		b.cursorKey = nil
+	}
 	b.e.applied.Store(b.applied)
 	b.e.notify(b.touched)
 	b.touched = map[string]uint64{}

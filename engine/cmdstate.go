@@ -19,6 +19,8 @@ type cmdState struct {
 	order   []string          // first-write order, for deterministic flushes
 	schema  *Schema           // set when the command publishes a schema
 	touched []string          // entities whose rows the command wrote
+	// cursorKey is set when the command creates the cursor key.
+	cursorKey []byte
 }
 
 // touch notes that the command wrote rows of entity.
@@ -70,6 +72,8 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.Mutations, err = st.reapply(cmd.SyncError)
 	case KindPutNode:
 		err = st.putNode(cmd.Node)
+	case KindSetCursorKey:
+		err = st.setCursorKey(cmd.CursorKey)
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}
@@ -77,7 +81,7 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.Err = err
 		res.Rows = 0
 		res.MetadataVersion = 0
-		st.writes, st.order, st.schema, st.touched = nil, nil, nil, nil
+		st.writes, st.order, st.schema, st.touched, st.cursorKey = nil, nil, nil, nil, nil
 	}
 	return res
 }

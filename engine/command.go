@@ -44,6 +44,9 @@ const (
 	KindReapplySyncError
 	// KindPutNode records a cluster node's addresses.
 	KindPutNode
+	// KindSetCursorKey creates the cluster's cursor key (CursorKey) unless
+	// it exists.
+	KindSetCursorKey
 )
 
 // String names the kind.
@@ -79,6 +82,8 @@ func (k Kind) String() string {
 		return "reapply-sync-error"
 	case KindPutNode:
 		return "put-node"
+	case KindSetCursorKey:
+		return "set-cursor-key"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -101,6 +106,9 @@ type Command struct {
 	Settings  *Settings      `msgpack:"se,omitempty"`
 	SyncError *SyncErrorRef  `msgpack:"sr,omitempty"`
 	Node      *ClusterNode   `msgpack:"nd,omitempty"`
+	// CursorKey is the key a KindSetCursorKey command creates, drawn at
+	// random by the proposer.
+	CursorKey []byte `msgpack:"ck,omitempty"`
 }
 
 // Target names one object: its kind (ObjectBusinessUnit, ...) and id.
@@ -160,7 +168,7 @@ func DecodeCommand(b []byte) (*Command, error) {
 // entities instead; prunes and node records change neither.
 func (k Kind) changesOrg() bool {
 	switch k {
-	case KindIngest, KindPush, KindReapplySyncError, KindDeleteSyncError, KindPrune, KindPutNode:
+	case KindIngest, KindPush, KindReapplySyncError, KindDeleteSyncError, KindPrune, KindPutNode, KindSetCursorKey:
 		return false
 	}
 	return true

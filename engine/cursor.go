@@ -1,16 +1,10 @@
 package engine
 
-import (
-	"encoding/base64"
-	"fmt"
-
-	"github.com/offsync/offsync/codec"
-)
-
 // Cursor is where a device stands: it holds V(user, Version, Time) as
 // computed under the access context whose fingerprint is Context (the
 // fingerprint covers the user's id, so another user's cursor reloads).
-// Devices treat it as opaque bytes (see EncodeCursor).
+// Devices hold it as opaque bytes: the server seals it with the
+// cluster's cursor key (CursorKey) before handing it out.
 type Cursor struct {
 	Version uint64 `msgpack:"v"`
 	Time    int64  `msgpack:"t"`
@@ -34,35 +28,4 @@ type CursorContext struct {
 	Publish uint64   `msgpack:"pv"`
 	Schema  uint64   `msgpack:"sv"`
 	Depths  []uint8  `msgpack:"d"` // Read depth rank per rule
-}
-
-// MaxCursorLen caps an encoded cursor.
-const MaxCursorLen = 512
-
-// EncodeCursor returns the cursor as an opaque URL-safe string.
-func EncodeCursor(c *Cursor) (string, error) {
-	b, err := codec.MarshalCompact(c)
-	if err != nil {
-		return "", fmt.Errorf("encode cursor: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// DecodeCursor parses a cursor; the empty string is no cursor (nil).
-func DecodeCursor(s string) (*Cursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	if len(s) > MaxCursorLen {
-		return nil, invalidf("cursor: longer than %d bytes", MaxCursorLen)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, invalidf("cursor: not a cursor this server issued")
-	}
-	var c Cursor
-	if err := codec.Unmarshal(b, &c); err != nil {
-		return nil, invalidf("cursor: not a cursor this server issued")
-	}
-	return &c, nil
 }

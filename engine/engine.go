@@ -29,6 +29,8 @@ type Engine struct {
 	// accesscache.go).
 	orgSeq atomic.Uint64
 	access accessCache
+	// cursorKey is the cluster's cursor key (see cursorkey.go).
+	cursorKey atomic.Pointer[[]byte]
 }
 
 // Open opens (or creates) the database described by cfg and loads the last
@@ -91,7 +93,7 @@ func (e *Engine) loadState() error {
 			return fmt.Errorf("load schema: %w", err)
 		}
 		e.schema.Store(s)
-		return nil
+		return e.loadCursorKey(txn)
 	})
 }
 

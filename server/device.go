@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -60,38 +59,6 @@ func (s *Server) deviceAccess(w http.ResponseWriter, r *http.Request) (string, *
 		return "", nil, false
 	}
 	return user, acc, true
-}
-
-// wireCursor is the opaque cursor devices hold: the engine's cursor, and
-// while a first load is paged, the snapshot and the next page.
-type wireCursor struct {
-	C    *engine.Cursor `msgpack:"c,omitempty"`
-	Snap string         `msgpack:"s,omitempty"`
-	Page int            `msgpack:"p,omitempty"`
-}
-
-func encodeWireCursor(c wireCursor) (string, error) {
-	b, err := codec.MarshalCompact(&c)
-	if err != nil {
-		return "", fmt.Errorf("encode cursor: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func decodeWireCursor(s string) (wireCursor, error) {
-	var c wireCursor
-	if s == "" {
-		return c, nil
-	}
-	bad := fmt.Errorf("decode cursor: not a cursor this server issued: %w", ErrBadRequest)
-	if len(s) > 1024 {
-		return c, bad
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || codec.Unmarshal(b, &c) != nil || c.Page < 0 {
-		return wireCursor{}, bad
-	}
-	return c, nil
 }
 
 // waitVersion waits briefly (2 s) until this node has applied min.

@@ -6,26 +6,31 @@ import (
 	"github.com/offsync/offsync/engine"
 )
 
-// FuzzDecodeWireCursor: the cursor a device sends never panics the
-// decoder, and what decodes re-encodes to an equal cursor.
-func FuzzDecodeWireCursor(f *testing.F) {
+// FuzzOpenCursor: the cursor a device sends never panics the decoder; a
+// cursor that opens as authentic under the key was sealed with it (for
+// that user), and what opens re-seals to an equal cursor.
+func FuzzOpenCursor(f *testing.F) {
+	key := []byte("0123456789abcdef0123456789abcdef")
 	for _, c := range []wireCursor{{C: &engine.Cursor{Version: 7, Time: 1, Context: 9, Was: &engine.CursorContext{BU: []byte("0123456789abcdef"), Teams: [][]byte{[]byte("0123456789abcdef")}}}}, {Snap: "abc", Page: 3}} {
-		s, _ := encodeWireCursor(c)
+		s, _ := sealCursor(key, "u1", c)
 		f.Add(s)
 	}
 	f.Add("")
 	f.Add("!!")
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := decodeWireCursor(s)
-		if err != nil {
+		c, ok, err := openCursor(key, "u1", s)
+		if err != nil || !ok || s == "" {
 			return
 		}
-		again, err := encodeWireCursor(c)
-		if err != nil {
-			t.Fatalf("re-encode: %v", err)
+		if _, ok2, _ := openCursor(key, "u2", s); ok2 {
+			t.Fatal("a cursor opened for another user")
 		}
-		c2, err := decodeWireCursor(again)
-		if err != nil || c2.Snap != c.Snap || c2.Page != c.Page || (c.C == nil) != (c2.C == nil) {
+		again, err := sealCursor(key, "u1", c)
+		if err != nil {
+			t.Fatalf("re-seal: %v", err)
+		}
+		c2, ok, err := openCursor(key, "u1", again)
+		if err != nil || !ok || c2.Snap != c.Snap || c2.Page != c.Page || (c.C == nil) != (c2.C == nil) {
 			t.Fatalf("round trip: %+v -> %+v (%v)", c, c2, err)
 		}
 	})

@@ -41,6 +41,7 @@ type Reader interface {
 	SyncErrors(f engine.SyncErrorFilter) ([]engine.SyncError, error)
 	SyncError(ref engine.SyncErrorRef) (engine.SyncError, error)
 	ClusterNodes() ([]engine.ClusterNode, error)
+	CursorKey() []byte
 }
 
 // Readiness says whether the node can serve (replication.Node implements

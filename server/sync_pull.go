@@ -24,7 +24,12 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	wc, err := decodeWireCursor(req.Cursor)
+	key, err := s.cursorKey(r.Context())
+	if err != nil {
+		s.deviceErr(w, r, err)
+		return
+	}
+	wc, _, err := openCursor(key, user, req.Cursor)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -67,7 +72,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	if !last {
 		next = wireCursor{Snap: wc.Snap, Page: page + 1}
 	}
-	cursor, err := encodeWireCursor(next)
+	cursor, err := sealCursor(key, user, next)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
