@@ -90,7 +90,7 @@ func (a *Admin) Do(ctx context.Context, method, path string, body, out any) erro
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("send request: %w", err)
+		return sendError("send request", a.Server, err)
 	}
 	defer func() {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))

@@ -2,6 +2,8 @@ package client
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 )
 
@@ -12,6 +14,10 @@ var (
 	ErrConfig = errors.New("invalid client configuration")
 	// ErrResponse means a 2xx answer could not be decoded.
 	ErrResponse = errors.New("malformed response")
+	// ErrUnreachable means no connection to the server could be made:
+	// nothing listens at its address, or its host is unknown or
+	// unreachable. See IsUnreachable.
+	ErrUnreachable = errors.New("server not reachable")
 
 	// ErrBadRequest is code bad_request (400): the body was not understood.
 	ErrBadRequest = errors.New("bad request")
@@ -91,4 +97,25 @@ func (e *APIError) Unwrap() error {
 		return err
 	}
 	return codeErrs[statusCodes[e.Status]]
+}
+
+// IsUnreachable says whether err (from any call of this package) means the
+// server could not be connected to: it wraps ErrUnreachable, or a failed
+// dial or name lookup.
+func IsUnreachable(err error) bool {
+	if errors.Is(err, ErrUnreachable) {
+		return true
+	}
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.As(err, &op) && op.Op == "dial"
+}
+
+// sendError wraps the transport failure err of a request to server as
+// "verb: err", adding ErrUnreachable when no connection could be made.
+func sendError(verb, server string, err error) error {
+	if IsUnreachable(err) {
+		return fmt.Errorf("%s: %w at %s: %w", verb, ErrUnreachable, server, err)
+	}
+	return fmt.Errorf("%s: %w", verb, err)
 }

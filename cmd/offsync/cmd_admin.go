@@ -31,6 +31,7 @@ func addAdminFlags(group *cobra.Command) *adminFlags {
 	// The token's default is read at run time, so that --help never shows it.
 	pf.StringVar(&f.token, "admin-token", "", "admin token (default $OFFSYNC_ADMIN_TOKEN)")
 	pf.StringVarP(&f.output, "output", "o", outputTable, "output format: json or table")
+	_ = group.RegisterFlagCompletionFunc("output", completeOutput)
 	return f
 }
 
@@ -45,6 +46,9 @@ func envOr(key, def string) string {
 func (f *adminFlags) open(cmd *cobra.Command) (*client.Admin, printer, error) {
 	p, err := newPrinter(cmd.OutOrStdout(), f.output)
 	if err != nil {
+		return nil, p, err
+	}
+	if err := checkServer(f.server); err != nil {
 		return nil, p, err
 	}
 	token := f.token
@@ -73,7 +77,7 @@ func (f *adminFlags) call(cmd *cobra.Command, method, path string, body any, sho
 	}
 	var raw json.RawMessage
 	if err := a.Do(cmd.Context(), method, path, body, &raw); err != nil {
-		return err
+		return explainErr(err, f.server)
 	}
 	return show(p, raw)
 }
@@ -85,7 +89,7 @@ func (f *adminFlags) fetch(cmd *cobra.Command, path string, out any) error {
 	if err != nil {
 		return err
 	}
-	return a.Do(cmd.Context(), http.MethodGet, path, nil, out)
+	return explainErr(a.Do(cmd.Context(), http.MethodGet, path, nil, out), f.server)
 }
 
 // esc escapes one path segment (an id, or a profile name with spaces).

@@ -532,7 +532,7 @@ func TestAdminCLI(t *testing.T) {
 		if _, err := a.cli("user", "list", "--output", "yaml"); err == nil || !strings.Contains(err.Error(), "--output") {
 			t.Fatalf("bad --output: %v", err)
 		}
-		if _, err := run(t, context.Background(), "user", "list", "--server", "localhost:7070"); !errors.Is(err, client.ErrConfig) {
+		if _, err := run(t, context.Background(), "user", "list", "--server", "localhost:7070"); err == nil || !strings.Contains(err.Error(), "use http://localhost:7070") {
 			t.Fatalf("bad --server: %v", err)
 		}
 	})

@@ -2,9 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/offsync/offsync/client"
@@ -18,8 +18,15 @@ func newDeviceCmd() *cobra.Command {
 	var server, token, store string
 	sync := &cobra.Command{
 		Use:   "sync",
-		Short: "Pull until up to date, then print a summary",
-		Args:  cobra.NoArgs,
+		Short: "Push the queued offline changes, then pull until up to date, and print a summary",
+		Long: `Push the changes queued by device create, edit and delete, then pull until
+the store is up to date, and print a summary.
+
+A change the server rejects is listed, kept on the server as a sync error
+(offsync sync-errors), and makes the command exit with code 3 once the pull
+is done. Changes the server cannot take now (a leader election) stay queued
+for the next sync.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := deviceConfig(store, server, token)
 			if err != nil {
@@ -41,7 +48,7 @@ func newDeviceCmd() *cobra.Command {
 			defer d.Close()
 			sum, err := d.Sync(cmd.Context())
 			if err != nil {
-				return err
+				return explainErr(err, server)
 			}
 			out := cmd.OutOrStdout()
 			if sum.Applied+len(sum.Rejected) > 0 {
@@ -59,19 +66,17 @@ func newDeviceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			entities := make([]string, 0, len(counts))
-			for e := range counts {
-				entities = append(entities, e)
-			}
-			slices.Sort(entities)
-			for _, e := range entities {
+			for _, e := range storeEntities(counts) {
 				fmt.Fprintf(out, "  %-20s %d rows\n", e, counts[e])
+			}
+			if len(sum.Rejected) > 0 {
+				return &exitErr{code: exitRejected, err: fmt.Errorf("device sync: the server rejected %d change(s); see offsync sync-errors list", len(sum.Rejected))}
 			}
 			return nil
 		},
 	}
 	sync.Flags().StringVar(&server, "server", envOr("OFFSYNC_SERVER", client.DefaultServer), "server URL (env OFFSYNC_SERVER)")
-	sync.Flags().StringVar(&token, "token", "", "device token (env OFFSYNC_DEVICE_TOKEN)")
+	sync.Flags().StringVar(&token, "token", "", "device token, from offsync token create (default $OFFSYNC_DEVICE_TOKEN)")
 	sync.Flags().StringVar(&store, "store", "./offsync-device", "local store directory")
 	watch := &cobra.Command{
 		Use:   "watch",
@@ -98,7 +103,7 @@ func newDeviceCmd() *cobra.Command {
 			if cmd.Context().Err() != nil {
 				return nil
 			}
-			return err
+			return explainErr(err, server)
 		},
 	}
 	watch.Flags().AddFlagSet(sync.Flags())
@@ -109,27 +114,38 @@ func newDeviceCmd() *cobra.Command {
 		Short: "Print the local rows of an entity as JSON lines",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := client.OpenDevice(client.DeviceConfig{Store: qstore})
+			d, err := openStore(qstore)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
+			if err := checkEntity(d, entity); err != nil {
+				return err
+			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			return d.Rows(entity, func(r client.Row) error { return enc.Encode(r) })
 		},
 	}
-	query.Flags().StringVar(&qstore, "store", "./offsync-device", "local store directory")
+	query.Flags().StringVar(&qstore, "store", "./offsync-device", "local store directory (made by device sync)")
 	query.Flags().StringVar(&entity, "entity", "", "entity name")
 	_ = query.MarkFlagRequired("entity")
+	_ = query.RegisterFlagCompletionFunc("entity", completeStoreEntities(&qstore))
 	c.AddCommand(sync, watch, query, newDeviceChangeCmd("create"), newDeviceChangeCmd("edit"), newDeviceChangeCmd("delete"))
 	return c
 }
 
 // deviceConfig is the device's config, the token from
-// $OFFSYNC_DEVICE_TOKEN when --token is not given.
+// $OFFSYNC_DEVICE_TOKEN when --token is not given. It fails, before any
+// request, without a token or with a server that is not a URL.
 func deviceConfig(store, server, token string) (client.DeviceConfig, error) {
 	if token == "" {
 		token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
+	}
+	if token == "" {
+		return client.DeviceConfig{}, usageErr(errors.New("no device token: pass --token or set OFFSYNC_DEVICE_TOKEN (an administrator makes one with offsync token create --user ID)"))
+	}
+	if err := checkServer(server); err != nil {
+		return client.DeviceConfig{}, err
 	}
 	cfg := client.DeviceConfig{Store: store, Server: server, Token: token}
 	var err error

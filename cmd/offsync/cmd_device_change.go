@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/offsync/offsync/client"
 	"github.com/offsync/offsync/codec"
 	"github.com/spf13/cobra"
 )
@@ -32,7 +31,7 @@ func newDeviceChangeCmd(verb string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := client.OpenDevice(client.DeviceConfig{Store: store})
+			d, err := openStore(store)
 			if err != nil {
 				return err
 			}
@@ -45,14 +44,22 @@ func newDeviceChangeCmd(verb string) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&store, "store", "./offsync-device", "local store directory")
+	c.Flags().StringVar(&store, "store", "./offsync-device", "local store directory (made by device sync)")
 	c.Flags().StringVar(&entity, "entity", "", "entity name")
-	c.Flags().StringVar(&id, "id", "", "row id (generated for create when empty)")
+	c.Flags().StringVar(&id, "id", "", idHelp[verb])
 	if op != "delete" {
 		c.Flags().StringArrayVar(&sets, "set", nil, "attribute=value (repeatable; numbers, true/false and null are typed; 'quoted' is a string)")
 	}
 	_ = c.MarkFlagRequired("entity")
+	_ = c.RegisterFlagCompletionFunc("entity", completeStoreEntities(&store))
 	return c
+}
+
+// idHelp explains --id per verb.
+var idHelp = map[string]string{
+	"create": "id (a UUID) of the new row; generated when empty",
+	"edit":   `id of the row to change: the "id" of a row that device query prints (required)`,
+	"delete": `id of the row to delete: the "id" of a row that device query prints (required)`,
 }
 
 // parseSets turns name=value pairs into attributes.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -43,6 +45,7 @@ func TestDevicePushEditsAndRejections(t *testing.T) {
 	}
 	store := filepath.Join(t.TempDir(), "d1")
 	t1 := token()
+	runCmd := run
 	run := func(args ...string) string {
 		out, err := run(t, context.Background(), args...)
 		if err != nil {
@@ -53,9 +56,13 @@ func TestDevicePushEditsAndRejections(t *testing.T) {
 	run("device", "sync", "--server", a.base, "--token", t1, "--store", store)
 	run("device", "edit", "--store", store, "--entity", "account", "--id", own.Row.ID, "--set", "telephone1='+1 555-0111'")
 	run("device", "edit", "--store", store, "--entity", "account", "--id", other.Row.ID, "--set", "name=Hijacked")
-	out := run("device", "sync", "--server", a.base, "--token", t1, "--store", store)
+	// A sync with a rejected change completes, and exits with exitRejected.
+	out, err := runCmd(t, context.Background(), "device", "sync", "--server", a.base, "--token", t1, "--store", store)
 	if !strings.Contains(out, "1 applied, 1 rejected") || !strings.Contains(out, "forbidden") {
 		t.Fatalf("sync output:\n%s", out)
+	}
+	if code := exitCode(err, io.Discard); code != exitRejected {
+		t.Fatalf("sync with a rejection: exit code %d (%v), want %d", code, err, exitRejected)
 	}
 	if row, _ := a.e.Get("account", own.Row.ID); row.Attrs["telephone1"] != "+1 555-0111" {
 		t.Fatalf("own row: %+v", row.Attrs)
@@ -75,6 +82,16 @@ func TestDevicePushEditsAndRejections(t *testing.T) {
 	a.json(&listed, "sync-errors", "list", "--user", user, "--code", "forbidden")
 	if len(listed) != 1 {
 		t.Fatalf("sync-errors list: %+v", listed)
+	}
+	// show prints the time as list does (RFC 3339); --since takes a date.
+	if out := a.ok("sync-errors", "show", listed[0].Ref); !regexp.MustCompile(`(?m)^time:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`).MatchString(out) {
+		t.Fatalf("sync-errors show:\n%s", out)
+	}
+	for since, want := range map[string]int{"2000-01-01": 1, "2999-01-01": 0} {
+		var got []struct{ Ref string }
+		if a.json(&got, "sync-errors", "list", "--since", since); len(got) != want {
+			t.Fatalf("--since %s: %d errors, want %d", since, len(got), want)
+		}
 	}
 	if out := a.ok("sync-errors", "reapply", listed[0].Ref); !strings.Contains(out, "reapply") {
 		t.Fatalf("reapply: %s", out)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 
 	"github.com/offsync/offsync/client"
 	"github.com/offsync/offsync/server"
@@ -99,6 +100,13 @@ func newProfileCmd() *cobra.Command {
 		newProfileEstimateCmd(f),
 		included,
 	)
+	// Every NAME_OR_ID argument completes with the profiles' names.
+	names := firstArg(f.completeNames(pathProfiles, "name"))
+	for _, sub := range c.Commands() {
+		if strings.Contains(sub.Use, "NAME_OR_ID") {
+			sub.ValidArgsFunction = names
+		}
+	}
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -22,7 +23,7 @@ func newSyncErrorsCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q := url.Values{}
-			for k, v := range map[string]string{"user": user, "entity": entity, "code": code, "since": since, "until": until} {
+			for k, v := range map[string]string{"user": user, "entity": entity, "code": code, "since": dateTime(since), "until": dateTime(until)} {
 				if v != "" {
 					q.Set(k, v)
 				}
@@ -32,16 +33,17 @@ func newSyncErrorsCmd() *cobra.Command {
 	}
 	list.Flags().StringVar(&user, "user", "", "only this user's")
 	list.Flags().StringVar(&entity, "entity", "", "only this entity's")
+	_ = list.RegisterFlagCompletionFunc("entity", f.completeNames("/v1/admin/offline-entities", "name"))
 	list.Flags().StringVar(&code, "code", "", "only this code (forbidden, not_found, invalid, conflict)")
-	list.Flags().StringVar(&since, "since", "", "from this time (RFC 3339 or unix ms)")
-	list.Flags().StringVar(&until, "until", "", "before this time (RFC 3339 or unix ms)")
+	list.Flags().StringVar(&since, "since", "", "from this time (RFC 3339, a date like 2026-01-01 (UTC), or unix ms)")
+	list.Flags().StringVar(&until, "until", "", "before this time (RFC 3339, a date like 2026-01-01 (UTC), or unix ms)")
 	one := func(use, short, method, suffix string) *cobra.Command {
 		return &cobra.Command{
 			Use: use + " REF", Short: short, Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return f.call(cmd, method, "/v1/admin/sync-errors/"+esc(args[0])+suffix, nil, func(p printer, raw json.RawMessage) error {
 					if method == http.MethodGet {
-						return p.object(raw)
+						return p.objectTimes(raw, []string{"time"})
 					}
 					return p.done(raw, fmt.Sprintf("%s %s", use, args[0]))
 				})
@@ -53,6 +55,15 @@ func newSyncErrorsCmd() *cobra.Command {
 		one("delete", "Delete a sync error", http.MethodDelete, ""),
 		one("reapply", "Re-apply the mutation as an administrator (privileges not checked)", http.MethodPost, "/reapply"))
 	return c
+}
+
+// dateTime turns a bare date (2026-01-01) into its start in UTC, in RFC
+// 3339; other values go to the server as they are.
+func dateTime(s string) string {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Format(time.RFC3339)
+	}
+	return s
 }
 
 // newSettingsCmd is `offsync settings`: environment settings.

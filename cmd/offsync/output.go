@@ -81,17 +81,21 @@ func countCol(header, key string) column {
 
 // timeCol renders key, unix milliseconds, as RFC 3339 UTC (empty for 0).
 func timeCol(header, key string) column {
-	return column{header, func(row map[string]any) string {
-		n, ok := row[key].(json.Number)
-		if !ok {
-			return format(row[key])
-		}
-		ms, err := n.Int64()
-		if err != nil || ms == 0 {
-			return format(row[key])
-		}
-		return time.UnixMilli(ms).UTC().Format(time.RFC3339)
-	}}
+	return column{header, func(row map[string]any) string { return msTime(row[key]) }}
+}
+
+// msTime renders v, unix milliseconds, as RFC 3339 UTC; other values (and
+// 0) as format does.
+func msTime(v any) string {
+	n, ok := v.(json.Number)
+	if !ok {
+		return format(v)
+	}
+	ms, err := n.Int64()
+	if err != nil || ms == 0 {
+		return format(v)
+	}
+	return time.UnixMilli(ms).UTC().Format(time.RFC3339)
 }
 
 // bytesCol renders key, a byte count, in binary units.
@@ -148,12 +152,23 @@ func (p printer) list(raw json.RawMessage, cols []column) error {
 // object prints one object: a "key:  value" line per field in the
 // server's order (arrays of scalars one item per line), then sections.
 func (p printer) object(raw json.RawMessage, sections ...section) error {
+	return p.objectTimes(raw, nil, sections...)
+}
+
+// objectTimes is object with the fields named in times, unix
+// milliseconds, rendered as RFC 3339 as timeCol does.
+func (p printer) objectTimes(raw json.RawMessage, times []string, sections ...section) error {
 	if p.json {
 		return p.printJSON(raw)
 	}
 	fields, err := decodeFields(raw)
 	if err != nil {
 		return err
+	}
+	for i, f := range fields {
+		if slices.Contains(times, f.key) {
+			fields[i].val = msTime(f.val)
+		}
 	}
 	tw := newTabWriter(p.w)
 	writeFields(tw, fields, sections)
