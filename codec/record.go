@@ -50,7 +50,9 @@ func ParseFormat(contentType string) (Format, error) {
 	case "application/msgpack", "application/x-msgpack", "application/vnd.msgpack":
 		return FormatMsgpack, nil
 	}
-	return 0, fmt.Errorf("parse format %q: %w", contentType, ErrUnsupportedEncoding)
+	// %.0w wraps the sentinel without printing it: the message is about a
+	// media type, not an encoding.
+	return 0, fmt.Errorf("unsupported Content-Type %q: send application/json or application/msgpack%.0w", contentType, ErrUnsupportedEncoding)
 }
 
 // DecodeBatch decodes an ingest batch body in format f and normalizes it.

@@ -100,9 +100,13 @@ func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug an
 		s.writeErr(w, r, err)
 		return
 	}
+	// Devices get zstd unless they say otherwise; JSON (asked for by
+	// people, with curl) is compressed only when Accept-Encoding asks.
 	enc := codec.Zstd
 	if ae := r.Header.Get("Accept-Encoding"); ae != "" {
 		enc = codec.Negotiate(ae)
+	} else if ct == "application/json" {
+		enc = codec.Identity
 	}
 	if enc != codec.Identity {
 		if body, err = codec.Compress(enc, nil, body); err != nil {
