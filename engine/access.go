@@ -7,7 +7,7 @@ import (
 	"github.com/offsync/offsync/codec"
 )
 
-// Privilege names one of the six privileges a role grants per entity.
+// Privilege names one of the seven privileges a role grants per entity.
 type Privilege int
 
 // The privileges.
@@ -17,7 +17,10 @@ const (
 	PrivWrite
 	PrivDelete
 	PrivAssign
+	// PrivAppend: set lookups on a row (checked on the row written).
 	PrivAppend
+	// PrivAppendTo: be looked up (checked on the lookup's target row).
+	PrivAppendTo
 )
 
 // rank orders depths from none (0) to organization (4).
@@ -49,7 +52,15 @@ func (p Privileges) get(priv Privilege) Depth {
 	case PrivAssign:
 		return p.Assign
 	case PrivAppend:
+		if p.Append == "" {
+			return p.Write // roles stored before Append was checked
+		}
 		return p.Append
+	case PrivAppendTo:
+		if p.AppendTo == "" {
+			return p.Read // roles stored before AppendTo existed
+		}
+		return p.AppendTo
 	}
 	return DepthNone
 }

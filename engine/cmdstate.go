@@ -61,7 +61,7 @@ func (st *cmdState) run(cmd *Command) *Result {
 	case KindRevokeToken:
 		err = st.revokeToken(cmd.Target)
 	case KindPrune:
-		err = st.prune(cmd.Horizon)
+		err = st.prune(cmd.Horizon, cmd.SyncErrorsBefore)
 	case KindPush:
 		res.Mutations, err = st.push(cmd.Push)
 	case KindSetSettings:

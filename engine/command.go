@@ -30,7 +30,9 @@ const (
 	KindIssueToken
 	// KindRevokeToken revokes token Target.ID.
 	KindRevokeToken
-	// KindPrune drops change-log history below Horizon (see prune.go).
+	// KindPrune drops change-log history below Horizon (see prune.go)
+	// and the sync errors recorded before SyncErrorsBefore
+	// (syncerrorlog.go); a zero field prunes nothing of its kind.
 	KindPrune
 	// KindPush applies a device's offline mutations (see push.go).
 	KindPush
@@ -109,6 +111,9 @@ type Command struct {
 	// CursorKey is the key a KindSetCursorKey command creates, drawn at
 	// random by the proposer.
 	CursorKey []byte `msgpack:"ck,omitempty"`
+	// SyncErrorsBefore (unix ms) is a KindPrune's sync-error horizon,
+	// fixed by the proposer.
+	SyncErrorsBefore int64 `msgpack:"sb,omitempty"`
 }
 
 // Target names one object: its kind (ObjectBusinessUnit, ...) and id.

@@ -71,7 +71,16 @@ func (st *cmdState) upsert(field string, def *EntityDef, id string, rec *codec.R
 	if err != nil {
 		return err
 	}
-	live := found && !cur.Deleted
+	row, err := st.buildRow(field, def, id, rec, cur, found && !cur.Deleted, owners)
+	if err != nil {
+		return err
+	}
+	return st.writeRow(def, cur, found, row)
+}
+
+// buildRow validates rec and returns the row it makes: merged into cur
+// when live, else a new row. It writes nothing.
+func (st *cmdState) buildRow(field string, def *EntityDef, id string, rec *codec.Record, cur codec.Row, live bool, owners map[string]string) (codec.Row, error) {
 	row := codec.Row{ID: id, CreatedOn: st.now, Attrs: map[string]any{}}
 	if live {
 		row = cur.Clone()
@@ -93,7 +102,7 @@ func (st *cmdState) upsert(field string, def *EntityDef, id string, rec *codec.R
 		case AttrCreatedOn, AttrModifiedOn:
 			t, err := coerceTime(f, &Attribute{Name: name, Type: TypeDateTime}, v)
 			if err != nil || t == nil {
-				return invalidf("%s: expected a datetime", f)
+				return row, invalidf("%s: expected a datetime", f)
 			}
 			if name == AttrCreatedOn {
 				row.CreatedOn = t.(int64)
@@ -103,19 +112,19 @@ func (st *cmdState) upsert(field string, def *EntityDef, id string, rec *codec.R
 		case AttrOwnerID:
 			s, ok := v.(string)
 			if !ok {
-				return invalidf("%s: expected a GUID", f)
+				return row, invalidf("%s: expected a GUID", f)
 			}
 			owner = s
 		case AttrID, AttrOwningBusinessUnit, AttrVersion:
-			return invalidf("%s: %s is a system attribute the server sets", f, name)
+			return row, invalidf("%s: %s is a system attribute the server sets", f, name)
 		default:
 			a := def.Attribute(name)
 			if a == nil {
-				return invalidf("%s: unknown attribute of %s", f, def.Name)
+				return row, invalidf("%s: unknown attribute of %s", f, def.Name)
 			}
 			cv, err := coerce(f, a, v)
 			if err != nil {
-				return err
+				return row, err
 			}
 			if cv == nil {
 				delete(row.Attrs, name)
@@ -126,11 +135,11 @@ func (st *cmdState) upsert(field string, def *EntityDef, id string, rec *codec.R
 	}
 	for _, a := range def.Attributes {
 		if a.Required && row.Attrs[a.Name] == nil {
-			return invalidf("%s.attributes.%s: required", field, a.Name)
+			return row, invalidf("%s.attributes.%s: required", field, a.Name)
 		}
 	}
 	if err := st.setOwner(field, def, &row, owner, owners); err != nil {
-		return err
+		return row, err
 	}
 	if len(row.Attrs) == 0 {
 		row.Attrs = nil
@@ -138,7 +147,7 @@ func (st *cmdState) upsert(field string, def *EntityDef, id string, rec *codec.R
 	row.ModifiedOn = modified
 	row.Version = st.version
 	row.Deleted = false
-	return st.writeRow(def, cur, found, row)
+	return row, nil
 }
 
 // setOwner validates the owner and derives the owning business unit.

@@ -52,7 +52,12 @@ type Privileges struct {
 	Write  Depth `json:"write,omitempty" msgpack:"w,omitempty"`
 	Delete Depth `json:"delete,omitempty" msgpack:"d,omitempty"`
 	Assign Depth `json:"assign,omitempty" msgpack:"as,omitempty"`
+	// Append lets the role set lookups on rows it reaches; unset (roles
+	// stored before it was checked) it is the Write depth.
 	Append Depth `json:"append,omitempty" msgpack:"ap,omitempty"`
+	// AppendTo lets the role make rows it reaches the target of a lookup;
+	// unset (roles stored before it existed) it is the Read depth.
+	AppendTo Depth `json:"appendTo,omitempty" msgpack:"at,omitempty"`
 }
 
 // Role is a security role: privileges per entity.

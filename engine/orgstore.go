@@ -218,7 +218,7 @@ func validPrivileges(f string, sch *Schema, entity string, p Privileges) error {
 	for _, d := range []struct {
 		name string
 		d    Depth
-	}{{"create", p.Create}, {"read", p.Read}, {"write", p.Write}, {"delete", p.Delete}, {"assign", p.Assign}, {"append", p.Append}} {
+	}{{"create", p.Create}, {"read", p.Read}, {"write", p.Write}, {"delete", p.Delete}, {"assign", p.Assign}, {"append", p.Append}, {"appendTo", p.AppendTo}} {
 		switch d.d {
 		case "", DepthNone, DepthUser, DepthBusinessUnit, DepthParentChild, DepthOrganization:
 		default:

@@ -18,7 +18,16 @@ import (
 // Horizon returns the change-log retention horizon (0: nothing pruned).
 func (e *Engine) Horizon() uint64 { return e.horizon.Load() }
 
-func (st *cmdState) prune(horizon uint64) error {
+// prune runs a KindPrune: the change log to horizon, and the sync errors
+// recorded before syncErrorsBefore (see syncerrorlog.go).
+func (st *cmdState) prune(horizon uint64, syncErrorsBefore int64) error {
+	if err := st.pruneSyncErrors(syncErrorsBefore); err != nil {
+		return err
+	}
+	return st.pruneChanges(horizon)
+}
+
+func (st *cmdState) pruneChanges(horizon uint64) error {
 	old := st.b.horizon
 	if horizon <= old {
 		return nil // already pruned that far

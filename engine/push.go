@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -67,6 +66,9 @@ type SyncError struct {
 	Mutation Mutation `msgpack:"m" json:"mutation"`
 	Code     string   `msgpack:"c" json:"code"`
 	Message  string   `msgpack:"msg" json:"message"`
+	// AttrsOmitted says why the mutation's attributes were not kept
+	// (OmittedTooLarge, OmittedOutsideProfile); empty when they were.
+	AttrsOmitted string `msgpack:"ao,omitempty" json:"attributesOmitted,omitempty"`
 }
 
 // MaxMutationsPerPush caps one push.
@@ -84,11 +86,6 @@ func reject(code, format string, args ...any) error {
 }
 
 func pushResultKey(device, mutation string) []byte { return []byte("d/" + device + "/" + mutation) }
-
-func syncErrorKey(version uint64, i int) []byte {
-	k := binary.BigEndian.AppendUint64([]byte("e/"), version)
-	return binary.BigEndian.AppendUint32(k, uint32(i))
-}
 
 // push applies each mutation on its own: a rejected one changes nothing
 // (and is recorded as a sync error), the others still apply. A mutation
@@ -109,6 +106,8 @@ func (st *cmdState) push(p *Push) ([]MutationResult, error) {
 		return nil, err
 	}
 	out := make([]MutationResult, len(p.Mutations))
+	var errs []SyncError
+	sch := st.currentSchema()
 	for i, m := range p.Mutations {
 		if m.ID == "" || len(m.ID) > 128 {
 			out[i] = MutationResult{ID: m.ID, Code: CodeInvalid, Message: fmt.Sprintf("mutations[%d].id: required, at most 128 characters", i)}
@@ -132,25 +131,45 @@ func (st *cmdState) push(p *Push) ([]MutationResult, error) {
 		default:
 			return nil, err
 		}
+		out[i].Message = clip(out[i].Message, maxSyncErrorText) // it may quote the device's input
 		if !out[i].Applied {
-			se := SyncError{Version: st.version, Index: i, Time: st.now, User: p.User, Device: p.Device, Mutation: m, Code: out[i].Code, Message: out[i].Message}
-			if err := st.setDecoded(syncErrorKey(st.version, i), &se); err != nil {
+			se, err := boundedSyncError(SyncError{Version: st.version, Index: i, Time: st.now, User: p.User, Device: p.Device,
+				Mutation: m, Code: out[i].Code, Message: out[i].Message}, profileEntity(acc, sch, m.Entity) != nil)
+			if err != nil {
 				return nil, err
 			}
+			errs = append(errs, se)
 		}
 		if err := st.setDecoded(key, &out[i]); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return out, st.recordSyncErrors(p.Device, errs, settings)
+}
+
+// profileEntity returns the definition of entity when it is an offline
+// entity of the user's published profile, else nil.
+func profileEntity(acc *Access, sch *Schema, entity string) *EntityDef {
+	def := sch.Entity(entity)
+	if def == nil || acc.Profile == nil || acc.Profile.Published == 0 || acc.Profile.Rule(entity) == nil || !def.Offline {
+		return nil
+	}
+	return def
 }
 
 // mutate validates one mutation against the state and applies it. Every
-// check runs before the first write.
+// check runs before the first write. What a rejection says never depends
+// on whether something the user cannot read exists: the checks that need
+// no existing row (lookups, owner, privileges, values) come first, and a
+// create's taken id is found last and answered the same whether or not
+// the user can read the row holding it.
 func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation, admin bool) error {
 	sch := st.currentSchema()
 	def := sch.Entity(m.Entity)
-	if def == nil || (!admin && (acc.Profile == nil || acc.Profile.Published == 0 || acc.Profile.Rule(m.Entity) == nil || !def.Offline)) {
+	if !admin {
+		def = profileEntity(acc, sch, m.Entity)
+	}
+	if def == nil {
 		return reject(CodeForbidden, "entity %q is not in your offline profile", m.Entity)
 	}
 	if admin {
@@ -181,25 +200,34 @@ func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation, admin bool) e
 		}
 		rec.Attrs = without(m.Attrs, AttrOwnerID)
 	}
-	if err := st.checkLookups(acc, def, rec.Attrs); err != nil {
+	targets, err := st.checkLookups(acc, def, rec.Attrs)
+	if err != nil {
 		return err
 	}
 	switch m.Op {
 	case MutationCreate:
-		if found && !cur.Deleted {
-			return reject(CodeConflict, "a row with this id cannot be created")
-		}
 		owner := acc.User.ID
 		if def.Ownership == OwnedByUserOrTeam && rec.OwnerID != "" {
 			owner = rec.OwnerID
 		}
-		if err := st.checkOwner(acc, def, PrivCreate, owner); err != nil {
+		bu, err := st.checkOwner(acc, def, PrivCreate, owner)
+		if err != nil {
 			return err
 		}
 		if def.Ownership == OwnedByUserOrTeam {
 			rec.OwnerID = owner
 		}
-		return st.upsert("attributes", def, id, &rec, st.b.e.owners)
+		if err := checkAppend(acc, def, &codec.Row{OwnerID: owner, OwningBusinessUnit: bu}, rec.Attrs, targets); err != nil {
+			return err
+		}
+		row, err := st.buildRow("attributes", def, id, &rec, codec.Row{}, false, st.b.e.owners)
+		if err != nil {
+			return err
+		}
+		if found && !cur.Deleted { // readable or not: the same answer
+			return reject(CodeConflict, "a row with this id cannot be created")
+		}
+		return st.writeRow(def, cur, found, row)
 	case MutationUpdate:
 		if !live {
 			return reject(CodeNotFound, "the row does not exist or you cannot see it")
@@ -207,11 +235,14 @@ func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation, admin bool) e
 		if !acc.Can(PrivWrite, def, &cur) {
 			return reject(CodeForbidden, "you may not change this row")
 		}
+		if err := checkAppend(acc, def, &cur, rec.Attrs, targets); err != nil {
+			return err
+		}
 		if rec.OwnerID != "" && rec.OwnerID != cur.OwnerID {
 			if !acc.Can(PrivAssign, def, &cur) {
 				return reject(CodeForbidden, "you may not assign this row")
 			}
-			if err := st.checkOwner(acc, def, PrivAssign, rec.OwnerID); err != nil {
+			if _, err := st.checkOwner(acc, def, PrivAssign, rec.OwnerID); err != nil {
 				return err
 			}
 		}
@@ -244,35 +275,43 @@ func adminAccess(acc *Access) *Access {
 	return &a
 }
 
-// checkOwner: the owner must be a user or team, and priv's depth must
-// reach rows it owns.
-func (st *cmdState) checkOwner(acc *Access, def *EntityDef, priv Privilege, owner string) error {
+// checkOwner: the owner must be a user or team that priv's depth
+// reaches; it returns the owner's business unit. An owner that does not
+// exist is refused as one out of reach, so the answer does not say which
+// ids are users.
+func (st *cmdState) checkOwner(acc *Access, def *EntityDef, priv Privilege, owner string) (string, error) {
 	if def.Ownership == OwnedByOrganization {
 		if acc.Depth(def.Name, priv) == DepthNone {
-			return reject(CodeForbidden, "you may not do this on %s", def.Name)
+			return "", reject(CodeForbidden, "you may not do this on %s", def.Name)
 		}
-		return nil
+		return "", nil
 	}
 	id, ok := CanonicalGUID(owner)
 	if !ok {
-		return reject(CodeInvalid, "ownerid: not a GUID")
+		return "", reject(CodeInvalid, "ownerid: not a GUID")
 	}
 	bu, err := st.ownerBusinessUnit(id)
-	if errors.Is(err, ErrNotFound) {
-		return reject(CodeInvalid, "ownerid: no such user or team")
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return "", err
 	}
-	if err != nil {
-		return err
+	if err != nil || !acc.Covers(acc.Depth(def.Name, priv), def, id, bu) {
+		return "", reject(CodeForbidden, "you may not do this for that owner")
 	}
-	if !acc.Covers(acc.Depth(def.Name, priv), def, id, bu) {
-		return reject(CodeForbidden, "you may not do this for that owner")
-	}
-	return nil
+	return bu, nil
 }
 
-// checkLookups: a lookup must point at a row the user can read.
-func (st *cmdState) checkLookups(acc *Access, def *EntityDef, attrs map[string]any) error {
+// lookupTarget is the row a lookup attribute of a mutation points at.
+type lookupTarget struct {
+	attr string
+	def  *EntityDef
+	row  codec.Row
+}
+
+// checkLookups: a lookup must point at a row the user can read. It
+// returns those rows, in attribute order.
+func (st *cmdState) checkLookups(acc *Access, def *EntityDef, attrs map[string]any) ([]lookupTarget, error) {
 	sch := st.currentSchema()
+	var out []lookupTarget
 	for _, name := range sortedKeys(attrs) {
 		a := def.Attribute(name)
 		s, ok := attrs[name].(string)
@@ -287,15 +326,32 @@ func (st *cmdState) checkLookups(acc *Access, def *EntityDef, attrs map[string]a
 		for _, t := range a.Targets {
 			row, ok, err := st.readRow(t, id)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if tdef := sch.Entity(t); ok && !row.Deleted && tdef != nil && acc.Can(PrivRead, tdef, &row) {
+				out = append(out, lookupTarget{attr: name, def: tdef, row: row})
 				found = true
 				break
 			}
 		}
 		if !found {
-			return reject(CodeInvalid, "attributes.%s: the row it looks up does not exist or you cannot see it", name)
+			return nil, reject(CodeInvalid, "attributes.%s: the row it looks up does not exist or you cannot see it", name)
+		}
+	}
+	return out, nil
+}
+
+// checkAppend: setting (or clearing) a lookup needs Append on the row
+// written, and each target needs AppendTo, as in the Dynamics model.
+func checkAppend(acc *Access, def *EntityDef, row *codec.Row, attrs map[string]any, targets []lookupTarget) error {
+	for _, name := range sortedKeys(attrs) {
+		if a := def.Attribute(name); a != nil && a.Type == TypeLookup && !acc.Can(PrivAppend, def, row) {
+			return reject(CodeForbidden, "attributes.%s: you may not set lookups on this row", name)
+		}
+	}
+	for _, t := range targets {
+		if !acc.Can(PrivAppendTo, t.def, &t.row) {
+			return reject(CodeForbidden, "attributes.%s: you may not link to the row it looks up", t.attr)
 		}
 	}
 	return nil

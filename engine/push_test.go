@@ -108,7 +108,7 @@ func TestLostPrivilegeOffline(t *testing.T) {
 	if after.Version != before.Version || after.Attrs["name"] != "row" {
 		t.Fatalf("the row changed: %+v", after)
 	}
-	errs, err := e.SyncErrors(SyncErrorFilter{User: uU})
+	errs, _, err := e.SyncErrors(SyncErrorFilter{User: uU})
 	if err != nil || len(errs) != 1 || errs[0].Code != CodeForbidden || errs[0].Mutation.RowID != row {
 		t.Fatalf("sync errors: %+v %v", errs, err)
 	}
@@ -156,7 +156,7 @@ func TestSyncErrorReapplyAndDelete(t *testing.T) {
 	e := pushWorld(t, DepthOrganization, DepthUser)
 	q := "e0000000-0000-4000-8000-000000000004" // Q's row: U may not write it
 	r := pushOne(t, e, Mutation{ID: "m", Entity: "account", RowID: q, Op: MutationUpdate, Attrs: map[string]any{"name": "by admin"}})
-	errs, _ := e.SyncErrors(SyncErrorFilter{Code: CodeForbidden})
+	errs, _, _ := e.SyncErrors(SyncErrorFilter{Code: CodeForbidden})
 	if r.Applied || len(errs) != 1 {
 		t.Fatalf("push %+v, errors %+v", r, errs)
 	}
@@ -168,13 +168,13 @@ func TestSyncErrorReapplyAndDelete(t *testing.T) {
 	if row, _ := e.Get("account", q); row.Attrs["name"] != "by admin" {
 		t.Fatalf("row after reapply: %+v", row)
 	}
-	if errs, _ := e.SyncErrors(SyncErrorFilter{}); len(errs) != 0 {
+	if errs, _, _ := e.SyncErrors(SyncErrorFilter{}); len(errs) != 0 {
 		t.Fatalf("the re-applied error is still listed: %+v", errs)
 	}
 	pushOne(t, e, Mutation{ID: "m2", Entity: "account", RowID: q, Op: MutationDelete})
-	errs, _ = e.SyncErrors(SyncErrorFilter{User: uU, Entity: "account"})
+	errs, _, _ = e.SyncErrors(SyncErrorFilter{User: uU, Entity: "account"})
 	mustApply(t, e, &Command{Kind: KindDeleteSyncError, SyncError: &SyncErrorRef{Version: errs[0].Version, Index: errs[0].Index}})
-	if errs, _ := e.SyncErrors(SyncErrorFilter{}); len(errs) != 0 {
+	if errs, _, _ := e.SyncErrors(SyncErrorFilter{}); len(errs) != 0 {
 		t.Fatalf("deleted error still listed: %+v", errs)
 	}
 }

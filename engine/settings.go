@@ -13,6 +13,9 @@ type Settings struct {
 	// changed on the server after the device's base version. Off (the
 	// default): the last write wins, attribute by attribute.
 	ConflictDetection bool `json:"conflictDetection" msgpack:"cd"`
+	// SyncErrorsPerDevice is how many sync errors are kept per device
+	// token, the oldest dropped first; 0 means DefaultSyncErrorsPerDevice.
+	SyncErrorsPerDevice int `json:"syncErrorsPerDevice,omitempty" msgpack:"sepd,omitempty"`
 }
 
 const keySettings = "m/settings"
@@ -20,6 +23,9 @@ const keySettings = "m/settings"
 func (st *cmdState) setSettings(s *Settings) error {
 	if s == nil {
 		return invalidf("settings: missing")
+	}
+	if s.SyncErrorsPerDevice < 0 || s.SyncErrorsPerDevice > MaxSyncErrorsPerDevice {
+		return invalidf("settings.syncErrorsPerDevice: %d is not between 0 (the default, %d) and %d", s.SyncErrorsPerDevice, DefaultSyncErrorsPerDevice, MaxSyncErrorsPerDevice)
 	}
 	return st.setDecoded([]byte(keySettings), s)
 }

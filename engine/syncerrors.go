@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -8,32 +9,65 @@ import (
 	"github.com/offsync/offsync/codec"
 )
 
+// Paging of SyncErrors.
+const (
+	// DefaultSyncErrorPage is the page size when SyncErrorFilter.Limit is 0.
+	DefaultSyncErrorPage = 100
+	// MaxSyncErrorPage is the largest page.
+	MaxSyncErrorPage = 1000
+)
+
 // SyncErrorFilter selects sync errors; empty fields match everything.
 type SyncErrorFilter struct {
 	User, Entity, Code string
 	// Since and Until bound the time (unix ms); 0 is open.
 	Since, Until int64
+	// After starts the page after this error (exclusive); nil: the first.
+	After *SyncErrorRef
+	// Limit is the page size: 0 means DefaultSyncErrorPage, more than
+	// MaxSyncErrorPage is an error.
+	Limit int
 }
 
-// SyncErrors lists the recorded rejected mutations, oldest first.
-func (e *Engine) SyncErrors(f SyncErrorFilter) ([]SyncError, error) {
-	var out []SyncError
-	err := e.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("e/"), PrefetchValues: true})
+// SyncErrors lists one page of the recorded rejected mutations, oldest
+// first: at most the filter's Limit, after its After. more says whether
+// further errors match (ask again with After the last one returned).
+func (e *Engine) SyncErrors(f SyncErrorFilter) (page []SyncError, more bool, err error) {
+	limit := f.Limit
+	if limit == 0 {
+		limit = DefaultSyncErrorPage
+	}
+	if limit < 0 || limit > MaxSyncErrorPage {
+		return nil, false, invalidf("limit: %d is not between 1 and %d", f.Limit, MaxSyncErrorPage)
+	}
+	err = e.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("e/"), PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
+		it.Rewind()
+		if f.After != nil {
+			after := syncErrorKey(f.After.Version, f.After.Index)
+			it.Seek(after)
+			if it.Valid() && bytes.Equal(it.Item().Key(), after) {
+				it.Next()
+			}
+		}
+		for ; it.Valid(); it.Next() {
 			var se SyncError
 			if err := it.Item().Value(func(v []byte) error { return codec.Unmarshal(v, &se) }); err != nil {
 				return fmt.Errorf("read sync error: %w: %w", ErrCorrupt, err)
 			}
 			if (f.User == "" || se.User == f.User) && (f.Entity == "" || se.Mutation.Entity == f.Entity) &&
 				(f.Code == "" || se.Code == f.Code) && (f.Since == 0 || se.Time >= f.Since) && (f.Until == 0 || se.Time < f.Until) {
-				out = append(out, se)
+				if len(page) == limit {
+					more = true
+					return nil
+				}
+				page = append(page, se)
 			}
 		}
 		return nil
 	})
-	return out, err
+	return page, more, err
 }
 
 // SyncErrorRef names one sync error: the push's version and the
@@ -47,13 +81,13 @@ func (st *cmdState) deleteSyncError(ref *SyncErrorRef) error {
 	if ref == nil {
 		return invalidf("syncError: missing")
 	}
-	key := syncErrorKey(ref.Version, ref.Index)
-	if ok, err := st.exists(key); err != nil {
-		return err
-	} else if !ok {
+	var se SyncError
+	if err := st.getDecoded(syncErrorKey(ref.Version, ref.Index), &se); errors.Is(err, ErrNotFound) {
 		return notFoundf("sync error %d/%d not found", ref.Version, ref.Index)
+	} else if err != nil {
+		return err
 	}
-	st.del(key)
+	st.unrecordSyncError(&se)
 	return nil
 }
 
@@ -70,6 +104,9 @@ func (st *cmdState) reapply(ref *SyncErrorRef) ([]MutationResult, error) {
 	} else if err != nil {
 		return nil, err
 	}
+	if se.AttrsOmitted != "" {
+		return nil, invalidf("sync error %d/%d: its attributes were not kept (%s), so it cannot be re-applied", ref.Version, ref.Index, se.AttrsOmitted)
+	}
 	acc, err := loadAccess(st, se.User)
 	if err != nil {
 		return nil, err
@@ -80,7 +117,7 @@ func (st *cmdState) reapply(ref *SyncErrorRef) ([]MutationResult, error) {
 	switch {
 	case err == nil:
 		res.Applied, res.Version = true, st.version
-		st.del(key)
+		st.unrecordSyncError(&se)
 	case errors.As(err, &rj):
 		res.Code, res.Message = rj.code, rj.msg
 	case errors.Is(err, ErrInvalid):

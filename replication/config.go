@@ -23,6 +23,8 @@ const (
 	DefaultSnapshotRetain    = 2
 	DefaultRetainVersions    = 100_000
 	DefaultPruneInterval     = time.Minute
+	// DefaultSyncErrorRetention is how long sync errors are kept.
+	DefaultSyncErrorRetention = 30 * 24 * time.Hour
 )
 
 // Config configures a Node.
@@ -68,6 +70,11 @@ type Config struct {
 	RetainVersions uint64
 	// PruneInterval is how often the leader checks whether to prune.
 	PruneInterval time.Duration
+	// SyncErrorRetention is how long sync errors (rejected device
+	// mutations) are kept: the leader prunes older ones through the log.
+	// 0 keeps them (each device still keeps at most its bound; see
+	// engine.Settings.SyncErrorsPerDevice).
+	SyncErrorRetention time.Duration
 	// Logger receives Raft's warnings and errors; nil means slog.Default.
 	Logger *slog.Logger
 	// TLS, when set, wraps the Raft transport in TLS: its Certificates
@@ -90,6 +97,7 @@ func DefaultConfig(nodeID, dir string) Config {
 		SnapshotThreshold: DefaultSnapshotThreshold, SnapshotInterval: DefaultSnapshotInterval, SnapshotBytes: DefaultSnapshotBytes,
 		TrailingLogs: DefaultTrailingLogs, SnapshotRetain: DefaultSnapshotRetain,
 		RetainVersions: DefaultRetainVersions, PruneInterval: DefaultPruneInterval,
+		SyncErrorRetention: DefaultSyncErrorRetention,
 	}
 }
 
@@ -124,6 +132,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("replication config: SnapshotRetain: must be at least 1")
 	case c.RetainVersions > 0 && c.PruneInterval <= 0:
 		return fmt.Errorf("replication config: PruneInterval: must be positive when RetainVersions is set")
+	case c.SyncErrorRetention < 0:
+		return fmt.Errorf("replication config: SyncErrorRetention: must not be negative")
+	case c.SyncErrorRetention > 0 && c.SyncErrorRetention < time.Minute:
+		return fmt.Errorf("replication config: SyncErrorRetention: %s is under a minute", c.SyncErrorRetention)
+	case c.SyncErrorRetention > 0 && c.PruneInterval <= 0:
+		return fmt.Errorf("replication config: PruneInterval: must be positive when SyncErrorRetention is set")
 	}
 	return nil
 }

@@ -7,13 +7,14 @@ import (
 	"github.com/offsync/offsync/engine"
 )
 
-// pruneLoop lets the leader propose change-log pruning: every
-// PruneInterval, when the history passes RetainVersions by a tenth, it
-// proposes a prune to keep RetainVersions versions. Pruning goes through
-// the log like every change, so every node prunes at the same version.
+// pruneLoop lets the leader propose pruning: every PruneInterval, when
+// the change-log history passes RetainVersions by a tenth, or the oldest
+// sync error is older than SyncErrorRetention, it proposes a prune.
+// Pruning goes through the log like every change, so every node prunes
+// the same entries at the same version.
 func (n *Node) pruneLoop() {
 	defer close(n.done)
-	if n.cfg.RetainVersions == 0 {
+	if n.cfg.RetainVersions == 0 && n.cfg.SyncErrorRetention == 0 {
 		<-n.stop
 		return
 	}
@@ -26,20 +27,41 @@ func (n *Node) pruneLoop() {
 		case <-t.C:
 		}
 		if err := n.PruneOnce(context.Background()); err != nil {
-			n.log.Warn("prune change log", "err", err)
+			n.log.Warn("prune", "err", err)
 		}
 	}
 }
 
-// PruneOnce proposes a prune when this node leads and the history is more
-// than RetainVersions plus a tenth long.
+// PruneOnce proposes a prune when this node leads and there is something
+// to prune: change-log history more than RetainVersions plus a tenth
+// long (pruned to RetainVersions), or sync errors recorded more than
+// SyncErrorRetention ago. The horizons travel in the command, so applying
+// it reads no clock.
 func (n *Node) PruneOnce(ctx context.Context) error {
-	keep := n.cfg.RetainVersions
-	applied, horizon := n.eng.Applied(), n.eng.Horizon()
-	if !n.IsLeader() || keep == 0 || applied < keep || applied-keep <= horizon+keep/10 {
+	if !n.IsLeader() {
 		return nil
 	}
-	res, err := n.Propose(ctx, &engine.Command{Kind: engine.KindPrune, Horizon: applied - keep})
+	now := time.Now().UnixMilli()
+	cmd := &engine.Command{Kind: engine.KindPrune, Now: now}
+	keep := n.cfg.RetainVersions
+	applied, horizon := n.eng.Applied(), n.eng.Horizon()
+	if keep > 0 && applied >= keep && applied-keep > horizon+keep/10 {
+		cmd.Horizon = applied - keep
+	}
+	if ret := n.cfg.SyncErrorRetention; ret > 0 {
+		before := now - ret.Milliseconds()
+		oldest, ok, err := n.eng.OldestSyncErrorTime()
+		if err != nil {
+			return err
+		}
+		if ok && oldest < before {
+			cmd.SyncErrorsBefore = before
+		}
+	}
+	if cmd.Horizon == 0 && cmd.SyncErrorsBefore == 0 {
+		return nil
+	}
+	res, err := n.Propose(ctx, cmd)
 	if err != nil {
 		return err
 	}

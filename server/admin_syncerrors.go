@@ -47,8 +47,17 @@ func viewOf(se engine.SyncError) SyncErrorView {
 	return SyncErrorView{Ref: fmt.Sprintf("%d-%d", se.Version, se.Index), SyncError: se}
 }
 
-// listSyncErrors handles GET /v1/admin/sync-errors?user=&entity=&code=&since=&until=
-// (times in RFC 3339 or unix milliseconds).
+// SyncErrorPage is one page of GET /v1/admin/sync-errors: its errors,
+// oldest first, and Next, the ref to pass as ?after= for the next page
+// (empty on the last page).
+type SyncErrorPage struct {
+	Items []SyncErrorView `json:"items"`
+	Next  string          `json:"next,omitempty"`
+}
+
+// listSyncErrors handles GET /v1/admin/sync-errors?user=&entity=&code=&since=&until=&limit=&after=
+// (times in RFC 3339 or unix milliseconds; limit 1..1000, default 100;
+// after a ref from the previous page's next).
 func (s *Server) listSyncErrors(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := engine.SyncErrorFilter{User: strings.ToLower(q.Get("user")), Entity: q.Get("entity"), Code: q.Get("code")}
@@ -61,16 +70,35 @@ func (s *Server) listSyncErrors(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	errs, err := s.r.SyncErrors(f)
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > engine.MaxSyncErrorPage {
+			s.writeErr(w, r, fmt.Errorf("limit %q: want 1 to %d: %w", v, engine.MaxSyncErrorPage, ErrBadRequest))
+			return
+		}
+		f.Limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		ref, err := parseRef(v)
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		f.After = &ref
+	}
+	errs, more, err := s.r.SyncErrors(f)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	out := []SyncErrorView{}
+	page := SyncErrorPage{Items: []SyncErrorView{}}
 	for _, se := range errs {
-		out = append(out, viewOf(se))
+		page.Items = append(page.Items, viewOf(se))
 	}
-	writeJSON(w, http.StatusOK, out)
+	if more && len(page.Items) > 0 {
+		page.Next = page.Items[len(page.Items)-1].Ref
+	}
+	writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) getSyncError(w http.ResponseWriter, r *http.Request) {

@@ -38,7 +38,7 @@ type Reader interface {
 	LastChange(entity string) uint64
 	OrgVersion() uint64
 	Settings() (engine.Settings, error)
-	SyncErrors(f engine.SyncErrorFilter) ([]engine.SyncError, error)
+	SyncErrors(f engine.SyncErrorFilter) (page []engine.SyncError, more bool, err error)
 	SyncError(ref engine.SyncErrorRef) (engine.SyncError, error)
 	ClusterNodes() ([]engine.ClusterNode, error)
 	CursorKey() []byte

@@ -70,7 +70,7 @@ func TestDevicePushEditsAndRejections(t *testing.T) {
 	if row, _ := a.e.Get("account", other.Row.ID); row.Attrs["name"] == "Hijacked" || row.Version != other.Row.Version {
 		t.Fatalf("foreign row changed: %+v", row)
 	}
-	errs, err := a.e.SyncErrors(engine.SyncErrorFilter{User: user})
+	errs, _, err := a.e.SyncErrors(engine.SyncErrorFilter{User: user})
 	if err != nil || len(errs) != 1 || errs[0].Code != engine.CodeForbidden {
 		t.Fatalf("sync errors: %+v %v", errs, err)
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
+	"github.com/offsync/offsync/client"
 	"github.com/spf13/cobra"
 )
 
@@ -17,6 +19,8 @@ func newSyncErrorsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "sync-errors", Short: "List, show, delete and re-apply rejected device mutations"}
 	f := addAdminFlags(c)
 	var user, entity, code, since, until string
+	var limit int
+	var after string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List sync errors, oldest first",
@@ -28,9 +32,11 @@ func newSyncErrorsCmd() *cobra.Command {
 					q.Set(k, v)
 				}
 			}
-			return f.call(cmd, http.MethodGet, "/v1/admin/sync-errors?"+q.Encode(), nil, func(p printer, raw json.RawMessage) error { return p.list(raw, syncErrorColumns) })
+			return listSyncErrorPages(cmd, f, q, limit, after)
 		},
 	}
+	list.Flags().IntVar(&limit, "limit", 100, "print at most this many (0: all), fetched in pages of up to 1000")
+	list.Flags().StringVar(&after, "after", "", "start after this REF (as printed when there are more)")
 	list.Flags().StringVar(&user, "user", "", "only this user's")
 	list.Flags().StringVar(&entity, "entity", "", "only this entity's")
 	_ = list.RegisterFlagCompletionFunc("entity", f.completeNames("/v1/admin/offline-entities", "name"))
@@ -93,4 +99,49 @@ func newSettingsCmd() *cobra.Command {
 	_ = set.MarkFlagRequired("conflict-detection")
 	c.AddCommand(get, set)
 	return c
+}
+
+// listSyncErrorPages prints the sync errors q selects, after the ref
+// after, following the server's pages until limit are printed (0: all).
+// When more remain it says on stderr how to ask for them.
+func listSyncErrorPages(cmd *cobra.Command, f *adminFlags, q url.Values, limit int, after string) error {
+	if limit < 0 {
+		return fmt.Errorf("sync-errors list: --limit: want 0 or more")
+	}
+	a, p, err := f.open(cmd)
+	if err != nil {
+		return err
+	}
+	items := []json.RawMessage{}
+	next := after
+	for {
+		size := client.MaxSyncErrorPage
+		if limit > 0 {
+			size = min(size, limit-len(items))
+		}
+		q.Set("limit", strconv.Itoa(size))
+		if next != "" {
+			q.Set("after", next)
+		}
+		var page client.SyncErrorPage
+		if err := a.Do(cmd.Context(), http.MethodGet, "/v1/admin/sync-errors?"+q.Encode(), nil, &page); err != nil {
+			return explainErr(err, f.server)
+		}
+		items = append(items, page.Items...)
+		next = page.Next
+		if next == "" || (limit > 0 && len(items) >= limit) {
+			break
+		}
+	}
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return fmt.Errorf("sync-errors list: %w", err)
+	}
+	if err := p.list(raw, syncErrorColumns); err != nil {
+		return err
+	}
+	if next != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "more: sync-errors list --after %s\n", next)
+	}
+	return nil
 }

@@ -26,6 +26,7 @@ type serveFlags struct {
 	data, http, nodeID, raft, join, adminToken string
 	tlsCert, tlsKey, tlsCA                     string
 	raftAdvertise, httpAdvertise               string
+	syncErrorRetention                         time.Duration
 	demo, bootstrap, nonvoter                  bool
 	maxStaleness                               time.Duration
 	maxLag                                     uint64
@@ -58,6 +59,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fl.StringVar(&f.tlsCA, "tls-ca", "", "PEM CA certificate that signed every node's certificate")
+	fl.DurationVar(&f.syncErrorRetention, "sync-error-retention", replication.DefaultSyncErrorRetention, "keep rejected device mutations this long (0: until deleted)")
 	return c
 }
 
@@ -91,6 +93,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	rcfg := replication.DefaultConfig(f.nodeID, filepath.Join(f.data, "raft"))
 	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger, rcfg.TLS = f.raft, f.bootstrap && f.join == "", log, tlsConf
 	rcfg.Advertise = f.raftAdvertise
+	rcfg.SyncErrorRetention = f.syncErrorRetention
 	if f.raft == "" {
 		rcfg.RaftAddr = "127.0.0.1:0" // a lone node talks to nobody
 	}
