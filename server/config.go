@@ -32,6 +32,9 @@ const (
 	// DefaultMaxLag is how many committed versions a node may still have
 	// to apply and serve reads.
 	DefaultMaxLag = 1000
+	// DefaultMaxStreamsPerToken is how many event streams one device
+	// token may hold open on one node.
+	DefaultMaxStreamsPerToken = 4
 )
 
 // DefaultMaxConcurrentPulls is MaxConcurrentPulls's default: two per core.
@@ -64,6 +67,9 @@ type Config struct {
 	// MaxConcurrentPulls bounds the pulls computed at once; the others
 	// wait for a slot (or their request's end).
 	MaxConcurrentPulls int
+	// MaxStreamsPerToken bounds the event streams one device token holds
+	// open on one node (counted in memory); more get 429.
+	MaxStreamsPerToken int
 	// TLS, when set, is used to reach the other nodes (https), for
 	// example to forward writes to the leader.
 	TLS *tls.Config
@@ -80,6 +86,7 @@ func DefaultConfig(adminToken string) Config {
 		MaxBatchRecords: DefaultMaxBatchRecords, WriteTimeout: DefaultWriteTimeout,
 		PageRows: DefaultPageRows, SnapshotCacheBytes: DefaultSnapshotCacheBytes,
 		MaxStaleness: DefaultMaxStaleness, MaxLag: DefaultMaxLag, MaxConcurrentPulls: DefaultMaxConcurrentPulls,
+		MaxStreamsPerToken: DefaultMaxStreamsPerToken,
 	}
 }
 
@@ -104,6 +111,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server config: MaxStaleness: must be positive")
 	case c.MaxConcurrentPulls < 1:
 		return fmt.Errorf("server config: MaxConcurrentPulls: must be positive")
+	case c.MaxStreamsPerToken < 1:
+		return fmt.Errorf("server config: MaxStreamsPerToken: must be positive")
 	}
 	return nil
 }

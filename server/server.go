@@ -95,6 +95,8 @@ type Server struct {
 	mark    leaderMark   // the leader's version, when WatchLeader runs
 	// pullSlots bounds the pulls computed at once (MaxConcurrentPulls).
 	pullSlots chan struct{}
+	// streams counts the open event streams per token (streams.go).
+	streams streamCounter
 }
 
 // New returns a Server. Its Handler serves every route.

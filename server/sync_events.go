@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/offsync/offsync/engine"
@@ -17,6 +18,9 @@ const (
 	EventHeartbeat = 25 * time.Second
 	// eventCoalesce gathers the commits of a burst into one event.
 	eventCoalesce = 100 * time.Millisecond
+	// eventWriteTimeout bounds one write to a stream: a device that reads
+	// nothing for this long is dropped.
+	eventWriteTimeout = 30 * time.Second
 )
 
 // Event is the data of a "changed" or "metadata" event.
@@ -31,10 +35,25 @@ type Event struct {
 // profile entities were written or the user's access changed, and
 // "metadata" when metadata was published. The device answers with a pull.
 // A node that falls past its staleness bounds says "stale" and ends the
-// stream, so that the device reconnects to another node.
+// stream, so that the device reconnects to another node. On every admin
+// change and every heartbeat the stream re-checks its token and access:
+// when the token was revoked, the user disabled or deleted, or the user's
+// profile removed or unpublished, it says "revoked" ({code, message}, as
+// the next request would get) and ends. A token holds at most
+// MaxStreamsPerToken streams on a node; more get 429 too_many_streams.
 func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
-	user, acc, ok := s.deviceAccess(w, r)
+	dt, ok := s.deviceToken(w, r)
 	if !ok {
+		return
+	}
+	secret := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	acc, err := s.streamAccess(secret, dt.ID)
+	if err != nil {
+		if status, eb, ok := streamDenial(err); ok {
+			writeError(w, status, eb.Code, eb.Message)
+		} else {
+			s.deviceErr(w, r, err)
+		}
 		return
 	}
 	flusher, ok := w.(http.Flusher)
@@ -42,17 +61,43 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, CodeInternal, "streaming unsupported")
 		return
 	}
+	if !s.streams.acquire(dt.ID, s.cfg.MaxStreamsPerToken) {
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusTooManyRequests, CodeTooManyStreams,
+			fmt.Sprintf("this device token already has %d event streams open on this node: close one first", s.cfg.MaxStreamsPerToken))
+		return
+	}
+	defer s.streams.release(dt.ID)
+	// A stream lives past the server's read and write timeouts: no read
+	// deadline (the request has no body), and a deadline per write.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	send := func(name string, ev Event) bool {
-		b, _ := json.Marshal(ev)
+	write := func(name string, data any) bool {
+		b, _ := json.Marshal(data)
+		_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
 		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b); err != nil {
 			return false
 		}
 		flusher.Flush()
 		return true
+	}
+	send := func(name string, ev Event) bool { return write(name, ev) }
+	// recheck says whether the stream may go on; when not, it sends the
+	// final event.
+	recheck := func() bool {
+		a, err := s.streamAccess(secret, dt.ID)
+		if err == nil {
+			acc = a
+			return true
+		}
+		if _, eb, ok := streamDenial(err); ok {
+			write("revoked", eb)
+		}
+		return false // an unexpected error: end, the device reconnects
 	}
 	seen := s.r.Applied()
 	meta := s.r.Schema().Version
@@ -73,6 +118,10 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 					send("stale", Event{Version: seen, MetadataVersion: meta})
 					return
 				}
+				if !recheck() {
+					return
+				}
+				_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
 				if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 					return
 				}
@@ -87,6 +136,11 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(eventCoalesce):
 		}
 		now := s.r.Applied()
+		if s.r.OrgVersion() > seen { // an admin change: revoked, or a new view?
+			if !recheck() {
+				return
+			}
+		}
 		if m := s.r.Schema().Version; m != meta {
 			meta = m
 			if !send("metadata", Event{Version: now, MetadataVersion: m}) {
@@ -94,18 +148,14 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		var ents []string
-		if acc.Profile != nil {
-			for _, rule := range acc.Profile.PublishedRules {
-				if s.r.LastChange(rule.Entity) > seen {
-					ents = append(ents, rule.Entity)
-				}
+		for _, rule := range acc.Profile.PublishedRules {
+			if s.r.LastChange(rule.Entity) > seen {
+				ents = append(ents, rule.Entity)
 			}
 		}
-		if s.r.OrgVersion() > seen { // an admin change may change this user's view
-			if a, err := s.r.Access(user); err == nil && accessKey(a) != ctxKey {
-				acc, ctxKey = a, accessKey(a)
-				ents = append(ents, "*")
-			}
+		if k := accessKey(acc); k != ctxKey {
+			ctxKey = k
+			ents = append(ents, "*")
 		}
 		seen = now
 		if len(ents) > 0 {

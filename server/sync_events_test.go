@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/offsync/offsync/engine"
 )
 
 // readEvent reads the next "event:" name from an SSE stream.
@@ -67,5 +71,146 @@ func TestDeviceEventsSayWhenDataIsDue(t *testing.T) {
 	}
 	if name, data := readEvent(t, sc); name != "metadata" || !strings.Contains(data, `"metadataVersion":2`) {
 		t.Fatalf("after a metadata publish: %s %s", name, data)
+	}
+}
+
+// mintToken issues a device token for user and returns its secret and id.
+func mintToken(t *testing.T, ts *httptest.Server, user string) (string, string) {
+	t.Helper()
+	resp, b := do(t, "POST", ts.URL+"/v1/admin/users/"+user+"/tokens", nil, nil)
+	var tr TokenResponse
+	if resp.StatusCode != 200 || json.Unmarshal(b, &tr) != nil {
+		t.Fatalf("mint token: %d %s", resp.StatusCode, b)
+	}
+	return tr.Token, tr.ID
+}
+
+// openEvents opens an event stream with token; the stream closes at the
+// test's end.
+func openEvents(t *testing.T, ctx context.Context, ts *httptest.Server, token string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/v1/sync/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("events: %v", err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// errorOf decodes an error response's {code, message}.
+func errorOf(t *testing.T, resp *http.Response) ErrorBody {
+	t.Helper()
+	var eb ErrorBody
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &eb); err != nil || eb.Message == "" {
+		t.Fatalf("%d: not an error body: %s", resp.StatusCode, b)
+	}
+	return eb
+}
+
+func TestDeviceEventsEndWhenAccessIsRevoked(t *testing.T) {
+	ts, _ := newDemoServerWith(t, nil)
+	var p engine.Profile
+	if getJSON(t, ts.URL+"/v1/admin/profiles/"+"Field%20Sales", &p) != 200 || len(p.Users) < 4 {
+		t.Fatalf("Field Sales has %d users", len(p.Users))
+	}
+	disable := func(user string) (string, string, []byte) {
+		var u engine.User
+		getJSON(t, ts.URL+"/v1/admin/users/"+user, &u)
+		u.Enabled = false
+		b, _ := json.Marshal(u)
+		return "PUT", "/v1/admin/users/" + user, b
+	}
+	cases := []struct {
+		name   string
+		change func(user, tokenID string) (method, path string, body []byte)
+		code   string // of the final event, and of a new stream's refusal
+		status int
+	}{
+		{"token revoked", func(_, id string) (string, string, []byte) { return "DELETE", "/v1/admin/tokens/" + id, nil }, CodeUnauthorized, 401},
+		{"user disabled", func(u, _ string) (string, string, []byte) { return disable(u) }, CodeUnauthorized, 401},
+		{"user removed from the profile", func(u, _ string) (string, string, []byte) {
+			return "DELETE", "/v1/admin/profiles/" + p.ID + "/members", []byte(`{"users":["` + u + `"]}`)
+		}, CodeNoProfile, 403},
+		{"profile deleted", func(string, string) (string, string, []byte) { return "DELETE", "/v1/admin/profiles/" + p.ID, nil }, CodeNoProfile, 403},
+	}
+	for i, tc := range cases { // in order: the profile goes last
+		t.Run(tc.name, func(t *testing.T) {
+			user := p.Users[i]
+			token, id := mintToken(t, ts, user)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // generous: the end comes within ~100 ms
+			defer cancel()
+			resp := openEvents(t, ctx, ts, token)
+			sc := bufio.NewScanner(resp.Body)
+			if name, _ := readEvent(t, sc); name != "ready" {
+				t.Fatalf("first event %s", name)
+			}
+			method, path, body := tc.change(user, id)
+			if r, b := do(t, method, ts.URL+path, body, nil); r.StatusCode != 200 {
+				t.Fatalf("%s %s: %d %s", method, path, r.StatusCode, b)
+			}
+			name, data := readEvent(t, sc)
+			var eb ErrorBody
+			if name != "revoked" || json.Unmarshal([]byte(data), &eb) != nil || eb.Code != tc.code || eb.Message == "" {
+				t.Fatalf("after the change: event %s %s, want revoked with code %s", name, data, tc.code)
+			}
+			for sc.Scan() {
+				t.Fatalf("the stream went on after revoked: %q", sc.Text())
+			}
+			if ctx.Err() != nil {
+				t.Fatal("the stream did not end")
+			}
+			again := openEvents(t, ctx, ts, token)
+			if eb := errorOf(t, again); again.StatusCode != tc.status || eb.Code != tc.code {
+				t.Fatalf("a new stream: %d %+v, want %d %s", again.StatusCode, eb, tc.status, tc.code)
+			}
+		})
+	}
+}
+
+func TestDeviceEventsPerTokenLimit(t *testing.T) {
+	if err := (func() Config { c := DefaultConfig(testToken); c.MaxStreamsPerToken = 0; return c }()).Validate(); err == nil || !strings.Contains(err.Error(), "MaxStreamsPerToken") {
+		t.Fatalf("Validate with no streams: %v", err)
+	}
+	ts, _ := newDemoServerWith(t, func(c *Config) { c.MaxStreamsPerToken = 2 })
+	token, user := fieldSalesToken(t, ts)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ready := func(ctx context.Context, token string) *http.Response {
+		t.Helper()
+		resp := openEvents(t, ctx, ts, token)
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream: %d %+v", resp.StatusCode, errorOf(t, resp))
+		}
+		if name, _ := readEvent(t, bufio.NewScanner(resp.Body)); name != "ready" {
+			t.Fatalf("first event %s", name)
+		}
+		return resp
+	}
+	first, closeFirst := context.WithCancel(ctx)
+	ready(first, token)
+	ready(ctx, token)
+	over := openEvents(t, ctx, ts, token)
+	if eb := errorOf(t, over); over.StatusCode != http.StatusTooManyRequests || eb.Code != CodeTooManyStreams {
+		t.Fatalf("stream past the limit: %d %+v", over.StatusCode, eb)
+	}
+	other, _ := mintToken(t, ts, user) // the limit is per token, not per user
+	ready(ctx, other)
+	closeFirst()
+	for { // the slot comes back once the server sees the stream gone
+		resp := openEvents(t, ctx, ts, token)
+		if resp.StatusCode == 200 {
+			break
+		}
+		if eb := errorOf(t, resp); resp.StatusCode != http.StatusTooManyRequests || eb.Code != CodeTooManyStreams {
+			t.Fatalf("after a close: %d %+v", resp.StatusCode, eb)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("a closed stream never gave its slot back")
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }

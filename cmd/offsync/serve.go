@@ -30,7 +30,7 @@ type serveFlags struct {
 	demo, bootstrap, nonvoter                  bool
 	maxStaleness                               time.Duration
 	maxLag                                     uint64
-	maxPulls                                   int
+	maxPulls, maxStreams                       int
 }
 
 func newServeCmd() *cobra.Command {
@@ -54,6 +54,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.httpAdvertise, "http-advertise", "", "host:port the other nodes reach this node's HTTP at, when --http listens on all interfaces (default: --http)")
 	fl.BoolVar(&f.nonvoter, "nonvoter", false, "with --join: join as a non-voter (a read replica)")
 	fl.IntVar(&f.maxPulls, "max-concurrent-pulls", server.DefaultMaxConcurrentPulls, "pulls computed at once; the others wait for a slot")
+	fl.IntVar(&f.maxStreams, "max-streams-per-token", server.DefaultMaxStreamsPerToken, "event streams one device token may hold open on this node")
 	fl.Uint64Var(&f.maxLag, "max-lag", server.DefaultMaxLag, "refuse reads when this many versions behind the leader")
 	fl.DurationVar(&f.maxStaleness, "max-staleness", server.DefaultMaxStaleness, "refuse reads after this long without contact with the leader")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
@@ -104,7 +105,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	defer node.Close()
 	scfg := server.DefaultConfig(token)
 	scfg.Logger, scfg.TLS, scfg.MaxStaleness, scfg.MaxLag = log, tlsConf, f.maxStaleness, f.maxLag
-	scfg.MaxConcurrentPulls = f.maxPulls
+	scfg.MaxConcurrentPulls, scfg.MaxStreamsPerToken = f.maxPulls, f.maxStreams
 	srv, err := server.New(scfg, node, eng, node)
 	if err != nil {
 		return err
