@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // putProfiles upserts offline profiles: their names, draft rules and
@@ -18,8 +19,8 @@ func (st *cmdState) putProfiles(ps []Profile, publish, move bool) error {
 		if err := canonID(f, &p.ID); err != nil {
 			return err
 		}
-		if p.Name == "" {
-			return invalidf("%s.name: required", f)
+		if err := st.checkProfileName(f, &p); err != nil {
+			return err
 		}
 		p.Rules = slices.Clone(p.Rules)
 		if err := checkRules(f, sch, p.Rules); err != nil {
@@ -48,6 +49,36 @@ func (st *cmdState) putProfiles(ps []Profile, publish, move bool) error {
 		}
 		if err := st.setDecoded(profileKey(p.ID), &p); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkProfileName: a profile's name is required, is not a GUID (so a
+// name never reads as an id), and no other profile has it, compared case
+// insensitively. Profiles stored with the same name before names were
+// unique keep it until renamed; writing one of them needs a free name.
+func (st *cmdState) checkProfileName(f string, p *Profile) error {
+	if strings.TrimSpace(p.Name) == "" {
+		return invalidf("%s.name: required", f)
+	}
+	if _, ok := CanonicalGUID(p.Name); ok {
+		return invalidf("%s.name: %q is a GUID; a name must not look like an id", f, p.Name)
+	}
+	keys, err := st.keysWithPrefix([]byte(prefixProfile))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if k[len(prefixProfile):] == p.ID {
+			continue
+		}
+		var other Profile
+		if err := st.getDecoded([]byte(k), &other); err != nil {
+			return err
+		}
+		if strings.EqualFold(other.Name, p.Name) {
+			return &Error{Err: ErrConflict, Msg: fmt.Sprintf("%s.name: profile %s is already named %q (names are unique, ignoring case)", f, other.ID, other.Name)}
 		}
 	}
 	return nil

@@ -225,4 +225,3 @@ func dbSize(t *testing.T, e *Engine) int {
 	}
 	return n
 }
-

@@ -8,6 +8,10 @@ import (
 	"github.com/offsync/offsync/engine"
 )
 
+// findProfile resolves the path's {id}: a GUID is an id (a name is
+// never a GUID); anything else is a name, compared ignoring case. A name
+// that more than one profile has (stored before names were unique) is a
+// 409 asking for the id.
 func (s *Server) findProfile(w http.ResponseWriter, r *http.Request) (*engine.Profile, bool) {
 	ps, err := s.r.Profiles()
 	if err != nil {
@@ -15,12 +19,33 @@ func (s *Server) findProfile(w http.ResponseWriter, r *http.Request) (*engine.Pr
 		return nil, false
 	}
 	key := r.PathValue("id")
+	if id, ok := engine.CanonicalGUID(key); ok {
+		for i := range ps {
+			if ps[i].ID == id {
+				return &ps[i], true
+			}
+		}
+		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("profile %s not found", key))
+		return nil, false
+	}
+	var found []*engine.Profile
 	for i := range ps {
-		if ps[i].ID == strings.ToLower(key) || ps[i].Name == key {
-			return &ps[i], true
+		if strings.EqualFold(ps[i].Name, key) {
+			found = append(found, &ps[i])
 		}
 	}
-	writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("profile %s not found", key))
+	switch len(found) {
+	case 0:
+		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("profile %s not found", key))
+		return nil, false
+	case 1:
+		return found[0], true
+	}
+	ids := make([]string, len(found))
+	for i, p := range found {
+		ids[i] = p.ID
+	}
+	writeError(w, http.StatusConflict, CodeConflict, fmt.Sprintf("profile name %q is ambiguous: profiles %s have it; use the id", key, strings.Join(ids, ", ")))
 	return nil, false
 }
 
