@@ -25,6 +25,8 @@ const (
 	DefaultPruneInterval     = time.Minute
 	// DefaultSyncErrorRetention is how long sync errors are kept.
 	DefaultSyncErrorRetention = 30 * 24 * time.Hour
+	// DefaultRaftLogLevel keeps Raft's routine info lines out of the log.
+	DefaultRaftLogLevel = slog.LevelWarn
 )
 
 // Config configures a Node.
@@ -75,8 +77,11 @@ type Config struct {
 	// 0 keeps them (each device still keeps at most its bound; see
 	// engine.Settings.SyncErrorsPerDevice).
 	SyncErrorRetention time.Duration
-	// Logger receives Raft's warnings and errors; nil means slog.Default.
+	// Logger receives the node's logs and Raft's; nil means slog.Default.
 	Logger *slog.Logger
+	// RaftLogLevel is the least level of Raft's own lines that reach
+	// Logger (whose handler filters too). The zero value is info.
+	RaftLogLevel slog.Level
 	// TLS, when set, wraps the Raft transport in TLS: its Certificates
 	// are this node's, RootCAs verify the nodes it dials, and ClientCAs
 	// (when set) make the listener require and verify client certificates
@@ -98,6 +103,7 @@ func DefaultConfig(nodeID, dir string) Config {
 		TrailingLogs: DefaultTrailingLogs, SnapshotRetain: DefaultSnapshotRetain,
 		RetainVersions: DefaultRetainVersions, PruneInterval: DefaultPruneInterval,
 		SyncErrorRetention: DefaultSyncErrorRetention,
+		RaftLogLevel:       DefaultRaftLogLevel,
 	}
 }
 

@@ -26,6 +26,7 @@ type serveFlags struct {
 	data, http, nodeID, raft, join, adminToken string
 	tlsCert, tlsKey, tlsCA                     string
 	raftAdvertise, httpAdvertise               string
+	logFormat, logLevel, raftLogLevel          string
 	syncErrorRetention                         time.Duration
 	demo, bootstrap, nonvoter                  bool
 	maxStaleness                               time.Duration
@@ -60,17 +61,38 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fl.StringVar(&f.tlsCA, "tls-ca", "", "PEM CA certificate that signed every node's certificate")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json (one object a line)")
+	fl.StringVar(&f.logLevel, "log-level", "info", "least level logged: debug, info, warn or error")
+	fl.StringVar(&f.raftLogLevel, "raft-log-level", "warn", "least level of Raft's own lines: debug, info, warn or error")
 	fl.DurationVar(&f.syncErrorRetention, "sync-error-retention", replication.DefaultSyncErrorRetention, "keep rejected device mutations this long (0: until deleted)")
 	return c
 }
 
-func runServe(cmd *cobra.Command, f serveFlags) error {
+func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	ctx := cmd.Context()
 	out := cmd.OutOrStdout()
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if f.adminToken == "" {
 		f.adminToken = os.Getenv("OFFSYNC_ADMIN_TOKEN")
 	}
+	if err := checkServeFlags(f); err != nil {
+		return err
+	}
+	log, err := newLogger(cmd.ErrOrStderr(), f.logFormat, f.logLevel)
+	if err != nil {
+		return err
+	}
+	raftLevel, err := parseLevel("--raft-log-level", f.raftLogLevel)
+	if err != nil {
+		return err
+	}
+	// A start that fails removes what it made (run before the deferred
+	// closes below, which it follows).
+	started, undo := false, dataCleanup(f.data)
+	defer func() {
+		if err != nil && !started {
+			undo()
+		}
+	}()
 	token, generated, err := server.LoadAdminToken(f.data, f.adminToken)
 	if err != nil {
 		return err
@@ -93,7 +115,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	defer eng.Close()
 	rcfg := replication.DefaultConfig(f.nodeID, filepath.Join(f.data, "raft"))
 	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger, rcfg.TLS = f.raft, f.bootstrap && f.join == "", log, tlsConf
-	rcfg.Advertise = f.raftAdvertise
+	rcfg.Advertise, rcfg.RaftLogLevel = f.raftAdvertise, raftLevel
 	rcfg.SyncErrorRetention = f.syncErrorRetention
 	if f.raft == "" {
 		rcfg.RaftAddr = "127.0.0.1:0" // a lone node talks to nobody
@@ -129,12 +151,11 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	started = true
 	log.Info("offsync serving", "http", ln.Addr().String(), "raft", node.RaftAddr(), "data", f.data, "version", eng.Applied())
 	httpAddr := ln.Addr().String()
 	if f.httpAdvertise != "" {
-		httpAddr = f.httpAdvertise
-	} else if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() && (f.join != "" || f.raft != "") {
-		return fmt.Errorf("serve: --http %s listens on every interface: set --http-advertise to the address other nodes reach", f.http)
+		httpAddr = f.httpAdvertise // checkServeFlags asked for it where needed
 	}
 	self := engine.ClusterNode{ID: f.nodeID, RaftAddr: node.RaftAddr(), HTTPAddr: httpAddr}
 	jr := server.JoinRequest{ID: f.nodeID, RaftAddr: node.RaftAddr(), Nonvoter: f.nonvoter}
