@@ -85,6 +85,20 @@ func (l *crashLoad) violation(format string, args ...any) {
 	}
 }
 
+// violations returns the broken invariants seen during the load.
+func (l *crashLoad) violations() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.errs...)
+}
+
+// maxAcked is the highest version acknowledged so far.
+func (l *crashLoad) maxAcked() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.maxAck
+}
+
 // nextEpoch starts a new round: writes sent from now on must be applied
 // above every version acknowledged so far.
 func (l *crashLoad) nextEpoch() {

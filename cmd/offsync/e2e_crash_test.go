@@ -20,25 +20,32 @@ import (
 	"github.com/offsync/offsync/reference"
 )
 
-// crashParams reads the seed (OFFSYNC_CRASH_SEED replays one) and the
-// number of rounds (OFFSYNC_CRASH_ROUNDS, default def) and logs both.
-func crashParams(t testing.TB, def int) (seed int64, rounds int) {
-	seed = time.Now().UnixNano()
+// crashSeed returns the seed of a crash run (OFFSYNC_CRASH_SEED replays
+// one) and logs it.
+func crashSeed(t testing.TB) int64 {
+	seed := time.Now().UnixNano()
 	if s := os.Getenv("OFFSYNC_CRASH_SEED"); s != "" {
 		var err error
 		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
 			t.Fatalf("OFFSYNC_CRASH_SEED: %v", err)
 		}
 	}
-	rounds = def
-	if s := os.Getenv("OFFSYNC_CRASH_ROUNDS"); s != "" {
-		var err error
-		if rounds, err = strconv.Atoi(s); err != nil || rounds < 1 {
-			t.Fatalf("OFFSYNC_CRASH_ROUNDS: %q is not a positive number", s)
-		}
+	t.Logf("seed %d (replay with OFFSYNC_CRASH_SEED=%d)", seed, seed)
+	return seed
+}
+
+// envRounds reads a positive count from the environment variable name,
+// or returns def.
+func envRounds(t testing.TB, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
 	}
-	t.Logf("seed %d, %d rounds (replay with OFFSYNC_CRASH_SEED=%d; more rounds with OFFSYNC_CRASH_ROUNDS)", seed, rounds, seed)
-	return seed, rounds
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("%s: %q is not a positive number", name, s)
+	}
+	return n
 }
 
 // crashDeviceUser picks the first Field Sales user of the demo data and
@@ -88,7 +95,8 @@ func syncLoop(ctx context.Context, d *client.Device, seed int64) {
 // step across the kills holds exactly what a fresh device loads. At the
 // end, the device holds the reference view computed from the engine.
 func TestCrashSingleNode(t *testing.T) {
-	seed, rounds := crashParams(t, 20)
+	seed, rounds := crashSeed(t), envRounds(t, "OFFSYNC_CRASH_ROUNDS", 20)
+	t.Logf("%d rounds (more with OFFSYNC_CRASH_ROUNDS)", rounds)
 	bin := buildBinary(t)
 	data, dir := t.TempDir(), t.TempDir()
 	httpAddr, raftAddr := freeAddr(t), freeAddr(t)
@@ -140,8 +148,8 @@ func TestCrashSingleNode(t *testing.T) {
 		if err != nil || diff != "" {
 			t.Fatalf("%s: the device does not converge: %v %s", where, err, diff)
 		}
-		if len(load.errs) > 0 {
-			t.Fatalf("%s: %v", where, load.errs)
+		if errs := load.violations(); len(errs) > 0 {
+			t.Fatalf("%s: %v", where, errs)
 		}
 		if testing.Verbose() {
 			t.Logf("round %d: ready after %s, checked in %s", round, ready.Round(time.Millisecond), (time.Since(restart) - ready).Round(time.Millisecond))
@@ -151,8 +159,8 @@ func TestCrashSingleNode(t *testing.T) {
 	// acknowledged one.
 	load.nextEpoch()
 	load.ingest(ctx, rng, "crash after the last restart")
-	if problems := load.check(ctx, []string{p.base}, 0); len(problems) > 0 || len(load.errs) > 0 {
-		t.Fatalf("seed %d, final check: %v %v", seed, problems, load.errs)
+	if problems := load.check(ctx, []string{p.base}, 0); len(problems) > 0 || len(load.violations()) > 0 {
+		t.Fatalf("seed %d, final check: %v %v", seed, problems, load.violations())
 	}
 	lastSync[0] = time.Now()
 	if _, err := syncUntil(ctx, dev); err != nil {
