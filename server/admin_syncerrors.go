@@ -28,8 +28,14 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, set)
 }
 
+// putSettings handles PUT /v1/admin/settings: the fields given replace
+// the current ones, the others keep their value.
 func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
-	var set engine.Settings
+	set, err := s.r.Settings()
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	if err := s.decodeJSON(r, &set); err != nil {
 		s.writeErr(w, r, err)
 		return

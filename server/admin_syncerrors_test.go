@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/offsync/offsync/engine"
@@ -46,5 +47,23 @@ func TestAdminSyncErrorsArePaged(t *testing.T) {
 		if resp, b := do(t, "GET", ts.URL+"/v1/admin/sync-errors?"+q, nil, nil); resp.StatusCode != 400 {
 			t.Fatalf("%s: %d %s", q, resp.StatusCode, b)
 		}
+	}
+}
+
+// TestAdminSettingsKeepFieldsLeftOut: a PUT changes only the fields it
+// gives, and a bad syncErrorsPerDevice is a 400 naming it.
+func TestAdminSettingsKeepFieldsLeftOut(t *testing.T) {
+	ts, _ := newTestServer(t)
+	for _, body := range []string{`{"syncErrorsPerDevice": 5}`, `{"conflictDetection": true}`} {
+		if resp, b := do(t, "PUT", ts.URL+"/v1/admin/settings", []byte(body), nil); resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", body, resp.StatusCode, b)
+		}
+	}
+	var set engine.Settings
+	if getJSON(t, ts.URL+"/v1/admin/settings", &set); set != (engine.Settings{ConflictDetection: true, SyncErrorsPerDevice: 5}) {
+		t.Fatalf("settings %+v", set)
+	}
+	if resp, b := do(t, "PUT", ts.URL+"/v1/admin/settings", []byte(`{"syncErrorsPerDevice": -1}`), nil); resp.StatusCode != 400 || !strings.Contains(string(b), "syncErrorsPerDevice") {
+		t.Fatalf("a negative bound: %d %s", resp.StatusCode, b)
 	}
 }

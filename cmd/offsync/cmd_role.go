@@ -10,7 +10,8 @@ var roleColumns = []column{col("ID", "id"), col("NAME", "name"), countCol("ENTIT
 
 // privilegeColumns show a role's privileges, one entity a line.
 var privilegeColumns = []column{col("ENTITY", keyField), col("CREATE", "create"), col("READ", "read"),
-	col("WRITE", "write"), col("DELETE", "delete"), col("ASSIGN", "assign"), col("APPEND", "append")}
+	col("WRITE", "write"), col("DELETE", "delete"), col("ASSIGN", "assign"), col("APPEND", "append"),
+	col("APPEND TO", "appendTo")}
 
 // newRoleCmd is `offsync role`: security roles, written from JSON files
 // ({"name": ..., "privileges": {"account": {"read": "businessunit", ...}}}).

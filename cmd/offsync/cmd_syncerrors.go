@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/offsync/offsync/client"
@@ -83,20 +84,33 @@ func newSettingsCmd() *cobra.Command {
 		},
 	}
 	var conflict string
+	var perDevice int
 	set := &cobra.Command{
-		Use: "set --conflict-detection on|off", Short: "Change the settings", Args: cobra.NoArgs,
+		Use: "set [--conflict-detection on|off] [--sync-errors-per-device N]", Short: "Change the settings given (the others keep their value)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if conflict != "on" && conflict != "off" {
-				return fmt.Errorf("settings set: --conflict-detection: want on or off")
+			body := map[string]any{}
+			var done []string
+			if cmd.Flags().Changed("conflict-detection") {
+				if conflict != "on" && conflict != "off" {
+					return fmt.Errorf("settings set: --conflict-detection: want on or off")
+				}
+				body["conflictDetection"] = conflict == "on"
+				done = append(done, "conflict detection "+conflict)
 			}
-			body := map[string]bool{"conflictDetection": conflict == "on"}
+			if cmd.Flags().Changed("sync-errors-per-device") {
+				body["syncErrorsPerDevice"] = perDevice
+				done = append(done, fmt.Sprintf("sync errors per device %d", perDevice))
+			}
+			if len(body) == 0 {
+				return fmt.Errorf("settings set: give --conflict-detection or --sync-errors-per-device")
+			}
 			return f.call(cmd, http.MethodPut, "/v1/admin/settings", body, func(p printer, raw json.RawMessage) error {
-				return p.done(raw, "conflict detection "+conflict)
+				return p.done(raw, strings.Join(done, ", "))
 			})
 		},
 	}
 	set.Flags().StringVar(&conflict, "conflict-detection", "", "on: reject updates of attributes changed on the server since the device's version; off: last write wins")
-	_ = set.MarkFlagRequired("conflict-detection")
+	set.Flags().IntVar(&perDevice, "sync-errors-per-device", 0, "sync errors kept per device token, oldest dropped first (0: the default, 1000)")
 	c.AddCommand(get, set)
 	return c
 }
