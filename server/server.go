@@ -123,6 +123,7 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 func (s *Server) routes() {
 	s.handle("GET /healthz", s.healthz, false)
 	s.handle("GET /readyz", s.readyz, false)
+	s.handle("GET /version", s.version, false)
 	s.handle("GET /metrics", s.metrics.handler().ServeHTTP, true)
 	s.handle("POST /v1/records", s.ingest, true)
 	s.handle("GET /v1/records/{entity}/{id}", s.getRecord, true)

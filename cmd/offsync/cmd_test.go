@@ -28,7 +28,7 @@ func run(t *testing.T, ctx context.Context, args ...string) (string, error) {
 
 func TestVersionCommand(t *testing.T) {
 	out, err := run(t, context.Background(), "version")
-	if err != nil || !strings.HasPrefix(out, "offsync dev (") {
+	if err != nil || !strings.HasPrefix(out, "offsync dev (commit ") {
 		t.Fatalf("version: %q %v", out, err)
 	}
 }

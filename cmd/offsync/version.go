@@ -3,34 +3,23 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
 
+	"github.com/offsync/offsync/server"
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
+// newVersionCmd is `offsync version`: the build's version and commit (set
+// by `make build`, else read from the build information; see
+// server.Build), as GET /version answers them.
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
+		Short: "Print the version and commit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "offsync %s (%s, %s)\n", version, revision(), runtime.Version())
+			b := server.Build()
+			fmt.Fprintf(cmd.OutOrStdout(), "offsync %s (commit %s, %s)\n", b.Version, b.Commit, runtime.Version())
 			return nil
 		},
 	}
-}
-
-// revision is the VCS revision the binary was built from, if known.
-func revision() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return s.Value[:12]
-			}
-		}
-	}
-	return "unknown revision"
 }
