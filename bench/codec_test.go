@@ -201,7 +201,7 @@ func BenchmarkCodecDecode(b *testing.B) {
 			b.SetBytes(int64(len(fm.data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := codec.DecodeBatch(fm.data, fm.f); err != nil {
+				if _, err := codec.DecodeBatch(fm.data, fm.f, 5000); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -125,7 +125,7 @@ func TestUnmarshalHostileHeaders(t *testing.T) {
 			}
 		}
 	}
-	if _, err := DecodeBatch(inputs["in-batch"], FormatMsgpack); err == nil {
+	if _, err := DecodeBatch(inputs["in-batch"], FormatMsgpack, 5000); err == nil {
 		t.Error("DecodeBatch accepted a hostile records header")
 	}
 }

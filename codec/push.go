@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -37,24 +36,34 @@ type PushResult struct {
 	Message string `msgpack:"message,omitempty" json:"message,omitempty"`
 }
 
-// DecodePushRequest decodes a push body and normalizes attribute values
-// as for ingest batches.
-func DecodePushRequest(data []byte, f Format) (PushRequest, error) {
+// DecodePushRequest decodes a push body in format f and normalizes
+// attribute values as for ingest batches.
+//
+// Counts are checked while decoding, before anything is allocated for
+// them: more than maxMutations mutations, or more than [MaxAttributes]
+// attributes in one mutation, fail with [ErrTooLarge] (a few bytes of
+// zstd can claim millions of empty mutations). An attribute value that is
+// an array or an object fails with [ErrMalformed] as soon as it is seen,
+// as does any other decode error.
+func DecodePushRequest(data []byte, f Format, maxMutations int) (PushRequest, error) {
 	var r PushRequest
 	var err error
 	if f == FormatJSON {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&r)
-		if err == nil && dec.More() {
-			err = errTrailing
-		}
-	} else {
+		err = decodeJSONList(data, pushShape, maxMutations,
+			func() { r.Mutations = []Mutation{} },
+			func(dec *json.Decoder, _ int) error {
+				var m jsonMutation
+				if err := dec.Decode(&m); err != nil {
+					return err
+				}
+				r.Mutations = append(r.Mutations, Mutation{ID: m.ID, Entity: m.Entity, RowID: m.RowID, Op: m.Op, Attrs: m.Attrs, BaseVersion: m.BaseVersion})
+				return nil
+			})
+	} else if err = checkMsgpackList(data, pushShape, maxMutations); err == nil {
 		err = unmarshal(data, &r, true)
 	}
 	if err != nil {
-		return PushRequest{}, malformed("decode push", err)
+		return PushRequest{}, decodeErr("decode push", err)
 	}
 	for i := range r.Mutations {
 		if r.Mutations[i].Attrs, err = normalizeAttrs(r.Mutations[i].Attrs); err != nil {
@@ -62,4 +71,15 @@ func DecodePushRequest(data []byte, f Format) (PushRequest, error) {
 		}
 	}
 	return r, nil
+}
+
+// jsonMutation is Mutation as decoded from JSON, with attributes counted
+// as they are read.
+type jsonMutation struct {
+	ID          string  `json:"id"`
+	Entity      string  `json:"entity"`
+	RowID       string  `json:"rowId"`
+	Op          string  `json:"op"`
+	Attrs       attrMap `json:"attributes,omitempty"`
+	BaseVersion uint64  `json:"baseVersion,omitempty"`
 }

@@ -59,26 +59,31 @@ func ParseFormat(contentType string) (Format, error) {
 //
 // JSON must be a single object with no unknown fields and nothing but
 // white space after it. msgpack must be a single value with no unknown
-// fields, scanned for hostile headers as by [Unmarshal]. Then every record
-// is normalized: an empty op becomes [OpUpsert], an empty attribute map
-// becomes nil, and each attribute value becomes nil, bool, int64, float64
-// or string as the package doc describes. An unknown op, a nested, binary
-// or non-finite value, or any decode error fails with [ErrMalformed], naming
-// the record index and attribute where there is one. Entity names and ids
-// are not checked here; the engine does that.
-func DecodeBatch(data []byte, f Format) (Batch, error) {
+// fields, scanned for hostile headers as by [Unmarshal]. In both, counts
+// are checked while decoding, before anything is allocated for them: more
+// than maxRecords records, or more than [MaxAttributes] attributes in one
+// record, fail with [ErrTooLarge]. Then every record is normalized: an
+// empty op becomes [OpUpsert], an empty attribute map becomes nil, and
+// each attribute value becomes nil, bool, int64, float64 or string as the
+// package doc describes. An unknown op, a nested, binary or non-finite
+// value, or any decode error fails with [ErrMalformed], naming the record
+// index and attribute where there is one. Entity names and ids are not
+// checked here; the engine does that.
+func DecodeBatch(data []byte, f Format, maxRecords int) (Batch, error) {
 	var b Batch
+	var err error
 	switch f {
 	case FormatJSON:
-		if err := decodeJSON(data, &b); err != nil {
-			return Batch{}, malformed("decode batch", err)
-		}
+		err = decodeJSON(data, &b, maxRecords)
 	case FormatMsgpack:
-		if err := unmarshal(data, &b, true); err != nil {
-			return Batch{}, fmt.Errorf("decode batch: %w", err)
+		if err = checkMsgpackList(data, batchShape, maxRecords); err == nil {
+			err = unmarshal(data, &b, true)
 		}
 	default:
 		return Batch{}, fmt.Errorf("decode batch: format %d: %w", f, ErrUnsupportedEncoding)
+	}
+	if err != nil {
+		return Batch{}, decodeErr("decode batch", err)
 	}
 	for i := range b.Records {
 		r := &b.Records[i]
@@ -91,7 +96,7 @@ func DecodeBatch(data []byte, f Format) (Batch, error) {
 		}
 		attrs, err := normalizeAttrs(r.Attrs)
 		if err != nil {
-			return Batch{}, fmt.Errorf("decode batch: record %d %w: %w", i, err, ErrMalformed)
+			return Batch{}, fmt.Errorf("decode batch: record %d: %w: %w", i, err, ErrMalformed)
 		}
 		r.Attrs = attrs
 	}

@@ -4,39 +4,37 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"maps"
 	"strconv"
 )
 
 var errEmpty = errors.New("empty input")
 
-// decodeJSON decodes exactly one JSON value from data into b, keeping
-// numbers as json.Number and refusing unknown fields and trailing data.
-func decodeJSON(data []byte, b *Batch) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(b); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errEmpty
-		}
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errTrailing
-	}
-	return nil
+// decodeJSON decodes exactly one JSON batch from data into b, item by
+// item, keeping numbers as json.Number, refusing unknown fields, trailing
+// data and more than maxRecords records.
+func decodeJSON(data []byte, b *Batch, maxRecords int) error {
+	return decodeJSONList(data, batchShape, maxRecords,
+		func() { b.Records = []Record{} },
+		func(dec *json.Decoder, _ int) error {
+			var r jsonRecord
+			if err := dec.Decode(&r); err != nil {
+				return err
+			}
+			b.Records = append(b.Records, Record{Op: r.Op, Entity: r.Entity, ID: r.ID, OwnerID: r.OwnerID, Attrs: r.Attrs})
+			return nil
+		})
 }
 
-// jsonRecord is Record as written by encodeJSON: the same fields, with
-// float64 attribute values wrapped so they stay floats on the way back.
+// jsonRecord is Record as written by encodeJSON (the same fields, with
+// float64 attribute values wrapped so they stay floats on the way back)
+// and as read by decodeJSON (attributes counted as they are read).
 type jsonRecord struct {
-	Op      Op             `json:"op"`
-	Entity  string         `json:"entity"`
-	ID      string         `json:"id"`
-	OwnerID string         `json:"ownerid,omitempty"`
-	Attrs   map[string]any `json:"attributes,omitempty"`
+	Op      Op      `json:"op"`
+	Entity  string  `json:"entity"`
+	ID      string  `json:"id"`
+	OwnerID string  `json:"ownerid,omitempty"`
+	Attrs   attrMap `json:"attributes,omitempty"`
 }
 
 func encodeJSON(b Batch) ([]byte, error) {

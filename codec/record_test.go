@@ -43,7 +43,7 @@ func TestEncodeBatchRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := DecodeBatch(b, f)
+			out, err := DecodeBatch(b, f, 5000)
 			if err != nil {
 				t.Fatalf("format %d: %v\n%s", f, err, b)
 			}
@@ -58,7 +58,7 @@ func TestDecodeBatchJSONNormalizes(t *testing.T) {
 	body := `{"records":[{"entity":"account","id":"a1","attributes":{
 		"n":3,"neg":-3,"f":1.5,"g":2.0,"e":1e3,"big":12345678901234567890,
 		"s":"x","b":true,"z":null}}, {"op":"delete","entity":"account","id":"a2","attributes":{}}]}` + "\n"
-	b, err := DecodeBatch([]byte(body), FormatJSON)
+	b, err := DecodeBatch([]byte(body), FormatJSON, 5000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestDecodeBatchMsgpackNormalizes(t *testing.T) {
 		"entity": "account", "id": "a1",
 		"attributes": map[string]any{"u8": uint8(7), "i16": int16(-300), "u64": uint64(1) << 63, "f32": float32(0.25), "s": "x"},
 	}}})
-	b, err := DecodeBatch(body, FormatMsgpack)
+	b, err := DecodeBatch(body, FormatMsgpack, 5000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,21 +102,21 @@ func TestDecodeBatchErrors(t *testing.T) {
 			{"entity":"a","id":"4","attributes":` + attrs + `}]}`
 	}
 	cases := map[string]struct{ body, msg string }{
-		"nested object": {rec(`{"ok":1,"name":{"x":1}}`), `decode batch: record 3 attribute "name": nested values not allowed: malformed input`},
-		"nested array":  {rec(`{"list":[1]}`), `record 3 attribute "list": nested values not allowed`},
-		"overflow":      {rec(`{"n":1e400}`), `record 3 attribute "n": non-finite`},
+		"nested object": {rec(`{"ok":1,"name":{"x":1}}`), `decode batch: record 3: attribute "name": nested values not allowed: malformed input`},
+		"nested array":  {rec(`{"list":[1]}`), `record 3: attribute "list": nested values not allowed`},
+		"overflow":      {rec(`{"n":1e400}`), `record 3: attribute "n": non-finite`},
 		"unknown op":    {`{"records":[{"op":"merge","entity":"a","id":"1"}]}`, `record 0: unknown op "merge"`},
 		"unknown field": {`{"records":[{"entity":"a","id":"1","extra":1}]}`, `unknown field`},
 		"unknown top":   {`{"records":[],"x":1}`, `unknown field`},
 		"trailing":      {`{"records":[]} {}`, `trailing data`},
 		"trailing junk": {`{"records":[]}x`, `trailing data`},
 		"wrong type":    {`{"records":[{"entity":5,"id":"1"}]}`, `cannot unmarshal number`},
-		"not object":    {`[1,2]`, `cannot unmarshal array`},
+		"not object":    {`[1,2]`, `expected an object`},
 		"truncated":     {`{"records":[{"entity":"a"`, `unexpected EOF`},
 		"empty":         {``, `empty input`},
 	}
 	for name, c := range cases {
-		_, err := DecodeBatch([]byte(c.body), FormatJSON)
+		_, err := DecodeBatch([]byte(c.body), FormatJSON, 5000)
 		if err == nil {
 			t.Errorf("%s: no error", name)
 			continue
@@ -142,7 +142,7 @@ func TestDecodeBatchMsgpackErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = DecodeBatch(b, FormatMsgpack)
+		_, err = DecodeBatch(b, FormatMsgpack, 5000)
 		if err == nil {
 			t.Errorf("%s: no error", name)
 			continue
@@ -155,7 +155,7 @@ func TestDecodeBatchMsgpackErrors(t *testing.T) {
 }
 
 func TestBatchUnsupportedFormat(t *testing.T) {
-	_, err := DecodeBatch([]byte("{}"), Format(9))
+	_, err := DecodeBatch([]byte("{}"), Format(9), 5000)
 	wantErr(t, err, ErrUnsupportedEncoding)
 	_, err = EncodeBatch(Batch{}, Format(9))
 	wantErr(t, err, ErrUnsupportedEncoding)

@@ -3,27 +3,41 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 
 	"github.com/offsync/offsync/codec"
 )
 
-// readBody reads a request body within the configured caps, undoing its
-// Content-Encoding.
+// readBody reads a request body within the caps of its route (see
+// BodyCaps), undoing its Content-Encoding. A body that does not arrive
+// whole (shorter than its Content-Length, past its read deadline, or cut
+// off) is ErrBadRequest, never an internal error: it is the client's.
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	enc, err := codec.ParseEncoding(r.Header.Get("Content-Encoding"))
 	if err != nil {
 		return nil, err
 	}
-	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return nil, fmt.Errorf("read body: %d bytes is more than %d: %w", r.ContentLength, s.cfg.MaxBodyBytes, codec.ErrTooLarge)
+	decoded := s.decodedCap(r)
+	wire := min(s.cfg.MaxBodyBytes, decoded)
+	if r.ContentLength > wire {
+		return nil, fmt.Errorf("read body: %d bytes is more than %d: %w", r.ContentLength, wire, codec.ErrTooLarge)
 	}
-	b, err := codec.ReadBody(r.Body, enc, s.cfg.MaxBodyBytes, s.cfg.MaxDecodedBytes)
-	if err != nil {
+	b, err := codec.ReadBody(r.Body, enc, wire, decoded)
+	switch {
+	case err == nil:
+		return b, nil
+	case errors.Is(err, codec.ErrTooLarge), errors.Is(err, codec.ErrMalformed), errors.Is(err, codec.ErrUnsupportedEncoding):
 		return nil, fmt.Errorf("read body: %w", err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, fmt.Errorf("read body: the body is shorter than its Content-Length: %w", ErrBadRequest)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, fmt.Errorf("read body: the body did not arrive in time: %w", ErrBadRequest)
 	}
-	return b, nil
+	return nil, fmt.Errorf("read body: the body could not be read: %w", ErrBadRequest)
 }
 
 // readFormatted reads a body whose Content-Type is JSON or msgpack.

@@ -51,6 +51,12 @@ type Config struct {
 	// MaxBatchRecords caps the records of one ingest batch, at most
 	// engine.MaxRecordsPerCommand.
 	MaxBatchRecords int
+	// BodyCaps bound the decoded bodies of the other routes (pushes,
+	// pulls, admin JSON), below MaxDecodedBytes.
+	BodyCaps
+	// HTTPLimits bound connections: timeouts, header size and how many
+	// are open (see Server.HTTPServer).
+	HTTPLimits
 	// WriteTimeout bounds how long a write waits to be committed.
 	WriteTimeout time.Duration
 	// PageRows is how many rows one first-load page carries.
@@ -83,6 +89,7 @@ type Config struct {
 func DefaultConfig(adminToken string) Config {
 	return Config{
 		AdminToken: adminToken, MaxBodyBytes: DefaultMaxBodyBytes, MaxDecodedBytes: DefaultMaxDecodedBytes,
+		BodyCaps: DefaultBodyCaps(), HTTPLimits: DefaultHTTPLimits(),
 		MaxBatchRecords: DefaultMaxBatchRecords, WriteTimeout: DefaultWriteTimeout,
 		PageRows: DefaultPageRows, SnapshotCacheBytes: DefaultSnapshotCacheBytes,
 		MaxStaleness: DefaultMaxStaleness, MaxLag: DefaultMaxLag, MaxConcurrentPulls: DefaultMaxConcurrentPulls,
@@ -92,6 +99,9 @@ func DefaultConfig(adminToken string) Config {
 
 // Validate checks the config; its messages name the bad field.
 func (c Config) Validate() error {
+	if err := c.limitsValid(); err != nil {
+		return err
+	}
 	switch {
 	case len(c.AdminToken) < 16:
 		return fmt.Errorf("server config: AdminToken: must be at least 16 characters")

@@ -27,13 +27,11 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	batch, err := codec.DecodeBatch(body, format)
+	// The record cap is checked while decoding, before the records are
+	// allocated: a small body can claim millions of them.
+	batch, err := codec.DecodeBatch(body, format, s.cfg.MaxBatchRecords)
 	if err != nil {
 		s.writeErr(w, r, err)
-		return
-	}
-	if len(batch.Records) > s.cfg.MaxBatchRecords {
-		s.writeErr(w, r, fmt.Errorf("ingest: %d records is more than the maximum %d per batch: %w", len(batch.Records), s.cfg.MaxBatchRecords, codec.ErrTooLarge))
 		return
 	}
 	res, err := s.propose(r.Context(), &engine.Command{Kind: engine.KindIngest, Records: batch.Records})

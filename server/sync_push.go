@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/offsync/offsync/codec"
@@ -22,13 +21,11 @@ func (s *Server) devicePush(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	req, err := codec.DecodePushRequest(body, format)
+	// The mutation cap is checked while decoding, before the mutations
+	// are allocated: a small body can claim millions of them.
+	req, err := codec.DecodePushRequest(body, format, engine.MaxMutationsPerPush)
 	if err != nil {
 		s.writeErr(w, r, err)
-		return
-	}
-	if len(req.Mutations) > engine.MaxMutationsPerPush {
-		s.writeErr(w, r, fmt.Errorf("push: %d mutations is more than the maximum %d: %w", len(req.Mutations), engine.MaxMutationsPerPush, codec.ErrTooLarge))
 		return
 	}
 	p := &engine.Push{User: tok.UserID, Device: tok.ID}
