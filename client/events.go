@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -34,26 +35,45 @@ func (d *Device) Events(ctx context.Context, fn func(Event) error) error {
 	if resp.StatusCode != http.StatusOK {
 		return readAPIError(resp)
 	}
-	sc := bufio.NewScanner(resp.Body)
+	if err := readEvents(resp.Body, fn); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// readEvents reads a Server-Sent Events stream and calls fn with each
+// named event, until the stream ends or fn fails. Lines other than
+// "event: ", "data: " and the blank line that ends an event (comments,
+// ids, retry hints) are ignored; several data lines are joined with a
+// newline, as the SSE format says.
+func readEvents(r io.Reader, fn func(Event) error) error {
+	sc := bufio.NewScanner(r)
 	var ev Event
+	data := false
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
 		case strings.HasPrefix(line, "event: "):
 			ev.Name = strings.TrimPrefix(line, "event: ")
 		case strings.HasPrefix(line, "data: "):
-			ev.Data = strings.TrimPrefix(line, "data: ")
-		case line == "" && ev.Name != "":
-			if err := fn(ev); err != nil {
-				return err
+			if data {
+				ev.Data += "\n"
 			}
-			ev = Event{}
+			ev.Data += strings.TrimPrefix(line, "data: ")
+			data = true
+		case line == "":
+			if ev.Name != "" {
+				if err := fn(ev); err != nil {
+					return err
+				}
+			}
+			ev, data = Event{}, false
 		}
 	}
-	if err := sc.Err(); err != nil && ctx.Err() == nil {
+	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read events: %w", err)
 	}
-	return ctx.Err()
+	return nil
 }
 
 // Watch syncs now and again whenever the server says data is due, until
