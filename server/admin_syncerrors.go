@@ -147,7 +147,7 @@ func parseRef(s string) (engine.SyncErrorRef, error) {
 	v, i, ok := strings.Cut(s, "-")
 	version, err1 := strconv.ParseUint(v, 10, 64)
 	index, err2 := strconv.Atoi(i)
-	if !ok || err1 != nil || err2 != nil || index < 0 {
+	if !ok || err1 != nil || err2 != nil || index < 0 || index >= engine.MaxMutationsPerPush {
 		return engine.SyncErrorRef{}, fmt.Errorf("sync error %q: want VERSION-INDEX: %w", s, ErrBadRequest)
 	}
 	return engine.SyncErrorRef{Version: version, Index: index}, nil

@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -66,4 +69,54 @@ func TestAdminSettingsKeepFieldsLeftOut(t *testing.T) {
 	if resp, b := do(t, "PUT", ts.URL+"/v1/admin/settings", []byte(`{"syncErrorsPerDevice": -1}`), nil); resp.StatusCode != 400 || !strings.Contains(string(b), "syncErrorsPerDevice") {
 		t.Fatalf("a negative bound: %d %s", resp.StatusCode, b)
 	}
+}
+
+// FuzzSyncErrorsQuery sends arbitrary queries to the sync-errors list: the
+// answer is a page or a 400 with {code, message}, never a 5xx.
+func FuzzSyncErrorsQuery(f *testing.F) {
+	for _, q := range []string{"", "limit=1", "limit=2&after=5-0", "limit=-1", "after=18446744073709551615-4294967295", "since=2026-01-01T00:00:00Z&until=x", "user=%zz", "after=-", "limit=99999999999999999999"} {
+		f.Add(q)
+	}
+	ecfg := engine.DefaultConfig(f.TempDir())
+	ecfg.MemTableSize, ecfg.BlockCacheSize = 8<<20, 1<<20
+	e, err := engine.Open(ecfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { e.Close() })
+	w := directWriter{e}
+	muts := []engine.Mutation{{ID: "a", Entity: "account", RowID: "x", Op: engine.MutationDelete}, {ID: "b", Entity: "nosuch", RowID: "y", Op: "z"}}
+	for _, c := range []*engine.Command{
+		{Kind: engine.KindPutOrg, Org: &engine.Org{BusinessUnits: []engine.BusinessUnit{{ID: bu, Name: "Root"}}, Users: []engine.User{{ID: owner, Name: "Ann", BusinessUnit: bu, Enabled: true}}}},
+		{Kind: engine.KindPush, Now: 1, Push: &engine.Push{User: owner, Device: "d0000000-0000-4000-8000-000000000001", Mutations: muts}},
+	} {
+		if r, err := w.Propose(context.Background(), c); err != nil || r.Err != nil {
+			f.Fatalf("setup %s: %v %v", c.Kind, err, r.Err)
+		}
+	}
+	s, err := New(DefaultConfig(testToken), w, e, alwaysReady(true))
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := s.Handler()
+	f.Fuzz(func(t *testing.T, q string) {
+		req, err := http.NewRequest("GET", "http://offsync/v1/admin/sync-errors", nil)
+		if err != nil {
+			t.Skip()
+		}
+		req.URL.RawQuery = q
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var eb ErrorBody
+		var page SyncErrorPage
+		switch {
+		case rec.Code == 200:
+			if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil || page.Items == nil {
+				t.Fatalf("%q: 200 with %s", q, rec.Body.Bytes())
+			}
+		case rec.Code >= 500 || json.Unmarshal(rec.Body.Bytes(), &eb) != nil || eb.Code == "" || eb.Message == "":
+			t.Fatalf("%q: %d %s", q, rec.Code, rec.Body.Bytes())
+		}
+	})
 }
