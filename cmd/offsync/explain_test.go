@@ -168,3 +168,23 @@ func TestHelpTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpNeverShowsTokens: tokens from the environment are never shown
+// as flag defaults (docs/admin-api.md says so).
+func TestHelpNeverShowsTokens(t *testing.T) {
+	const admin, device = "admin-secret-0123456789", "ofs_device-secret"
+	t.Setenv("OFFSYNC_ADMIN_TOKEN", admin)
+	t.Setenv("OFFSYNC_DEVICE_TOKEN", device)
+	for _, args := range [][]string{
+		{"user", "list", "--help"}, {"profile", "get", "--help"}, {"serve", "--help"},
+		{"bench", "--help"}, {"device", "sync", "--help"}, {"device", "watch", "--help"}, {"cluster", "status", "--help"},
+	} {
+		out, err := run(t, context.Background(), args...)
+		if err != nil || !strings.Contains(out, "token") {
+			t.Fatalf("offsync %v: %v\n%s", args, err, out)
+		}
+		if strings.Contains(out, admin) || strings.Contains(out, device) {
+			t.Fatalf("offsync %v shows a token:\n%s", args, out)
+		}
+	}
+}
