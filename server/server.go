@@ -10,6 +10,7 @@ import (
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
+	"github.com/offsync/offsync/server/console"
 )
 
 // Writer proposes commands to the replicated log and returns the result of
@@ -97,6 +98,8 @@ type Server struct {
 	pullSlots chan struct{}
 	// streams counts the open event streams per token (streams.go).
 	streams streamCounter
+	// activity counts device traffic (GET /v1/admin/activity).
+	activity *activity
 }
 
 // New returns a Server. Its Handler serves every route.
@@ -121,6 +124,8 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 }
 
 func (s *Server) routes() {
+	s.activityRoutes()
+	s.handle("GET /console/", console.Handler().ServeHTTP, false)
 	s.handle("GET /healthz", s.healthz, false)
 	s.handle("GET /readyz", s.readyz, false)
 	s.handle("GET /version", s.version, false)
@@ -154,6 +159,7 @@ func (s *Server) routes() {
 // admin-token check.
 func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
 	route, read := pattern, isRead(pattern)
+	h = s.activity.wrap(pattern, h)
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
