@@ -74,6 +74,10 @@ func (st *cmdState) run(cmd *Command) *Result {
 		err = st.putNode(cmd.Node)
 	case KindSetCursorKey:
 		err = st.setCursorKey(cmd.CursorKey)
+	case KindIssueAdminToken:
+		err = st.issueAdminToken(cmd.AdminToken)
+	case KindRevokeAdminToken:
+		err = st.revokeAdminToken(cmd.Target)
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}

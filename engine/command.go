@@ -49,6 +49,11 @@ const (
 	// KindSetCursorKey creates the cluster's cursor key (CursorKey) unless
 	// it exists.
 	KindSetCursorKey
+	// KindIssueAdminToken stores a named admin token (its hash, never the
+	// secret; see admintoken.go).
+	KindIssueAdminToken
+	// KindRevokeAdminToken revokes admin token Target.ID.
+	KindRevokeAdminToken
 )
 
 // String names the kind.
@@ -86,6 +91,10 @@ func (k Kind) String() string {
 		return "put-node"
 	case KindSetCursorKey:
 		return "set-cursor-key"
+	case KindIssueAdminToken:
+		return "issue-admin-token"
+	case KindRevokeAdminToken:
+		return "revoke-admin-token"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -114,6 +123,8 @@ type Command struct {
 	// SyncErrorsBefore (unix ms) is a KindPrune's sync-error horizon,
 	// fixed by the proposer.
 	SyncErrorsBefore int64 `msgpack:"sb,omitempty"`
+	// AdminToken is the token a KindIssueAdminToken stores.
+	AdminToken *AdminToken `msgpack:"at,omitempty"`
 }
 
 // Target names one object: its kind (ObjectBusinessUnit, ...) and id.
@@ -173,7 +184,8 @@ func DecodeCommand(b []byte) (*Command, error) {
 // entities instead; prunes and node records change neither.
 func (k Kind) changesOrg() bool {
 	switch k {
-	case KindIngest, KindPush, KindReapplySyncError, KindDeleteSyncError, KindPrune, KindPutNode, KindSetCursorKey:
+	case KindIngest, KindPush, KindReapplySyncError, KindDeleteSyncError, KindPrune, KindPutNode, KindSetCursorKey,
+		KindIssueAdminToken, KindRevokeAdminToken:
 		return false
 	}
 	return true

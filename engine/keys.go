@@ -18,6 +18,7 @@ import "encoding/binary"
 //	p/{id}                                   offline profiles
 //	ph/{id}/{publish:be64}                   the rules of each publish (for deltas across one)
 //	t/{id}, th/{hash}                        device tokens, and the index by secret hash
+//	at/{id}, ath/{hash}                      admin tokens, and the live ones by secret hash
 //	a/applied                                last applied version (be64)
 //	a/horizon                                change-log retention horizon (be64)
 const (
