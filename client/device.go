@@ -136,10 +136,11 @@ func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 }
 
 // pushCanWait says whether a failed push may wait for the next sync while
-// this one pulls: the server answered that it cannot take writes now.
+// this one pulls: the server answered that it cannot take writes now (no
+// leader, or its disk short of space).
 func pushCanWait(err error) bool {
 	var apiErr *APIError
-	return errors.As(err, &apiErr) && apiErr.Status == http.StatusServiceUnavailable
+	return errors.As(err, &apiErr) && (apiErr.Status == http.StatusServiceUnavailable || apiErr.Status == http.StatusInsufficientStorage)
 }
 
 // pull sends one pull request and decodes the answer.

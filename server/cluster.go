@@ -144,6 +144,9 @@ func (s *Server) postLeader(ctx context.Context, url, ct string, body []byte) ([
 	if err != nil {
 		return nil, err
 	}
+	if resp.StatusCode == http.StatusInsufficientStorage {
+		return nil, fmt.Errorf("forward to the leader: %w", replication.ErrInsufficientStorage)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("forward to the leader: status %d: %w", resp.StatusCode, replication.ErrNotLeader)
 	}

@@ -32,6 +32,9 @@ const (
 	CodeUnavailable      = "unavailable"
 	CodeStale            = "stale"
 	CodeInternal         = "internal"
+	// CodeInsufficientStorage (507): the node's disk is short of space;
+	// the write was refused and nothing was written.
+	CodeInsufficientStorage = "insufficient_storage"
 )
 
 // ErrorBody is the JSON body of every error response.
@@ -75,6 +78,9 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, replication.ErrStale):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeStale, "this node is too far behind the cluster to answer reads; retry or ask another node")
+	case errors.Is(err, replication.ErrInsufficientStorage):
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusInsufficientStorage, CodeInsufficientStorage, "the server is short of disk space: writes are refused (nothing was written) until space is freed; reads go on")
 	case errors.Is(err, replication.ErrTimeout):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "the write was not committed in time (no quorum?): it may still be applied; retrying it is safe, as writes are idempotent by id")

@@ -32,6 +32,7 @@ type serveFlags struct {
 	maxStaleness                               time.Duration
 	maxLag                                     uint64
 	maxPulls, maxStreams                       int
+	minFreeMB                                  uint64
 }
 
 func newServeCmd() *cobra.Command {
@@ -58,6 +59,7 @@ func newServeCmd() *cobra.Command {
 	fl.IntVar(&f.maxStreams, "max-streams-per-token", server.DefaultMaxStreamsPerToken, "event streams one device token may hold open on this node")
 	fl.Uint64Var(&f.maxLag, "max-lag", server.DefaultMaxLag, "refuse reads when this many versions behind the leader")
 	fl.DurationVar(&f.maxStaleness, "max-staleness", server.DefaultMaxStaleness, "refuse reads after this long without contact with the leader")
+	fl.Uint64Var(&f.minFreeMB, "min-free-disk-mb", replication.DefaultMinFreeBytes>>20, "refuse writes (507) while the data directory's file system has fewer MiB free; 0 turns it off")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fl.StringVar(&f.tlsCA, "tls-ca", "", "PEM CA certificate that signed every node's certificate")
@@ -128,7 +130,11 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	scfg := server.DefaultConfig(token)
 	scfg.Logger, scfg.TLS, scfg.MaxStaleness, scfg.MaxLag = log, tlsConf, f.maxStaleness, f.maxLag
 	scfg.MaxConcurrentPulls, scfg.MaxStreamsPerToken = f.maxPulls, f.maxStreams
-	srv, err := server.New(scfg, node, eng, node)
+	guard, err := replication.NewDiskGuard(replication.DiskGuardConfig{Dirs: []string{ecfg.Dir, rcfg.Dir}, MinFreeBytes: f.minFreeMB << 20, Logger: log})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(scfg, replication.GuardWrites(node, guard), eng, node)
 	if err != nil {
 		return err
 	}
