@@ -35,7 +35,9 @@ type Rule struct {
 // Profile is an offline profile: its draft rules, the rules last
 // published (those are what devices get), and its members.
 type Profile struct {
-	ID          string `json:"id" msgpack:"id"`
+	ID string `json:"id" msgpack:"id"`
+	// Name is unique among profiles ignoring case, and never a GUID, so
+	// that a name never reads as another profile's id.
 	Name        string `json:"name" msgpack:"n"`
 	Description string `json:"description,omitempty" msgpack:"d,omitempty"`
 	// Rules is the draft: editing it changes nothing for devices until

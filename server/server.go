@@ -137,6 +137,7 @@ func (s *Server) routes() {
 	s.handle("PUT /v1/admin/schema/draft", s.putDraft, true)
 	s.handle("POST /v1/admin/schema/publish", s.publishSchema, true)
 	s.adminRoutes()
+	s.adminTokenRoutes()
 	s.handle("POST /v1/sync/pull", s.devicePull, false)
 	s.handle("GET /v1/sync/pull", s.devicePull, false)
 	s.handle("GET /v1/sync/metadata", s.deviceMetadata, false)
@@ -189,7 +190,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
 // authorized checks the admin bearer token in constant time.
 func (s *Server) authorized(r *http.Request) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) == 1
+	return ok && (subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) == 1 || s.namedAdminToken(tok))
 }
 
 // Handler returns the HTTP handler.

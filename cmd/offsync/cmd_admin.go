@@ -8,14 +8,21 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/offsync/offsync/client"
+	"github.com/offsync/offsync/server"
 	"github.com/spf13/cobra"
 )
 
 // The admin command groups (bu, team, user, role, profile, token, entity,
 // org) share their flags and their plumbing: build a request, send it with
 // client.Admin, print the answer (output.go).
+
+// defaultDataDir is serve's default --data: the admin commands look
+// there for a generated admin token.
+const defaultDataDir = "./offsync-data"
 
 // adminFlags are the persistent flags of every admin command group.
 type adminFlags struct {
@@ -56,7 +63,10 @@ func (f *adminFlags) open(cmd *cobra.Command) (*client.Admin, printer, error) {
 		token = os.Getenv("OFFSYNC_ADMIN_TOKEN")
 	}
 	if token == "" {
-		return nil, p, errors.New("no admin token: pass --admin-token or set OFFSYNC_ADMIN_TOKEN")
+		token = localAdminToken(cmd)
+	}
+	if token == "" {
+		return nil, p, usageErr(errors.New("no admin token: pass --admin-token or set OFFSYNC_ADMIN_TOKEN"))
 	}
 	a, err := client.NewAdmin(f.server, token)
 	if err != nil {
@@ -67,6 +77,19 @@ func (f *adminFlags) open(cmd *cobra.Command) (*client.Admin, printer, error) {
 		a.HTTP = hc
 	}
 	return a, p, err
+}
+
+// localAdminToken reads the token a server started in this directory
+// generated (./offsync-data/admin-token), saying so on stderr, or "".
+func localAdminToken(cmd *cobra.Command) string {
+	path := filepath.Join(defaultDataDir, server.AdminTokenFile)
+	b, err := os.ReadFile(path)
+	tok := strings.TrimSpace(string(b))
+	if err != nil || tok == "" {
+		return ""
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "offsync: using the admin token in %s (pass --admin-token or set OFFSYNC_ADMIN_TOKEN for another)\n", path)
+	return tok
 }
 
 // call sends one request and prints its answer with show.

@@ -44,7 +44,7 @@ func newServeCmd() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return runServe(cmd, f) },
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.data, "data", "./offsync-data", "data directory")
+	fl.StringVar(&f.data, "data", defaultDataDir, "data directory")
 	fl.StringVar(&f.http, "http", "127.0.0.1:7070", "HTTP listen address")
 	fl.BoolVar(&f.demo, "demo", false, "load the sample CRM dataset on first start")
 	fl.StringVar(&f.nodeID, "node-id", "node1", "this node's Raft id")
