@@ -56,8 +56,8 @@ func startInProcess(dir, token string) (*inprocServer, error) {
 		return nil, fmt.Errorf("start in-process server: %w", err)
 	}
 	s.url = "http://" + ln.Addr().String()
-	s.hs = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.hs.Serve(ln) }()
+	s.hs = srv.HTTPServer()
+	go func() { _ = s.hs.Serve(srv.LimitListener(ln)) }()
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	if err := waitReady(ctx, s.url, readyTimeout, nil); err != nil {

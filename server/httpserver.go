@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,8 +13,7 @@ const (
 	// a request's headers (including the TLS handshake).
 	DefaultReadHeaderTimeout = 10 * time.Second
 	// DefaultReadBodyTimeout bounds how long a client may take to send a
-	// request's body, from the moment its handler starts: 16 MiB at
-	// about 2 Mbit/s.
+	// whole request: 16 MiB at about 2 Mbit/s.
 	DefaultReadBodyTimeout = 60 * time.Second
 	// DefaultResponseTimeout bounds how long a response may take to
 	// write, from the moment its handler starts (event streams excepted).
@@ -38,19 +36,21 @@ const eventsPath = "/v1/sync/events"
 // HTTPLimits bound what a client's connection may hold. A slow or idle
 // client is cut off at these bounds, authenticated or not.
 //
-// There is deliberately no http.Server ReadTimeout or WriteTimeout: both
-// would end event streams, and a ReadTimeout also cancels a request's
-// context when it passes after the body was read. Instead each request's
-// body gets a read deadline (cleared when the body has been read), and its
-// response a write deadline, except on the event stream.
+// There is deliberately no http.Server WriteTimeout: it would end event
+// streams. Each response gets a write deadline when its handler starts
+// instead, except on the event stream. ReadBodyTimeout is the
+// http.Server's ReadTimeout: net/http clears it once a request's body has
+// been read (or at once for a request without one), so it does not end
+// event streams or cancel a slow handler.
 type HTTPLimits struct {
 	// ReadHeaderTimeout bounds reading a request's headers.
 	ReadHeaderTimeout time.Duration
-	// ReadBodyTimeout bounds reading a request's body; past it the
-	// request gets 400 bad_request and the connection is closed.
+	// ReadBodyTimeout bounds reading a whole request, headers and body;
+	// past it a handler reading the body gets 400 bad_request and the
+	// connection is closed.
 	ReadBodyTimeout time.Duration
-	// ResponseTimeout bounds writing a response, except on the event
-	// stream.
+	// ResponseTimeout bounds writing a response, from the moment its
+	// handler starts, except on the event stream.
 	ResponseTimeout time.Duration
 	// IdleTimeout bounds how long a kept-alive connection waits for its
 	// next request.
@@ -93,52 +93,31 @@ func (c HTTPLimits) validate() error {
 // HTTPServer returns an http.Server for s.Handler() with the HTTPLimits
 // applied. Serve it on a listener wrapped by [Server.LimitListener].
 func (s *Server) HTTPServer() *http.Server {
+	return s.httpServer(s.Handler())
+}
+
+// httpServer is HTTPServer for any handler.
+func (s *Server) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           s.withDeadlines(s.Handler()),
+		Handler:           s.withResponseDeadline(h),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadBodyTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
 
-// withDeadlines sets each request's body read deadline and response write
-// deadline before h runs.
-func (s *Server) withDeadlines(h http.Handler) http.Handler {
+// withResponseDeadline sets each response's write deadline before h runs.
+// A write deadline outlives its request on a kept-alive connection, so
+// the event stream clears it rather than leaving it be.
+func (s *Server) withResponseDeadline(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(w)
-		now := time.Now()
-		// A write deadline outlives its request on a kept-alive
-		// connection, so the event stream clears it.
-		wd := now.Add(s.cfg.ResponseTimeout)
+		deadline := time.Now().Add(s.cfg.ResponseTimeout)
 		if r.URL.Path == eventsPath {
-			wd = time.Time{}
+			deadline = time.Time{}
 		}
-		_ = rc.SetWriteDeadline(wd)
-		if r.Body != nil && r.Body != http.NoBody {
-			_ = rc.SetReadDeadline(now.Add(s.cfg.ReadBodyTimeout))
-			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
-		}
+		_ = http.NewResponseController(w).SetWriteDeadline(deadline)
 		h.ServeHTTP(w, r)
 	})
-}
-
-// deadlineBody clears the connection's read deadline once the body has
-// been read to its end: net/http then reads on in the background to see
-// the client leave, and a deadline passing there would cancel the
-// request's context.
-type deadlineBody struct {
-	io.ReadCloser
-	rc   *http.ResponseController
-	done bool
-}
-
-// Read reads from the body, clearing the deadline at its end.
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF && !b.done {
-		b.done = true
-		_ = b.rc.SetReadDeadline(time.Time{})
-	}
-	return n, err
 }

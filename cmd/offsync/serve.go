@@ -148,7 +148,8 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	if err != nil {
 		return fmt.Errorf("listen http: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ln = srv.LimitListener(ln)
+	hs := srv.HTTPServer()
 	if tlsConf != nil {
 		// Devices and admins have no client certificates: HTTPS asks
 		// for none (admin routes use the admin token).
