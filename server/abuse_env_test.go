@@ -106,13 +106,24 @@ func newAbuseEnv(t *testing.T) *abuseEnv {
 	return env
 }
 
-// findHidden collects the rows outside the caller's view, and picks rows
+// findHidden collects the rows outside the caller's view (the ids that
+// the view's own lookups name are the caller's to see), and picks rows
 // the caller's roles cannot read at all.
 func (env *abuseEnv) findHidden(t *testing.T, now int64) {
 	t.Helper()
-	in := map[string]bool{}
+	in := map[string]bool{} // the view's rows, and the rows they look up
 	acc, err := env.e.View(env.user, now, func(vr engine.ViewRow) error {
 		in[vr.Row.ID] = true
+		for _, v := range vr.Row.Attrs { // a lookup's value is the row's
+			switch v := v.(type) {
+			case string:
+				in[strings.ToLower(v)] = true
+			case []byte:
+				if id, err := codec.GUIDString(v); err == nil {
+					in[id] = true
+				}
+			}
+		}
 		if vr.Rule.Entity == "account" && env.visibleAccount == "" {
 			env.visibleAccount = vr.Row.ID
 		}
