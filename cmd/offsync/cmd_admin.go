@@ -27,6 +27,8 @@ const defaultDataDir = "./offsync-data"
 // adminFlags are the persistent flags of every admin command group.
 type adminFlags struct {
 	server, token, output string
+	// tokenFile is the file the token was read from, when it was.
+	tokenFile string
 }
 
 // addAdminFlags adds --server, --admin-token and --output to group (and
@@ -63,7 +65,7 @@ func (f *adminFlags) open(cmd *cobra.Command) (*client.Admin, printer, error) {
 		token = os.Getenv("OFFSYNC_ADMIN_TOKEN")
 	}
 	if token == "" {
-		token = localAdminToken(cmd)
+		token = f.localAdminToken(cmd)
 	}
 	if token == "" {
 		return nil, p, usageErr(errors.New("no admin token: pass --admin-token or set OFFSYNC_ADMIN_TOKEN"))
@@ -80,16 +82,29 @@ func (f *adminFlags) open(cmd *cobra.Command) (*client.Admin, printer, error) {
 }
 
 // localAdminToken reads the token a server started in this directory
-// generated (./offsync-data/admin-token), saying so on stderr, or "".
-func localAdminToken(cmd *cobra.Command) string {
+// generated (./offsync-data/admin-token), saying so on stderr (once), or
+// "".
+func (f *adminFlags) localAdminToken(cmd *cobra.Command) string {
 	path := filepath.Join(defaultDataDir, server.AdminTokenFile)
 	b, err := os.ReadFile(path)
 	tok := strings.TrimSpace(string(b))
 	if err != nil || tok == "" {
 		return ""
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "offsync: using the admin token in %s (pass --admin-token or set OFFSYNC_ADMIN_TOKEN for another)\n", path)
+	if f.tokenFile == "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "offsync: using the admin token in %s (pass --admin-token or set OFFSYNC_ADMIN_TOKEN for another)\n", path)
+	}
+	f.tokenFile = path
 	return tok
+}
+
+// explain adds advice to a failed request's error: where the server was
+// looked for, or where a refused token came from.
+func (f *adminFlags) explain(err error) error {
+	if f.tokenFile != "" && errors.Is(err, client.ErrUnauthorized) {
+		return fmt.Errorf("%w (the token is the one in %s: the server may run with another, given by --admin-token or OFFSYNC_ADMIN_TOKEN when it started)", err, f.tokenFile)
+	}
+	return explainErr(err, f.server)
 }
 
 // call sends one request and prints its answer with show.
@@ -100,7 +115,7 @@ func (f *adminFlags) call(cmd *cobra.Command, method, path string, body any, sho
 	}
 	var raw json.RawMessage
 	if err := a.Do(cmd.Context(), method, path, body, &raw); err != nil {
-		return explainErr(err, f.server)
+		return f.explain(err)
 	}
 	return show(p, raw)
 }
@@ -112,7 +127,10 @@ func (f *adminFlags) fetch(cmd *cobra.Command, path string, out any) error {
 	if err != nil {
 		return err
 	}
-	return explainErr(a.Do(cmd.Context(), http.MethodGet, path, nil, out), f.server)
+	if err := a.Do(cmd.Context(), http.MethodGet, path, nil, out); err != nil {
+		return f.explain(err)
+	}
+	return nil
 }
 
 // esc escapes one path segment (an id, or a profile name with spaces).

@@ -75,4 +75,12 @@ func TestAdminCLIFallsBackToTheLocalTokenFile(t *testing.T) {
 	if err != nil || !strings.Contains(out, "using the admin token in offsync-data/admin-token") || !strings.Contains(out, "EMAIL") {
 		t.Fatalf("fallback: %v\n%s", err, out)
 	}
+	// A stale file (the server now runs with another token) is named.
+	if err := os.WriteFile(filepath.Join("offsync-data", "admin-token"), []byte("an-old-generated-token-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = run(t, context.Background(), "user", "list", "--server", a.base)
+	if !errors.Is(err, client.ErrUnauthorized) || !strings.Contains(err.Error(), "the token is the one in offsync-data/admin-token") {
+		t.Fatalf("a stale token file: %v", err)
+	}
 }
