@@ -48,4 +48,11 @@
 // over the cap is refused before decoding, and one asking for a window
 // over 8 MiB is refused with ErrTooLarge. [Negotiate] picks a response
 // coding from Accept-Encoding.
+//
+// [DecodeBatch] and [DecodePushRequest] take the caller's cap on records
+// or mutations and check it, and [MaxAttributes] per item, while they
+// decode: from the msgpack headers before the msgpack package allocates,
+// or item by item and key by key in JSON. A few bytes of zstd claiming
+// millions of empty items fail with ErrTooLarge at the cost of the body's
+// bytes, not of the items.
 package codec
