@@ -6,11 +6,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/offsync/offsync/codec"
@@ -260,4 +262,40 @@ func allocated(f func()) uint64 {
 func zstdPacked(b []byte) []byte {
 	enc, _ := zstd.NewWriter(nil)
 	return enc.EncodeAll(b, nil)
+}
+
+// TestAbuseSlowClients: on every route that reads a body, a body sent
+// slower than ReadBodyTimeout allows gets 400 bad_request and the
+// connection is closed; nothing is written.
+func TestAbuseSlowClients(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	env := newAbuseEnv(t, func(c *Config) { c.ReadBodyTimeout = timeout })
+	before := env.e.Applied()
+	t.Run("routes", func(t *testing.T) {
+		for _, rt := range env.bodyRoutes(t) {
+			t.Run(rt.String()+"/"+rt.ct, func(t *testing.T) {
+				t.Parallel()
+				auth := bearer(testToken)
+				if rt.device {
+					auth = bearer(env.token)
+				}
+				c := dial(t, env.ts.Listener.Addr().String())
+				head := rawRequest(rt.method, rt.path, auth, map[string]string{"Content-Type": rt.ct}, int64(len(rt.valid)), nil)
+				if _, err := io.WriteString(c, strings.Replace(head, "Connection: close\r\n", "", 1)); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan struct{})
+				defer close(done)
+				go trickle(c, rt.valid, timeout/3, done) // at least 9 bytes: 3 timeouts
+				status, eb := readAnswer(t, c)
+				if status != 400 || eb.Code != CodeBadRequest || eb.Message == "" {
+					t.Fatalf("a slow body: %d %+v, want 400 bad_request", status, eb)
+				}
+				wantClosed(t, c, "after a slow body")
+			})
+		}
+	})
+	if v := env.e.Applied(); v != before {
+		t.Fatalf("slow bodies were written: version %d -> %d", before, v)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -50,8 +51,9 @@ type abuseEnv struct {
 	visibleAccount, hiddenAccount, hiddenUser string
 }
 
-// newAbuseEnv starts the server under attack.
-func newAbuseEnv(t *testing.T) *abuseEnv {
+// newAbuseEnv starts the server under attack, with tune applied to its
+// config.
+func newAbuseEnv(t *testing.T, tune ...func(*Config)) *abuseEnv {
 	t.Helper()
 	ecfg := engine.DefaultConfig(t.TempDir())
 	ecfg.MemTableSize, ecfg.BlockCacheSize = 16<<20, 1<<20
@@ -80,12 +82,28 @@ func newAbuseEnv(t *testing.T) *abuseEnv {
 	cfg := DefaultConfig(testToken)
 	cfg.MaxBodyBytes, cfg.MaxDecodedBytes = abuseMaxBody, abuseMaxDecoded
 	cfg.Now = func() time.Time { return dc.Now }
+	for _, f := range tune {
+		f(&cfg)
+	}
+	logs := new(lockedBuffer)
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	s, err := New(cfg, node, e, node)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &abuseEnv{e: e, ts: httptest.NewServer(s.Handler())}
-	t.Cleanup(env.ts.Close)
+	// Served as offsync serve serves it: its timeouts, connection limit
+	// and deadlines.
+	env := &abuseEnv{e: e, ts: httptest.NewUnstartedServer(nil)}
+	env.ts.Config = s.HTTPServer()
+	env.ts.Listener = s.LimitListener(env.ts.Listener)
+	env.ts.Start()
+	t.Cleanup(func() {
+		env.ts.Close()
+		// A panic or a 500 is logged as an error: none may happen.
+		if strings.Contains(logs.String(), "level=ERROR") {
+			t.Errorf("the server logged errors:\n%s", logs)
+		}
+	})
 	var p engine.Profile
 	if getJSON(t, env.ts.URL+"/v1/admin/profiles/Field%20Sales", &p) != 200 || len(p.Users) < 2 {
 		t.Fatal("no Field Sales members")
