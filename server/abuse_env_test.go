@@ -323,6 +323,47 @@ func (env *abuseEnv) check(t *testing.T, rq abuseReq, want int, codes ...string)
 	env.refused(t, append([]byte(rq.path), rq.body...), before, status, hdr, body, want, codes...)
 }
 
+// checkLogged is check for requests the engine itself refuses: such a
+// command takes its place in the replicated log (the version moves), but
+// the organization, tokens, settings and rows stay as they were.
+func (env *abuseEnv) checkLogged(t *testing.T, rq abuseReq, want int, codes ...string) {
+	t.Helper()
+	before := env.state(t)
+	status, hdr, body := env.send(t, rq)
+	env.refused(t, append([]byte(rq.path), rq.body...), env.e.Applied(), status, hdr, body, want, codes...)
+	if after := env.state(t); after != before {
+		t.Fatalf("a refused request changed the state:\n%s\n->\n%s", before, after)
+	}
+}
+
+// state summarizes what an administrator or a device can change.
+func (env *abuseEnv) state(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	add := func(v any, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, _ := json.Marshal(v)
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	add(env.e.BusinessUnits())
+	add(env.e.Teams())
+	add(env.e.Users())
+	add(env.e.Roles())
+	add(env.e.Profiles())
+	add(env.e.Tokens(""))
+	add(env.e.Settings())
+	add(env.e.Schema(), nil)
+	for _, def := range env.e.Schema().Entities {
+		var n, sum uint64
+		add(nil, env.e.Scan(def.Name, func(r codec.Row) error { n, sum = n+1, sum+r.Version; return nil }))
+		fmt.Fprintf(&b, "%s: %d rows, versions %d\n", def.Name, n, sum)
+	}
+	return b.String()
+}
+
 // rawRequest is the text of a request with headers hdr and body, whose
 // Content-Length is declared (and may lie).
 func rawRequest(method, path, auth string, hdr map[string]string, declared int64, body []byte) string {
