@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/json"
 	"reflect"
 	"testing"
 )
@@ -69,7 +70,44 @@ func fuzzBatch(t *testing.T, data []byte, f Format) {
 func FuzzDecodeBatchJSON(f *testing.F) {
 	seed, _ := EncodeBatch(sampleBatch(), FormatJSON)
 	f.Add(seed)
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzBatch(t, data, FormatJSON) })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzBatch(t, data, FormatJSON)
+		if b, err := DecodeBatch(data, FormatJSON, fuzzCap); err == nil {
+			var want Batch
+			wantSameAsStd(t, data, &want, &b, func() error {
+				for i := range want.Records {
+					if want.Records[i].Op == "" {
+						want.Records[i].Op = OpUpsert
+					}
+					var err error
+					if want.Records[i].Attrs, err = normalizeAttrs(want.Records[i].Attrs); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+	})
+}
+
+// wantSameAsStd checks the streaming JSON decoders against
+// encoding/json: what they accept, json.Decoder (numbers as json.Number,
+// unknown fields refused) accepts too, with the same value once fix
+// has normalized it.
+func wantSameAsStd(t *testing.T, data []byte, want, got any, fix func() error) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(want); err != nil {
+		t.Fatalf("encoding/json refuses what the decoder accepted: %v", err)
+	}
+	if err := fix(); err != nil {
+		t.Fatalf("encoding/json's value does not normalize: %v", err)
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Fatalf("decoded\n got %#v\nwant %#v (encoding/json)", got, want)
+	}
 }
 
 func FuzzDecodeBatchMsgpack(f *testing.F) {
@@ -108,7 +146,21 @@ func fuzzPush(t *testing.T, data []byte, f Format) {
 
 func FuzzDecodePushRequestJSON(f *testing.F) {
 	f.Add([]byte(`{"mutations":[{"id":"m1","entity":"task","rowId":"x","op":"create","attributes":{"a":1}}]}`))
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzPush(t, data, FormatJSON) })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzPush(t, data, FormatJSON)
+		if r, err := DecodePushRequest(data, FormatJSON, fuzzCap); err == nil {
+			var want PushRequest
+			wantSameAsStd(t, data, &want, &r, func() error {
+				for i := range want.Mutations {
+					var err error
+					if want.Mutations[i].Attrs, err = normalizeAttrs(want.Mutations[i].Attrs); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+	})
 }
 
 func FuzzDecodePushRequestMsgpack(f *testing.F) {
