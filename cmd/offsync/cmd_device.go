@@ -112,7 +112,10 @@ for the next sync.`,
 	query := &cobra.Command{
 		Use:   "query",
 		Short: "Print the local rows of an entity as JSON lines",
-		Args:  cobra.NoArgs,
+		Long: `Print the local rows of an entity as JSON lines. The store must exist
+(device sync makes it), and an entity it holds no rows of, while it holds
+others, is an error that names the ones it holds.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := openStore(qstore)
 			if err != nil {
