@@ -72,7 +72,14 @@ func liveURLs(pc *bench.ProcCluster) []string {
 func TestCrashCluster(t *testing.T) {
 	seed, perKind := crashSeed(t), envRounds(t, "OFFSYNC_CRASH_CLUSTER_ROUNDS", 3)
 	t.Logf("%d follower and %d leader kills (more with OFFSYNC_CRASH_CLUSTER_ROUNDS)", perKind, perKind)
-	bin := buildBinary(t)
+	pc, dir := startCrashCluster(t, buildBinary(t))
+	runClusterCrash(t, context.Background(), pc, seed, perKind, dir)
+}
+
+// startCrashCluster starts a 3-process demo cluster of bin, killed at the
+// test's cleanup (printing the nodes' logs if it failed), and returns it
+// with a directory for the test's other files.
+func startCrashCluster(t *testing.T, bin string) (*bench.ProcCluster, string) {
 	dir := t.TempDir()
 	cfg := bench.DefaultProcConfig(bin, filepath.Join(dir, "cluster"))
 	cfg.Demo = true
@@ -88,11 +95,10 @@ func TestCrashCluster(t *testing.T) {
 			}
 		}
 	})
-	ctx := context.Background()
-	if err := pc.Start(ctx); err != nil {
+	if err := pc.Start(context.Background()); err != nil {
 		t.Fatalf("start cluster: %v", err)
 	}
-	runClusterCrash(t, ctx, pc, seed, perKind, dir)
+	return pc, dir
 }
 
 // runClusterCrash runs 2*perKind kill rounds on a started cluster and

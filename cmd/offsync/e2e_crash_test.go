@@ -97,7 +97,12 @@ func syncLoop(ctx context.Context, d *client.Device, seed int64) {
 func TestCrashSingleNode(t *testing.T) {
 	seed, rounds := crashSeed(t), envRounds(t, "OFFSYNC_CRASH_ROUNDS", 20)
 	t.Logf("%d rounds (more with OFFSYNC_CRASH_ROUNDS)", rounds)
-	bin := buildBinary(t)
+	runSingleNodeCrash(t, buildBinary(t), seed, rounds)
+}
+
+// runSingleNodeCrash runs the rounds of TestCrashSingleNode with the
+// binary bin and returns what the load did.
+func runSingleNodeCrash(t *testing.T, bin string, seed int64, rounds int) crashOps {
 	data, dir := t.TempDir(), t.TempDir()
 	httpAddr, raftAddr := freeAddr(t), freeAddr(t)
 	p := startServe(t, bin, data, httpAddr, raftAddr, "--demo")
@@ -196,4 +201,5 @@ func TestCrashSingleNode(t *testing.T) {
 	if diffs[0] != "" && diffs[1] != "" {
 		t.Errorf("the device differs from its reference view:%s", diffs[0])
 	}
+	return load.ops
 }
