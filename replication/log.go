@@ -98,6 +98,13 @@ func (h *hclogSlog) Log(level hclog.Level, msg string, args ...any) {
 	all = append(all, "logger", h.name)
 	all = append(all, h.args...)
 	all = append(all, args...)
+	for i, a := range all {
+		if f, ok := a.(hclog.Format); ok && len(f) > 0 { // hclog.Fmt("%+v", x)
+			if format, ok := f[0].(string); ok {
+				all[i] = fmt.Sprintf(format, f[1:]...)
+			}
+		}
+	}
 	h.l.Log(context.Background(), lv, msg, all...)
 }
 

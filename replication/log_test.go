@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
 
@@ -33,7 +34,7 @@ func TestHCLogAdapterLevelsAndFields(t *testing.T) {
 	h := newHCLogger(l, "raft", slog.LevelWarn)
 	h.Info("routine")                                       // below Raft's own level
 	h.Named("net").With("peer", "n2").Warn("slow", "ms", 7) // kept, with its fields
-	h.Error("broken")
+	h.Error("broken", "servers", hclog.Fmt("%d voters", 3))
 	lines := logLines(t, &buf)
 	if len(lines) != 2 {
 		t.Fatalf("lines: %v", lines)
@@ -42,7 +43,7 @@ func TestHCLogAdapterLevelsAndFields(t *testing.T) {
 	if w["level"] != "WARN" || w["msg"] != "slow" || w["logger"] != "raft.net" || w["peer"] != "n2" || w["ms"] != float64(7) {
 		t.Fatalf("warn line: %v", w)
 	}
-	if strings.Contains(w["msg"].(string), "[WARN]") || lines[1]["level"] != "ERROR" {
+	if strings.Contains(w["msg"].(string), "[WARN]") || lines[1]["level"] != "ERROR" || lines[1]["servers"] != "3 voters" {
 		t.Fatalf("lines: %v", lines)
 	}
 	if h.IsInfo() || !h.IsWarn() {
