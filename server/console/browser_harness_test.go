@@ -210,7 +210,28 @@ func newShots(t *testing.T) *shots {
 // take saves the whole page as name.png.
 func (s *shots) take(ctx context.Context, name string) {
 	s.t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	s.save(ctx, name, chromedp.FullScreenshot(100))
+}
+
+// view saves what the window shows (an open dialog, say) as name.png.
+func (s *shots) view(ctx context.Context, name string) {
+	s.t.Helper()
+	s.save(ctx, name, chromedp.CaptureScreenshot())
+}
+
+// part saves the element sel finds as name.png.
+func (s *shots) part(ctx context.Context, name, sel string) {
+	s.t.Helper()
+	s.save(ctx, name, chromedp.Screenshot(chromedp.CSS(sel)))
+}
+
+func (s *shots) save(ctx context.Context, name string, shot chromedp.Action[[]byte]) {
+	s.t.Helper()
+	// Toasts of earlier steps would cover the picture.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.getElementById('toast').textContent = ''`)); err != nil {
+		s.t.Fatalf("clear toast: %v", err)
+	}
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		s.t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -224,7 +245,9 @@ func (s *shots) take(ctx context.Context, name string) {
 // run runs chromedp actions, failing the test with what was being done.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
 		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 		t.Fatalf("%s: %v\npage text: %s", what, err, body)
 	}
@@ -239,6 +262,10 @@ func text[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S) strin
 	}
 	return s
 }
+
+// stepTimeout bounds one step of a browser test, so that a failure says
+// which step and shows the page while the browser is still there.
+const stepTimeout = 30 * time.Second
 
 // xp is an XPath selector (a chromedp Search).
 func xp(format string, args ...any) string { return fmt.Sprintf(format, args...) }

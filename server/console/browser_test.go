@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -14,7 +15,7 @@ func signIn(t *testing.T, ctx context.Context, env *consoleEnv, s *shots) {
 		chromedp.Navigate(env.url+"/console"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=token]`)))
 	if s != nil {
-		s.take(ctx, "signin")
+		s.view(ctx, "signin")
 	}
 	run(t, ctx, "sign in",
 		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), adminToken),
@@ -23,12 +24,31 @@ func signIn(t *testing.T, ctx context.Context, env *consoleEnv, s *shots) {
 		chromedp.WaitVisible(`//h1[text()="Offline profiles"]`))
 }
 
-// TestConsoleBrowserSmoke signs in and shows the profiles of the demo.
-func TestConsoleBrowserSmoke(t *testing.T) {
+// TestConsoleBrowserSignIn: a wrong token is refused in place; the right
+// one is kept in session storage only (never in the URL or local
+// storage); signing out forgets it.
+func TestConsoleBrowserSignIn(t *testing.T) {
 	ctx := newBrowser(t)
 	env := startConsoleServer(t)
-	s := newShots(t)
-	signIn(t, ctx, env, s)
-	run(t, ctx, "list", chromedp.WaitVisible(`//a[text()="Field Sales"]`))
-	s.take(ctx, "profiles")
+	run(t, ctx, "a wrong token",
+		chromedp.Navigate(env.url+"/console/"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), "not-the-token-0123456789"),
+		chromedp.Click(`//button[text()="Sign in"]`),
+		chromedp.WaitVisible(`//p[@role="alert"][text()="That token was refused."]`))
+	signIn(t, ctx, env, newShots(t))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || strings.Contains(loc, adminToken) {
+		t.Fatalf("location %q (%v) holds the token", loc, err)
+	}
+	stored, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[sessionStorage.getItem('offsync.adminToken') || '', String(localStorage.length), document.cookie]`))
+	if err != nil || stored[0] != adminToken || stored[1] != "0" || stored[2] != "" {
+		t.Fatalf("storage %q (%v): want the token in session storage only", stored, err)
+	}
+	run(t, ctx, "sign out",
+		chromedp.Click(chromedp.CSS(`#signout`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=token]`)))
+	left, err := chromedp.Run(ctx, chromedp.Evaluate[string](`sessionStorage.getItem('offsync.adminToken') || ''`))
+	if err != nil || left != "" {
+		t.Fatalf("after sign-out session storage holds %q (%v)", left, err)
+	}
 }

@@ -40,7 +40,8 @@ export async function api(method, path, body, tok = token()) {
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (!res.ok) {
     const err = new APIError(res.status, data?.code || `http_${res.status}`, data?.message || res.statusText);
-    if (res.status === 401) onUnauthorized(err);
+    // A refused stored token signs out; a token being tried does not.
+    if (res.status === 401 && tok === token()) onUnauthorized(err);
     throw err;
   }
   return data;

@@ -15,6 +15,10 @@ export function reviewSection(box, p, dirty, published) {
   const unsaved = h('p', { class: 'notice', hidden: true, text: 'You have unsaved changes: save the draft before publishing, so that you publish what you see.' });
 
   async function loadEstimate() {
+    if (!(p.users || []).length && !(p.teams || []).length) {
+      clear(est, notice('The profile has no members yet: add users or teams (step 4) to see what they would download.'));
+      return;
+    }
     clear(est, loading());
     try {
       const e = await get(`/v1/admin/profiles/${q(p.id)}/estimate`);

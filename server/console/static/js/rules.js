@@ -118,9 +118,12 @@ export function ruleEditor(ent, def, rule, onChange) {
     if (m) {
       const chars = Array.from(filter.value.trim());
       const at = Math.min(Math.max(Number(m[1]) - 1, 0), chars.length);
+      // Mark the word that starts there (or the one character).
+      let end = at + 1;
+      while (/\w/.test(chars[at] || '') && end < chars.length && /\w/.test(chars[end])) end += 1;
       clear(p, `Position ${m[1]}: ${m[2]}`,
         h('span', { class: 'where', 'aria-hidden': 'true' },
-          chars.slice(0, at).join(''), h('mark', { text: chars[at] ?? ' ' }), chars.slice(at + 1).join('')));
+          chars.slice(0, at).join(''), h('mark', { text: chars.slice(at, end).join('') || ' ' }), chars.slice(end).join('')));
     }
     clear(box, p);
     if (ctl) {
