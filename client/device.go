@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -43,11 +44,20 @@ type DeviceConfig struct {
 }
 
 // Device is the reference device: a local store kept in step with the
-// user's offline view. Each pull is applied in one local transaction, so
-// readers see the state before or after it, never half of it.
+// user's offline view. Readers (Rows, Counts) see the state before a pull
+// or after it, never part of it, also when the pull is too big for one
+// local transaction or comes in pages, and a sync never blocks them (see
+// device_generations.go). One Sync runs at a time.
 type Device struct {
 	cfg DeviceConfig
 	db  *badger.DB
+
+	syncMu sync.Mutex
+	// txnOps, when set, caps the row writes of one local transaction
+	// below Badger's own limit (tests); afterCommit, when set, runs after
+	// each commit of a write split over several (tests: readers, crashes).
+	txnOps      int
+	afterCommit func() error
 }
 
 // OpenDevice opens (or creates) the local store.
@@ -90,6 +100,8 @@ type SyncSummary struct {
 // Sync pushes the queued mutations, then pulls until the server says the
 // device is up to date.
 func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
+	d.syncMu.Lock()
+	defer d.syncMu.Unlock()
 	var sum SyncSummary
 	if err := d.pushQueued(ctx, &sum); err != nil {
 		if !pushCanWait(err) {
@@ -99,6 +111,13 @@ func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 		if sum.Deferred, err = d.Pending(); err != nil {
 			return sum, err
 		}
+	}
+	cur, loading, err := d.generations()
+	if err != nil {
+		return sum, err
+	}
+	if err := d.dropStale(cur, loading); err != nil {
+		return sum, err
 	}
 	for {
 		cursor, err := d.cursor()
@@ -236,20 +255,6 @@ func raiseMinVersion(txn *badger.Txn, v uint64) error {
 	}
 	return txn.Set(keyMinVersion, []byte(strconv.FormatUint(v, 10)))
 }
-
-// The local store keeps rows in generations: g{n}/r/{entity}/{id}, with
-// m/gen naming the generation readers see. A reset loads the next
-// generation (m/loading) page by page and switches m/gen in the same
-// transaction as its last page, so readers see the old rows or the new
-// ones, never a partial reload.
-var (
-	keyGen     = []byte("m/gen")
-	keyLoading = []byte("m/loading")
-)
-
-func genPrefix(gen uint64) string { return "g" + strconv.FormatUint(gen, 10) + "/" }
-
-func rowKey(gen, entity, id string) []byte { return []byte(gen + "r/" + entity + "/" + id) }
 
 func (d *Device) cursor() (string, error) {
 	var c string

@@ -12,78 +12,39 @@ import (
 	"github.com/offsync/offsync/codec"
 )
 
-// apply applies one pull answer in one local transaction (several for an
-// answer too big for one: see applyChunked). A reset first drops every
-// row.
+// apply applies one pull answer so that readers see the state before it
+// or after it, never part of it (see device_generations.go): in one
+// transaction on the current generation when it fits one and is not a
+// page of a longer answer, else in a new generation, switched to with the
+// last write. A reset starts from an empty generation.
 func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error) {
 	cur, loading, err := d.generations()
 	if err != nil {
 		return 0, 0, err
 	}
-	target := cur
-	switch {
-	case res.Reset:
-		target = cur + 1
-		// A load that was cut short may have left rows there.
-		if err := d.db.DropPrefix([]byte(genPrefix(target))); err != nil {
-			return 0, 0, fmt.Errorf("reset store: %w", err)
-		}
-	case loading != 0:
-		target = loading
-	}
-	g := genPrefix(target)
 	refs := make([]string, len(res.Refs))
 	for i, b := range res.Refs {
 		if refs[i], err = codec.GUIDString(b); err != nil {
 			return 0, 0, fmt.Errorf("decode refs: %w: %w", ErrResponse, err)
 		}
 	}
-	// body writes the pull through run, which runs each write in the
-	// current transaction.
-	body := func(run func(func(*badger.Txn) error) error) error {
-		upserts, removals = 0, 0
-		for _, ec := range res.Entities {
-			for _, b := range ec.Removals {
-				id, err := codec.GUIDString(b)
-				if err != nil {
-					return fmt.Errorf("decode removal: %w: %w", ErrResponse, err)
-				}
-				if err := run(func(txn *badger.Txn) error { return deleteRow(txn, g, ec.Entity, id) }); err != nil {
-					return err
-				}
-				removals++
-			}
-			for _, w := range ec.Rows {
-				row, err := decodeWireRow(w, ec.Columns, refs)
-				if err != nil {
-					return err
-				}
-				if err := run(func(txn *badger.Txn) error { return putRow(txn, g, ec.Entity, &row) }); err != nil {
-					return err
-				}
-				upserts++
-			}
-			for _, w := range ec.Patches {
-				if err := run(func(txn *badger.Txn) error { return patchRow(txn, g, ec.Entity, w, ec.PatchColumns, refs) }); err != nil {
-					return err
-				}
-				upserts++
-			}
-			// Last: a patch may bring a held row back into the window.
-			if ec.Cutoff != 0 {
-				if err := run(func(txn *badger.Txn) error { return dropOlder(txn, g, ec.Entity, ec.Cutoff) }); err != nil {
-					return err
-				}
-			}
+	// write writes the pull into generation target through w, and last
+	// the cursor; into a generation readers do not see, also the switch
+	// to it (or, while pages follow, m/loading).
+	write := func(w *txnWriter, target uint64) error {
+		var err error
+		upserts, removals, err = writePull(w, genPrefix(target), res, refs)
+		if err != nil {
+			return err
 		}
-		return run(func(txn *badger.Txn) error {
+		return w.run(func(txn *badger.Txn) error {
 			switch {
 			case target == cur:
-			case res.More: // a reset load goes on: readers keep the old rows
+			case res.More:
 				if err := txn.Set(keyLoading, []byte(strconv.FormatUint(target, 10))); err != nil {
 					return err
 				}
-			default: // its last page: switch generations with it
+			default:
 				if err := txn.Set(keyGen, []byte(strconv.FormatUint(target, 10))); err != nil {
 					return err
 				}
@@ -94,76 +55,101 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 			return txn.Set(keyCursor, []byte(res.Cursor))
 		})
 	}
-	err = d.db.Update(func(txn *badger.Txn) error {
-		return body(func(op func(*badger.Txn) error) error { return op(txn) })
-	})
-	if errors.Is(err, badger.ErrTxnTooBig) {
-		err = d.applyChunked(body)
+	target := cur
+	switch {
+	case res.Reset:
+		// A new generation, also when a load is under way: the one it
+		// fills stays named, with its cursor, until this answer commits.
+		target = max(cur, loading) + 1
+		if err = d.clearGen(target); err == nil {
+			err = d.writeSplit(target, write)
+		}
+		if err == nil && loading != 0 {
+			err = d.clearGen(loading) // the load the server gave up
+		}
+	case loading != 0: // the next page of a load
+		target = loading
+		err = d.writeSplit(target, write)
+	default:
+		if !res.More {
+			w := d.newTxnWriter(false)
+			err = write(w, cur)
+			if err == nil {
+				err = w.commit()
+			}
+			w.discard()
+			if !errors.Is(err, badger.ErrTxnTooBig) {
+				break
+			}
+		}
+		// Too big for one transaction, or the first of several pages:
+		// apply it to a copy of the current generation.
+		target = cur + 1
+		if err = d.clearGen(target); err == nil {
+			if err = d.copyGen(cur, target); err == nil {
+				err = d.writeSplit(target, write)
+			}
+		}
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("apply pull: %w", err)
 	}
 	if target != cur && !res.More {
-		if err := d.db.DropPrefix([]byte(genPrefix(cur))); err != nil {
+		if err := d.clearGen(cur); err != nil {
 			return upserts, removals, fmt.Errorf("drop old rows: %w", err)
 		}
 	}
 	return upserts, removals, nil
 }
 
-// applyChunked runs body across as many transactions as its writes need:
-// for a pull too big for one (a delta of tens of thousands of rows).
-// Readers may then see part of it until it is done; the cursor is written
-// last, so after a crash the next sync pulls the same changes again.
-func (d *Device) applyChunked(body func(run func(func(*badger.Txn) error) error) error) error {
-	txn := d.db.NewTransaction(true)
-	defer func() { txn.Discard() }()
-	err := body(func(op func(*badger.Txn) error) error {
-		err := op(txn)
-		if !errors.Is(err, badger.ErrTxnTooBig) {
-			return err
-		}
-		if err := txn.Commit(); err != nil {
-			return err
-		}
-		txn = d.db.NewTransaction(true)
-		return op(txn)
-	})
-	if err != nil {
+// writeSplit runs write into generation target, which readers do not see,
+// over as many transactions as it needs.
+func (d *Device) writeSplit(target uint64, write func(*txnWriter, uint64) error) error {
+	w := d.newTxnWriter(true)
+	defer w.discard()
+	if err := write(w, target); err != nil {
 		return err
 	}
-	return txn.Commit()
+	return w.commit()
 }
 
-// generations reads the generation readers see and the one being loaded
-// (0: none).
-func (d *Device) generations() (cur, loading uint64, err error) {
-	err = d.db.View(func(txn *badger.Txn) error {
-		var e error
-		if cur, e = readUint(txn, keyGen); e != nil {
-			return e
+// writePull writes the rows of a pull answer into generation g.
+func writePull(w *txnWriter, g string, res codec.PullResponse, refs []string) (upserts, removals int, err error) {
+	for _, ec := range res.Entities {
+		for _, b := range ec.Removals {
+			id, err := codec.GUIDString(b)
+			if err != nil {
+				return 0, 0, fmt.Errorf("decode removal: %w: %w", ErrResponse, err)
+			}
+			if err := w.run(func(txn *badger.Txn) error { return deleteRow(txn, g, ec.Entity, id) }); err != nil {
+				return 0, 0, err
+			}
+			removals++
 		}
-		loading, e = readUint(txn, keyLoading)
-		return e
-	})
-	return cur, loading, err
-}
-
-func readUint(txn *badger.Txn, key []byte) (uint64, error) {
-	item, err := txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return 0, nil
+		for _, r := range ec.Rows {
+			row, err := decodeWireRow(r, ec.Columns, refs)
+			if err != nil {
+				return 0, 0, err
+			}
+			if err := w.run(func(txn *badger.Txn) error { return putRow(txn, g, ec.Entity, &row) }); err != nil {
+				return 0, 0, err
+			}
+			upserts++
+		}
+		for _, p := range ec.Patches {
+			if err := w.run(func(txn *badger.Txn) error { return patchRow(txn, g, ec.Entity, p, ec.PatchColumns, refs) }); err != nil {
+				return 0, 0, err
+			}
+			upserts++
+		}
+		// Last: a patch may bring a held row back into the window.
+		if ec.Cutoff != 0 {
+			if err := w.run(func(txn *badger.Txn) error { return dropOlder(txn, g, ec.Entity, ec.Cutoff) }); err != nil {
+				return 0, 0, err
+			}
+		}
 	}
-	if err != nil {
-		return 0, err
-	}
-	var n uint64
-	err = item.Value(func(v []byte) error {
-		var perr error
-		n, perr = strconv.ParseUint(string(v), 10, 64)
-		return perr
-	})
-	return n, err
+	return upserts, removals, nil
 }
 
 // The local store keeps each row under r/{entity}/{id} and a modifiedon

@@ -70,8 +70,9 @@ func TestSyncPullsWhileWritesWait(t *testing.T) {
 }
 
 // TestSyncAppliesDeltasTooBigForOneTransaction: a delta of 40,000 rows
-// does not fit one local Badger transaction; it is applied in several,
-// with the cursor last.
+// does not fit one local Badger transaction (at Badger's own limit, not a
+// test cap); it is applied, in several, to a copy of the rows that
+// becomes the one readers see with the cursor.
 func TestSyncAppliesDeltasTooBigForOneTransaction(t *testing.T) {
 	const n = 40_000
 	ec := codec.EntityChanges{Entity: "account", Columns: []string{"name", "description"}}

@@ -36,7 +36,7 @@ func (d *Device) Queue(m codec.Mutation) (codec.Mutation, error) {
 	}
 	err := d.db.Update(func(txn *badger.Txn) error {
 		if m.Op == "update" && m.BaseVersion == 0 {
-			cur, _, err := d.generations()
+			cur, err := readUint(txn, keyGen) // the generation readers see now
 			if err != nil {
 				return err
 			}
