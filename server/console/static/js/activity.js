@@ -3,7 +3,7 @@
 // charts redrawn every few seconds, without reloading the page.
 import { h, clear, table } from './dom.js';
 import { get } from './api.js';
-import { notice, errorText, num, bytes, loading } from './ui.js';
+import { notice, errorText, num, bytes, loading, count } from './ui.js';
 import { lineChart } from './chart.js';
 
 export const POLL_MS = 2000;
@@ -85,5 +85,5 @@ function drawCharts(traffic, volume, act) {
   clear(volume, h('h2', { text: 'Bytes served per minute' }),
     h('div', { class: 'legend', 'aria-hidden': 'true' }, h('span', {}, h('span', { class: 'sw sw0' }), 'bytes to devices')),
     lineChart('Bytes served to devices per minute, last 30 minutes', times, [{ name: 'bytes', values: act.series.map((p) => p.bytes) }], bytes),
-    h('p', { class: 'hint', text: `Since this node started: ${num(act.totals.pulls)} pulls, ${num(act.totals.pushes)} pushes, ${bytes(act.totals.bytes)} served.` }));
+    h('p', { class: 'hint', text: `Since this node started: ${count(act.totals.pulls, 'pull')}, ${count(act.totals.pushes, 'push', 'pushes')}, ${bytes(act.totals.bytes)} served.` }));
 }

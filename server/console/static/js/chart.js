@@ -9,11 +9,12 @@ function s(tag, attrs = {}, text) {
   return el;
 }
 
-// niceMax rounds a maximum up to 1, 2 or 5 times a power of ten.
-function niceMax(v) {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v);
+// niceStep is the step of four grid lines that cover v: 1, 2, 2.5 or 5
+// times a power of ten, and at least 1 (counts are whole).
+function niceStep(v) {
+  const raw = Math.max(v / 4, 1);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((m) => m >= raw);
 }
 
 // lineChart draws series ([{name, values: [number]}]) against times (unix
@@ -21,7 +22,7 @@ function niceMax(v) {
 export function lineChart(label, times, series, fmt = String) {
   const W = 560; const H = 200; const L = 56; const R = 10; const T = 10; const B = 26;
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
-  const max = niceMax(Math.max(0, ...series.flatMap((x) => x.values)));
+  const max = 4 * niceStep(Math.max(0, ...series.flatMap((x) => x.values)));
   const n = Math.max(times.length - 1, 1);
   const x = (i) => L + (i / n) * (W - L - R);
   const y = (v) => T + (1 - v / max) * (H - T - B);

@@ -2,7 +2,7 @@
 // roles with their privilege depths. Each can be viewed and edited.
 import { h, clear, field, table, option, checkbox } from './dom.js';
 import { get, put, newID, q } from './api.js';
-import { notice, formDialog, toast, loading } from './ui.js';
+import { notice, formDialog, toast, loading, count as countOf } from './ui.js';
 import { roleDialog, privilegeSummary } from './roles.js';
 
 const TABS = [['users', 'Users'], ['teams', 'Teams'], ['units', 'Business units'], ['roles', 'Roles']];
@@ -56,7 +56,7 @@ function usersTab(o, again) {
     h('td', { text: names(u.roles, o.roleName) }),
     h('td', {}, u.enabled ? h('span', { class: 'badge ok', text: 'enabled' }) : h('span', { class: 'badge danger', text: 'disabled' })),
     h('td', {}, h('button', { type: 'button', class: 'small secondary', 'aria-label': `Edit ${u.name}`, text: 'Edit', onclick: () => edit(u) }))));
-  return [h('div', { class: 'toolbar' }, h('p', { class: 'muted', text: `${o.users.length} users.` }), h('button', { type: 'button', text: 'New user', onclick: () => edit(null) })),
+  return [h('div', { class: 'toolbar' }, h('p', { class: 'muted', text: `${countOf(o.users.length, 'user')}.` }), h('button', { type: 'button', text: 'New user', onclick: () => edit(null) })),
     table(['Name', 'E-mail', 'Business unit', 'Roles', 'Status', ''], rows, 'Users')];
 }
 
@@ -78,7 +78,7 @@ function teamsTab(o, again) {
     h('td', {}, h('strong', { text: t.name })), h('td', { text: o.unitName.get(t.businessUnit) || t.businessUnit }),
     h('td', { text: names(t.members, userName) || '—' }), h('td', { text: names(t.roles, o.roleName) }),
     h('td', {}, h('button', { type: 'button', class: 'small secondary', 'aria-label': `Edit ${t.name}`, text: 'Edit', onclick: () => edit(t) }))));
-  return [h('div', { class: 'toolbar' }, h('p', { class: 'muted', text: `${o.teams.length} teams.` }), h('button', { type: 'button', text: 'New team', onclick: () => edit(null) })),
+  return [h('div', { class: 'toolbar' }, h('p', { class: 'muted', text: `${countOf(o.teams.length, 'team')}.` }), h('button', { type: 'button', text: 'New team', onclick: () => edit(null) })),
     table(['Name', 'Business unit', 'Members', 'Roles', ''], rows, 'Teams')];
 }
 
@@ -96,7 +96,7 @@ function unitsTab(o, again) {
   const children = (id) => o.units.filter((b) => (b.parent || '') === id).sort((a, b) => a.name.localeCompare(b.name));
   const node = (b) => h('li', {},
     h('span', { class: 'node' }, h('strong', { text: b.name }),
-      h('span', { class: 'muted', text: `${count(b.id, o.users)} users · ${count(b.id, o.teams)} teams` }),
+      h('span', { class: 'muted', text: `${countOf(count(b.id, o.users), 'user')} · ${countOf(count(b.id, o.teams), 'team')}` }),
       h('button', { type: 'button', class: 'small secondary', 'aria-label': `Edit ${b.name}`, text: 'Edit', onclick: () => edit(b) }),
       h('button', { type: 'button', class: 'small secondary', 'aria-label': `Add a unit under ${b.name}`, text: 'Add child', onclick: () => edit(null, b.id) })),
     children(b.id).length ? h('ul', {}, children(b.id).map(node)) : null);
@@ -115,7 +115,7 @@ function rolesTab(o, again) {
     h('td', {}, h('strong', { text: r.name })),
     h('td', {}, privilegeSummary(r, entities)),
     h('td', {}, h('button', { type: 'button', class: 'small secondary', 'aria-label': `Edit ${r.name}`, text: 'Edit', onclick: () => edit(r) }))));
-  return [h('div', { class: 'toolbar' }, h('p', { class: 'muted', text: 'Privilege depths: none < user < business unit < parent: child units < organization.' }),
+  return [h('div', { class: 'toolbar' }, h('p', { class: 'muted', text: 'Privilege depths, narrowest first: none, user, business unit, parent-child (the unit and those below), organization.' }),
     h('button', { type: 'button', text: 'New role', onclick: () => edit(null) })),
     table(['Role', 'Read depth per entity', ''], rows, 'Roles')];
 }

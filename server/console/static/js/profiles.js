@@ -15,7 +15,7 @@ export async function render(main) {
     h('div', { class: 'row' },
       field('Name', name, null, 'field'),
       field('Description', desc, 'What the profile is for, in a sentence.', 'field grow'),
-      h('div', { class: 'field' }, h('button', { type: 'submit', text: 'Create profile' }))),
+      h('div', { class: 'field submit' }, h('button', { type: 'submit', text: 'Create profile' }))),
     err);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -36,7 +36,7 @@ export async function render(main) {
     }
   });
   const rows = list.map((p) => h('tr', {},
-    h('td', {}, h('a', { href: `#/profiles/${p.id}`, text: p.name })),
+    h('td', { class: 'name' }, h('a', { href: `#/profiles/${p.id}`, text: p.name })),
     h('td', { class: 'muted', text: p.description || '' }),
     h('td', { class: 'num', text: String((p.rules || []).length) }),
     h('td', { class: 'num', text: String((p.users || []).length) }),

@@ -5,7 +5,7 @@ import { newID } from './api.js';
 import { formDialog } from './ui.js';
 
 export const PRIVILEGES = ['create', 'read', 'write', 'delete', 'assign', 'append'];
-export const DEPTHS = [['none', 'None'], ['user', 'User'], ['businessunit', 'Business unit'], ['parentchild', 'Parent: child units'], ['organization', 'Organization']];
+export const DEPTHS = [['none', 'None'], ['user', 'User'], ['businessunit', 'Business unit'], ['parentchild', 'Parent-child'], ['organization', 'Organization']];
 const ORG_DEPTHS = [['none', 'None'], ['organization', 'Organization']];
 
 // privilegeSummary shows a role's read depth per entity as badges.
@@ -41,5 +41,5 @@ export function roleDialog(r, schema, save) {
       privileges[entity][priv] = s.value;
     }
     return save({ id: role.id, name: name.value.trim(), privileges });
-  });
+  }, true);
 }

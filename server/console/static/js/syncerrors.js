@@ -21,7 +21,7 @@ export async function render(main) {
     h('div', { class: 'row' }, field('User', user), field('Entity', entity), field('Code', code),
       h('datalist', { id: 'codes' }, CODES.map((c) => option(c, c))),
       field('Since', since), field('Until', until),
-      h('div', { class: 'field' }, h('button', { type: 'submit', text: 'Apply filter' }))));
+      h('div', { class: 'field submit' }, h('button', { type: 'submit', text: 'Apply filter' }))));
   let shown = [];
   let next = '';
 

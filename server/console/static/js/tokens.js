@@ -15,7 +15,7 @@ export async function render(main) {
   const form = h('form', { class: 'card', 'aria-labelledby': 'new-token' },
     h('h2', { id: 'new-token', text: 'Create a token' }),
     h('div', { class: 'row' }, field('User', user, null, 'field grow'), field('Name', name, 'Which device it is for.', 'field grow'),
-      h('div', { class: 'field' }, h('button', { type: 'submit', text: 'Create token' }))),
+      h('div', { class: 'field submit' }, h('button', { type: 'submit', text: 'Create token' }))),
     out);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -22,8 +22,9 @@ export function errorText(e) {
 
 // openDialog shows the modal dialog with build(close) as its content and
 // resolves with what close is called with (undefined on Escape).
-export function openDialog(build) {
+export function openDialog(build, wide = false) {
   const dlg = document.getElementById('dialog');
+  dlg.classList.toggle('wide', wide);
   const opener = document.activeElement;
   return new Promise((resolve) => {
     let done = false;
@@ -58,7 +59,7 @@ export function confirmDialog(title, text, yes = 'Yes', danger = false) {
 
 // formDialog shows a form; submit(form) returns a promise, and an error it
 // throws is shown in the dialog, which stays open.
-export function formDialog(title, fields, submitLabel, submit) {
+export function formDialog(title, fields, submitLabel, submit, wide = false) {
   return openDialog((close) => {
     const err = h('div', { 'aria-live': 'assertive' });
     const tid = uid('dlg');
@@ -80,11 +81,13 @@ export function formDialog(title, fields, submitLabel, submit) {
       }
     });
     return form;
-  });
+  }, wide);
 }
 
 const nf = new Intl.NumberFormat('en');
 export const num = (n) => nf.format(Math.round(n || 0));
+// count is "1 user", "2 users".
+export const count = (n, one, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
 
 // bytes formats a byte count (1 KB = 1,000 bytes).
 export function bytes(n) {
