@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -93,6 +96,10 @@ func (env *abuseEnv) routes(t *testing.T) []abuseRoute {
 		{"GET", "/v1/admin/users/" + env.user + "/tokens", false, "", nil},
 		{"GET", "/v1/admin/tokens", false, "", nil},
 		{"DELETE", "/v1/admin/tokens/" + env.tokenID, false, "", nil},
+		{"GET", "/v1/admin/activity", false, "", nil},
+		{"POST", "/v1/admin/admin-tokens", false, J, []byte(`{"name":"stolen"}`)},
+		{"GET", "/v1/admin/admin-tokens", false, "", nil},
+		{"DELETE", "/v1/admin/admin-tokens/" + env.adminTokenID, false, "", nil},
 		{"POST", "/v1/cluster/propose", false, M, cmd},
 		{"POST", "/v1/cluster/join", false, J, []byte(`{"id":"n9","raftAddr":"127.0.0.1:1"}`)},
 		{"GET", "/v1/cluster/status", false, "", nil},
@@ -125,11 +132,13 @@ func TestAbuseTokens(t *testing.T) {
 		{"admin token as basic auth", basic},
 		{"admin token with a suffix", bearer(testToken + "x")},
 		{"admin token cut short", bearer(testToken[:len(testToken)-1])},
+		{"revoked named admin token", bearer(env.revokedAdmin)},
 	}
 	for _, rt := range env.routes(t) {
 		cases := append(common[:len(common):len(common)], struct{ name, auth string }{"device token", bearer(env.token)})
 		if rt.device {
 			cases[len(cases)-1] = struct{ name, auth string }{"admin token", bearer(testToken)}
+			cases = append(cases, struct{ name, auth string }{"named admin token", bearer(env.adminToken)})
 		}
 		for _, tc := range cases {
 			t.Run(rt.String()+"/"+tc.name, func(t *testing.T) {
@@ -140,5 +149,45 @@ func TestAbuseTokens(t *testing.T) {
 				env.check(t, abuseReq{method: rt.method, path: rt.path, body: rt.valid, hdr: hdr, auth: tc.auth}, http.StatusUnauthorized, CodeUnauthorized)
 			})
 		}
+	}
+}
+
+// TestAbuseCoversEveryRoute: every route the server registers is in the
+// abuse catalog (routes), or public on purpose.
+func TestAbuseCoversEveryRoute(t *testing.T) {
+	env := newAbuseEnv(t)
+	public := map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /version": true, "GET /console/": true}
+	files, _ := filepath.Glob("*.go")
+	handle := regexp.MustCompile(`s\.handle\("([A-Z]+) ([^"]+)"`)
+	wildcard := regexp.MustCompile(`\{[a-z]+\}`)
+	catalog := env.routes(t)
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range handle.FindAllStringSubmatch(string(src), -1) {
+			method, pattern := m[1], m[2]
+			if public[method+" "+pattern] || strings.HasSuffix(pattern, "/") { // "DELETE /v1/admin/"+kind+"s/{id}": listed by kind
+				continue
+			}
+			n++
+			quoted := regexp.QuoteMeta(wildcard.ReplaceAllString(pattern, "\x00"))
+			re := regexp.MustCompile("^" + strings.ReplaceAll(quoted, "\x00", "[^/]+") + `(\?.*)?$`)
+			found := false
+			for _, rt := range catalog {
+				found = found || rt.method == method && re.MatchString(rt.path)
+			}
+			if !found {
+				t.Errorf("%s: route %s %s is not in the abuse catalog", f, method, pattern)
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("found only %d routes in the sources", n)
 	}
 }

@@ -43,7 +43,9 @@ type abuseEnv struct {
 	user, token, tokenID string
 	// Another Field Sales user's token, and a revoked token of the caller.
 	otherUser, other, revoked string
-	profileID                 string
+	// A live named admin token, and a revoked one.
+	adminToken, adminTokenID, revokedAdmin string
+	profileID                              string
 	// hidden holds the ids of the rows outside the caller's view.
 	hidden leakSet
 	// An account of the caller's view, and an account and a user the
@@ -116,12 +118,29 @@ func newAbuseEnv(t *testing.T, tune ...func(*Config)) *abuseEnv {
 	if r, b := do(t, "DELETE", env.ts.URL+"/v1/admin/tokens/"+revokedID, nil, nil); r.StatusCode != 200 {
 		t.Fatalf("revoke: %d %s", r.StatusCode, b)
 	}
+	env.adminToken, env.adminTokenID = mintAdminToken(t, env.ts)
+	var revokedAdminID string
+	env.revokedAdmin, revokedAdminID = mintAdminToken(t, env.ts)
+	if r, b := do(t, "DELETE", env.ts.URL+"/v1/admin/admin-tokens/"+revokedAdminID, nil, nil); r.StatusCode != 200 {
+		t.Fatalf("revoke admin token: %d %s", r.StatusCode, b)
+	}
 	env.findHidden(t, dc.Now.UnixMilli())
 	// A first pull creates the cursor key: later pulls write nothing.
 	if code, _, _ := devicePullRaw(t, env.ts.URL, env.token, "", nil); code != 200 {
 		t.Fatalf("first pull: %d", code)
 	}
 	return env
+}
+
+// mintAdminToken issues a named admin token and returns its secret and id.
+func mintAdminToken(t *testing.T, ts *httptest.Server) (string, string) {
+	t.Helper()
+	resp, b := do(t, "POST", ts.URL+"/v1/admin/admin-tokens", []byte(`{"name":"abuse"}`), nil)
+	var tr AdminTokenResponse
+	if resp.StatusCode != 200 || json.Unmarshal(b, &tr) != nil {
+		t.Fatalf("mint admin token: %d %s", resp.StatusCode, b)
+	}
+	return tr.Token, tr.ID
 }
 
 // findHidden collects the rows outside the caller's view (the ids that
