@@ -608,10 +608,11 @@ func (ss *syncedSession) close() {
 // first.
 func pickChanges(ds *Dataset, user string, n int) ([]codec.Record, error) {
 	var rows []codec.Record
-	_, err := ds.Engine.View(user, ds.Now(), func(vr engine.ViewRow) error {
+	_, err := ds.Engine.View(user, "", ds.Now(), func(vr engine.ViewRow) error {
 		rows = append(rows, codec.Record{Entity: vr.Rule.Entity, ID: vr.Row.ID})
 		return nil
 	})
+
 	if err != nil {
 		return nil, err
 	}

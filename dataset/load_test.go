@@ -38,8 +38,11 @@ func TestLoadDemoAppliesThroughTheEngine(t *testing.T) {
 		t.Fatalf("schema version %d", e.Schema().Version)
 	}
 	profiles, err := e.Profiles()
-	if err != nil || len(profiles) != 2 {
+	if err != nil || len(profiles) != 3 {
 		t.Fatalf("profiles = %d, %v", len(profiles), err)
+	}
+	if apps, err := e.Apps(); err != nil || len(apps) != 2 || apps[0].Name != "Sales" || apps[0].Implicit || apps[1].Name != "Field Service" {
+		t.Fatalf("apps = %+v, %v: want Sales (the default app, written) and Field Service", apps, err)
 	}
 	for _, p := range profiles {
 		if p.Published == 0 || len(p.Users) == 0 {

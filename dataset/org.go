@@ -11,9 +11,13 @@ import (
 
 // The profile names Org fills with members.
 const (
-	ProfileFieldSales = "Field Sales"
-	ProfileManagers   = "Managers"
+	ProfileFieldSales       = "Field Sales"
+	ProfileManagers         = "Managers"
+	ProfileFieldTechnicians = "Field Technicians"
 )
+
+// FieldServiceApp is the id of the demo's second app, "Field Service".
+const FieldServiceApp = "5e1d7c3b-9a2f-4b8e-a6d4-0c2b4e6f8a10"
 
 // emailDomain is the domain of every generated user.
 const emailDomain = "contoso-demo.com"
@@ -34,7 +38,9 @@ var (
 //   - Each team belongs to a business unit, has 3 to 15 members from that
 //     unit's subtree, and holds the Salesperson role.
 //   - The profiles of Profiles get members: the managers in "Managers",
-//     every other user in "Field Sales". No user is in two profiles.
+//     every other user in "Field Sales" (both of app Sales); every fifth
+//     of those also in "Field Technicians" (app Field Service), so they
+//     hold a profile in each app.
 func Org(c Config) (engine.Org, error) {
 	if err := c.Validate(); err != nil {
 		return engine.Org{}, fmt.Errorf("build org: %w", err)
@@ -51,11 +57,16 @@ func Org(c Config) (engine.Org, error) {
 	if err != nil {
 		return engine.Org{}, fmt.Errorf("build org: %w", err)
 	}
+	apps, err := Apps()
+	if err != nil {
+		return engine.Org{}, fmt.Errorf("build org: %w", err)
+	}
 	k := newKeyer(c.Seed)
 	tree := newBUTree(c.BusinessUnits)
 	o := engine.Org{
 		BusinessUnits: businessUnits(k, w, tree),
 		Roles:         roles(k, &s),
+		Apps:          apps,
 	}
 	var userBU []int
 	o.Users, userBU = users(k, w, c.Users, tree, o.BusinessUnits, o.Roles)
@@ -219,18 +230,24 @@ func teams(k keyer, w *words, n int, t buTree, bus []engine.BusinessUnit, us []e
 }
 
 // addMembers puts the first managers users (one per business unit) in the
-// Managers profile and every other user in Field Sales.
+// Managers profile and every other user in Field Sales; every fifth of
+// those is also a Field Technician (a profile of another app).
 func addMembers(ps []engine.Profile, us []engine.User, managers int) error {
 	field := slices.IndexFunc(ps, func(p engine.Profile) bool { return p.Name == ProfileFieldSales })
 	mgr := slices.IndexFunc(ps, func(p engine.Profile) bool { return p.Name == ProfileManagers })
-	if field < 0 || mgr < 0 {
-		return fmt.Errorf("add profile members: profiles.json needs %q and %q", ProfileFieldSales, ProfileManagers)
+	tech := slices.IndexFunc(ps, func(p engine.Profile) bool { return p.Name == ProfileFieldTechnicians })
+	if field < 0 || mgr < 0 || tech < 0 {
+		return fmt.Errorf("add profile members: profiles.json needs %q, %q and %q", ProfileFieldSales, ProfileManagers, ProfileFieldTechnicians)
 	}
 	for i, u := range us {
-		if i < managers {
+		switch {
+		case i < managers:
 			ps[mgr].Users = append(ps[mgr].Users, u.ID)
-		} else {
+		default:
 			ps[field].Users = append(ps[field].Users, u.ID)
+			if (i-managers)%5 == 4 {
+				ps[tech].Users = append(ps[tech].Users, u.ID)
+			}
 		}
 	}
 	return nil

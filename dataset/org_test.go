@@ -123,16 +123,27 @@ func TestOrgInvariants(t *testing.T) {
 				}
 			}
 			inProfile := map[string]string{}
+			technicians := 0
 			for _, p := range o.Profiles {
 				for _, u := range p.Users {
 					if _, ok := users[u]; !ok {
 						t.Errorf("profile %s: unknown user %s", p.Name, u)
 					}
+					if p.App == FieldServiceApp {
+						if inProfile[u] != ProfileFieldSales {
+							t.Errorf("technician %s is not in Field Sales", u)
+						}
+						technicians++
+						continue
+					}
 					if prev, ok := inProfile[u]; ok {
-						t.Errorf("user %s is in %s and %s", u, prev, p.Name)
+						t.Errorf("user %s is in %s and %s, of the same app", u, prev, p.Name)
 					}
 					inProfile[u] = p.Name
 				}
+			}
+			if want := (c.Users - c.BusinessUnits) / 5; technicians != want {
+				t.Errorf("%d field technicians, want %d", technicians, want)
 			}
 			field, managers := 0, 0
 			for _, name := range inProfile {

@@ -28,9 +28,19 @@ func Schema() (engine.Schema, error) {
 	return s, nil
 }
 
-// Profiles returns the two offline profiles of testdata/crm/profiles.json,
-// "Field Sales" and "Managers", as drafts without members. Org adds the
-// members.
+// Apps returns the app modules of testdata/crm/apps.json: "Sales" (the
+// default app, engine.DefaultAppID) and "Field Service".
+func Apps() ([]engine.App, error) {
+	var as []engine.App
+	if err := readJSON("apps.json", &as); err != nil {
+		return nil, fmt.Errorf("load apps: %w", err)
+	}
+	return as, nil
+}
+
+// Profiles returns the offline profiles of testdata/crm/profiles.json,
+// "Field Sales" and "Managers" in app Sales and "Field Technicians" in app
+// Field Service, as drafts without members. Org adds the members.
 func Profiles() ([]engine.Profile, error) {
 	s, err := Schema()
 	if err != nil {

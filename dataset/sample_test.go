@@ -54,8 +54,16 @@ func TestProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 2 || ps[0].Name != ProfileFieldSales || ps[1].Name != ProfileManagers {
-		t.Fatalf("profiles = %d, want Field Sales and Managers", len(ps))
+	if len(ps) != 3 || ps[0].Name != ProfileFieldSales || ps[1].Name != ProfileManagers || ps[2].Name != ProfileFieldTechnicians {
+		t.Fatalf("profiles = %d, want Field Sales, Managers and Field Technicians", len(ps))
+	}
+	if ps[0].App != "" || ps[1].App != "" || ps[2].App != FieldServiceApp {
+		t.Fatalf("apps of the profiles: %q %q %q, want the default app twice, then Field Service", ps[0].App, ps[1].App, ps[2].App)
+	}
+	apps, err := Apps()
+	if err != nil || len(apps) != 2 || apps[0].ID != engine.DefaultAppID || apps[0].Name != "Sales" || apps[1].ID != FieldServiceApp ||
+		!slices.Equal(apps[1].Entities, []string{"account", "task"}) {
+		t.Fatalf("apps = %+v %v, want Sales (the default app) and Field Service (account, task)", apps, err)
 	}
 	type want struct {
 		rows   []string
@@ -95,5 +103,9 @@ func TestProfiles(t *testing.T) {
 		"account":     {rows: []string{"organization"}, filter: "revenue >= 1000000 or numberofemployees >= 500"},
 		"opportunity": {rows: []string{"businessunit"}},
 		"task":        {rows: []string{"businessunit"}},
+	})
+	check(ps[2], map[string]want{
+		"task":    {rows: []string{"user"}, window: 30, rels: []string{"regardingobjectid"}},
+		"account": {rows: []string{"related"}},
 	})
 }

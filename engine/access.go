@@ -70,6 +70,9 @@ func (p Privileges) get(priv Privilege) Depth {
 // one version.
 type Access struct {
 	User User
+	// App is the id of the app the access was resolved for: Profile is
+	// the user's profile in it.
+	App string
 	// Teams are the ids of the teams the user is a member of, sorted.
 	Teams   []string
 	teamSet map[string]bool
@@ -79,7 +82,8 @@ type Access struct {
 	// depths, when set, replaces the roles: the Read depths a cursor
 	// remembers of an earlier access context.
 	depths map[string]Depth
-	// Profile is the user's offline profile, nil when there is none.
+	// Profile is the user's offline profile in App, nil when there is
+	// none.
 	Profile *Profile
 	admin   bool // every depth is organization (administrators' re-apply)
 }
@@ -145,9 +149,9 @@ type objectReader interface {
 	keysWithPrefix(prefix []byte) ([]string, error)
 }
 
-// loadAccess resolves userID's security context from r.
-func loadAccess(r objectReader, userID string) (*Access, error) {
-	a := &Access{teamSet: map[string]bool{}, Subtree: map[string]bool{}}
+// loadAccess resolves userID's security context in app from r.
+func loadAccess(r objectReader, userID, app string) (*Access, error) {
+	a := &Access{App: appID(app), teamSet: map[string]bool{}, Subtree: map[string]bool{}}
 	if err := r.getDecoded(secKey(kindUser, userID), &a.User); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil, notFoundf("user %s not found", userID)
@@ -213,15 +217,16 @@ func (a *Access) loadSubtree(r objectReader) error {
 	return nil
 }
 
-// loadProfile finds the user's profile: the one the user is a direct
-// member of, else the first (by id) profile of one of the user's teams.
+// loadProfile finds the user's profile in the app: the one the user is a
+// direct member of, else the first (by id) profile of one of the user's
+// teams.
 func (a *Access) loadProfile(r objectReader) error {
 	var pid string
-	err := r.getDecoded(userProfileKey(a.User.ID), &pid)
+	err := r.getDecoded(userProfileKey(a.User.ID, a.App), &pid)
 	if errors.Is(err, ErrNotFound) {
 		for _, t := range a.Teams {
 			var tp string
-			if err := r.getDecoded(teamProfileKey(t), &tp); err == nil && (pid == "" || tp < pid) {
+			if err := r.getDecoded(teamProfileKey(t, a.App), &tp); err == nil && (pid == "" || tp < pid) {
 				pid = tp
 			} else if err != nil && !errors.Is(err, ErrNotFound) {
 				return err

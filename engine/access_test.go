@@ -47,7 +47,7 @@ func openSecurity(t *testing.T, userRead, teamRead Depth, enabled bool) *Engine 
 // readable lists which owners' rows U may read, in owner order.
 func readable(t *testing.T, e *Engine) string {
 	t.Helper()
-	a, err := e.Access(uU)
+	a, err := e.Access(uU, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestPrivilegeDisabledUserHasNone(t *testing.T) {
 
 func TestPrivilegeOrganizationOwnedEntity(t *testing.T) {
 	e := openSecurity(t, DepthUser, DepthNone, true)
-	a, err := e.Access(uU)
+	a, err := e.Access(uU, "")
 	if err != nil {
 		t.Fatal(err)
 	}

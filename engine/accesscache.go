@@ -17,7 +17,8 @@ import (
 // of that epoch, so an Access cached for it is the one the transaction
 // would resolve.
 
-// accessCache holds the Access of users resolved in one epoch.
+// accessCache holds the Access of users resolved in one epoch, by user
+// and app.
 type accessCache struct {
 	mu    sync.Mutex
 	epoch uint64
@@ -35,22 +36,23 @@ func (e *Engine) orgEpoch() (epoch uint64, ok bool) {
 	return s, s%2 == 0
 }
 
-// accessIn resolves userID's Access inside txn, which started after the
-// caller read epoch (with ok) from orgEpoch. The result must not be
-// modified: it may be shared.
-func (e *Engine) accessIn(txn *badger.Txn, userID string, epoch uint64, ok bool) (*Access, error) {
+// accessIn resolves userID's Access in app inside txn, which started
+// after the caller read epoch (with ok) from orgEpoch. The result must not
+// be modified: it may be shared.
+func (e *Engine) accessIn(txn *badger.Txn, userID, app string, epoch uint64, ok bool) (*Access, error) {
 	if !ok || e.orgSeq.Load() != epoch {
-		return loadAccess(txnReader{txn}, userID) // the organization moved meanwhile
+		return loadAccess(txnReader{txn}, userID, app) // the organization moved meanwhile
 	}
 	c := &e.access
-	if a := c.get(epoch, userID); a != nil {
+	key := userID + "/" + appID(app)
+	if a := c.get(epoch, key); a != nil {
 		return a, nil
 	}
-	a, err := loadAccess(txnReader{txn}, userID)
+	a, err := loadAccess(txnReader{txn}, userID, app)
 	if err != nil {
 		return nil, err
 	}
-	c.put(epoch, userID, a)
+	c.put(epoch, key, a)
 	return a, nil
 }
 

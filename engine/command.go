@@ -141,6 +141,7 @@ const (
 	ObjectRole         = "role"
 	ObjectProfile      = "profile"
 	ObjectToken        = "token"
+	ObjectApp          = "app"
 )
 
 // Result is what applying one command produced.

@@ -14,7 +14,8 @@ import "encoding/binary"
 //	m/draft, m/current                       schema draft and published schema
 //	s/{kind}/{id}                            organization objects (bu, team, user, role)
 //	s/tm/{user}/{team}                       team membership index (empty value)
-//	s/up/{user}, s/tp/{team}                 the profile a user or team is a member of
+//	s/up/{user}[/{app}], s/tp/{team}[/{app}] the profile a user or team is a member of in an app
+//	s/app/{id}                              an app module
 //	p/{id}                                   offline profiles
 //	ph/{id}/{publish:be64}                   the rules of each publish (for deltas across one)
 //	t/{id}, th/{hash}                        device tokens, and the index by secret hash
@@ -125,12 +126,21 @@ func memberPrefix(user string) []byte {
 	return []byte(prefixSec + "tm/" + user + "/")
 }
 
-func userProfileKey(user string) []byte {
-	return []byte(prefixSec + "up/" + user)
+// userProfileKey records the profile user is a member of in app. The
+// default app keeps the key it had before apps existed.
+func userProfileKey(user, app string) []byte {
+	if appID(app) == DefaultAppID {
+		return []byte(prefixSec + "up/" + user)
+	}
+	return []byte(prefixSec + "up/" + user + "/" + app)
 }
 
-func teamProfileKey(team string) []byte {
-	return []byte(prefixSec + "tp/" + team)
+// teamProfileKey is userProfileKey for a team.
+func teamProfileKey(team, app string) []byte {
+	if appID(app) == DefaultAppID {
+		return []byte(prefixSec + "tp/" + team)
+	}
+	return []byte(prefixSec + "tp/" + team + "/" + app)
 }
 
 func tokenKey(id string) []byte {

@@ -98,7 +98,9 @@ type Org struct {
 	Teams         []Team         `json:"teams"`
 	Users         []User         `json:"users"`
 	Roles         []Role         `json:"roles"`
-	Profiles      []Profile      `json:"profiles"`
+	// Apps are written before Profiles, so that profiles can name them.
+	Apps     []App     `json:"apps,omitempty"`
+	Profiles []Profile `json:"profiles"`
 	// Publish publishes Profiles as they are written.
 	Publish bool `json:"publish,omitempty"`
 	// Move takes profile members that are in another profile out of it.

@@ -6,10 +6,10 @@ import (
 	"slices"
 )
 
-// deleteObject deletes a business unit, team, user, role or profile. An
-// object still in use (a unit with children, users or teams; a role held
-// by someone; a user or team that owns rows) is a conflict: reassign or
-// disable first.
+// deleteObject deletes a business unit, team, user, role, profile or app.
+// An object still in use (a unit with children, users or teams; a role
+// held by someone; a user or team that owns rows; an app with profiles)
+// is a conflict: reassign or disable first.
 func (st *cmdState) deleteObject(t *Target) error {
 	if t == nil {
 		return invalidf("target: missing")
@@ -29,6 +29,11 @@ func (st *cmdState) deleteObject(t *Target) error {
 		key = secKey(kindRole, t.ID)
 	case ObjectProfile:
 		key = profileKey(t.ID)
+	case ObjectApp:
+		if err := st.checkAppUnused(t.ID); err != nil {
+			return err
+		}
+		key = secKey(kindApp, t.ID)
 	default:
 		return invalidf("target.kind: %q cannot be deleted", t.Kind)
 	}
@@ -49,11 +54,11 @@ func (st *cmdState) deleteObject(t *Target) error {
 		for _, u := range team.Members {
 			st.del(memberKey(u, t.ID))
 		}
-		if err := st.dropMembership(teamProfileKey(t.ID), t.ID); err != nil {
+		if err := st.dropMemberships(teamProfileKey, t.ID); err != nil {
 			return err
 		}
 	case ObjectUser:
-		if err := st.dropMembership(userProfileKey(t.ID), t.ID); err != nil {
+		if err := st.dropMemberships(userProfileKey, t.ID); err != nil {
 			return err
 		}
 	case ObjectProfile:
@@ -62,10 +67,10 @@ func (st *cmdState) deleteObject(t *Target) error {
 			return err
 		}
 		for _, u := range p.Users {
-			st.del(userProfileKey(u))
+			st.del(userProfileKey(u, p.App))
 		}
 		for _, tm := range p.Teams {
-			st.del(teamProfileKey(tm))
+			st.del(teamProfileKey(tm, p.App))
 		}
 	}
 	st.del(key)
@@ -155,6 +160,20 @@ func (st *cmdState) anyObject(kind string, match func(any) bool) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// dropMemberships takes a user or team out of its profile in every app.
+func (st *cmdState) dropMemberships(key func(id, app string) []byte, id string) error {
+	apps, err := appsIn(st, st.currentSchema())
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if err := st.dropMembership(key(id, a.ID), id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropMembership removes id from the profile recorded at key.

@@ -121,6 +121,9 @@ func (st *cmdState) putOrg(o *Org) error {
 			return err
 		}
 	}
+	if err := st.putApps(o.Apps); err != nil {
+		return err
+	}
 	return st.putProfiles(o.Profiles, o.Publish, o.Move)
 }
 
@@ -282,9 +285,14 @@ func (e *Engine) Users() ([]User, error) { return listDecoded[User](e, secPrefix
 // Roles lists the security roles.
 func (e *Engine) Roles() ([]Role, error) { return listDecoded[Role](e, secPrefix(kindRole)) }
 
-// Profiles lists the offline profiles.
+// Profiles lists the offline profiles (of every app), each with its app's
+// id.
 func (e *Engine) Profiles() ([]Profile, error) {
-	return listDecoded[Profile](e, []byte(prefixProfile))
+	ps, err := listDecoded[Profile](e, []byte(prefixProfile))
+	for i := range ps {
+		ps[i].App = ps[i].AppID()
+	}
+	return ps, err
 }
 
 // User returns one user, or ErrNotFound.

@@ -40,6 +40,10 @@ type Profile struct {
 	// that a name never reads as another profile's id.
 	Name        string `json:"name" msgpack:"n"`
 	Description string `json:"description,omitempty" msgpack:"d,omitempty"`
+	// App is the id of the app the profile belongs to; empty (as stored)
+	// is the default app (DefaultAppID). Its rules may name only the
+	// app's entities, and it cannot move to another app.
+	App string `json:"app,omitempty" msgpack:"a,omitempty"`
 	// Rules is the draft: editing it changes nothing for devices until
 	// the profile is published.
 	Rules []Rule `json:"rules" msgpack:"r"`
@@ -54,6 +58,9 @@ type Profile struct {
 	// PublishedRules are the rules in effect since Published.
 	PublishedRules []Rule `json:"publishedRules,omitempty" msgpack:"pr,omitempty"`
 }
+
+// AppID returns the id of the profile's app.
+func (p *Profile) AppID() string { return appID(p.App) }
 
 // Rule returns the published rule for entity, or nil.
 func (p *Profile) Rule(entity string) *Rule {
@@ -85,9 +92,12 @@ func (r *Rule) Has(choice string) bool {
 
 // Members changes a profile's members.
 type Members struct {
-	Profile string   `json:"profile" msgpack:"p"`
-	Users   []string `json:"users,omitempty" msgpack:"u,omitempty"`
-	Teams   []string `json:"teams,omitempty" msgpack:"t,omitempty"`
+	Profile string `json:"profile" msgpack:"p"`
+	// (The members' app is the profile's: a user is in at most one
+	// profile per app, and Move takes members out of another profile of
+	// the same app.)
+	Users []string `json:"users,omitempty" msgpack:"u,omitempty"`
+	Teams []string `json:"teams,omitempty" msgpack:"t,omitempty"`
 	// Remove takes the members out instead of adding them.
 	Remove bool `json:"remove,omitempty" msgpack:"rm,omitempty"`
 	// Move takes members that are in another profile out of it.

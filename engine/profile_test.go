@@ -28,7 +28,7 @@ func TestProfileOneProfilePerUser(t *testing.T) {
 		t.Fatalf("adding U to a second profile: %v", r.Err)
 	}
 	mustApply(t, e, &Command{Kind: KindSetMembers, Members: &Members{Profile: prof2, Users: []string{uU}, Move: true}})
-	a, err := e.Access(uU)
+	a, err := e.Access(uU, "")
 	if err != nil || a.Profile == nil || a.Profile.ID != prof2 {
 		t.Fatalf("after the move U's profile = %+v, %v", a.Profile, err)
 	}
@@ -43,7 +43,7 @@ func TestProfileOneProfilePerUser(t *testing.T) {
 func TestProfileDraftAndPublish(t *testing.T) {
 	e := openSecurity(t, DepthUser, DepthNone, true)
 	mustApply(t, e, &Command{Kind: KindPutOrg, Org: &Org{Profiles: []Profile{{ID: prof1, Name: "P", Rules: []Rule{{Entity: "account", Rows: []string{RowsUser}}}, Users: []string{uU}}}}})
-	a, _ := e.Access(uU)
+	a, _ := e.Access(uU, "")
 	if a.Profile.Published != 0 || a.Profile.Rule("account") != nil {
 		t.Fatal("a draft profile is in effect")
 	}
@@ -51,13 +51,13 @@ func TestProfileDraftAndPublish(t *testing.T) {
 		t.Fatalf("defaults: window %d interval %d", w, a.Profile.Rules[0].SyncIntervalMinutes)
 	}
 	r := mustApply(t, e, &Command{Kind: KindPublishProfile, Target: &Target{Kind: ObjectProfile, ID: prof1}})
-	a, _ = e.Access(uU)
+	a, _ = e.Access(uU, "")
 	if a.Profile.Published != r[0].Version || a.Profile.Rule("account") == nil {
 		t.Fatal("publish did not take effect")
 	}
 	// Editing the draft leaves the published rules alone.
 	mustApply(t, e, &Command{Kind: KindPutOrg, Org: &Org{Profiles: []Profile{{ID: prof1, Name: "P", Rules: []Rule{{Entity: "contact", Rows: []string{RowsAll}}}, Users: []string{uU}}}}})
-	a, _ = e.Access(uU)
+	a, _ = e.Access(uU, "")
 	if a.Profile.Rule("account") == nil || a.Profile.Rule("contact") != nil {
 		t.Fatal("a draft edit changed the published rules")
 	}

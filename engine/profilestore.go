@@ -31,6 +31,13 @@ func (st *cmdState) putProfiles(ps []Profile, publish, move bool) error {
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
+		app, err := st.profileApp(f, &p, err == nil, old.App)
+		if err != nil {
+			return err
+		}
+		if err := checkRulesInApp(f, sch, &app, p.Rules); err != nil {
+			return err
+		}
 		p.Published, p.PublishedRules = old.Published, old.PublishedRules
 		users, teams := p.Users, p.Teams
 		if users == nil && teams == nil {
@@ -52,6 +59,25 @@ func (st *cmdState) putProfiles(ps []Profile, publish, move bool) error {
 		}
 	}
 	return nil
+}
+
+// profileApp canonicalizes p.App (stored as "" for the default app) and
+// returns the app, which must exist; a profile that exists keeps its app.
+func (st *cmdState) profileApp(f string, p *Profile, exists bool, was string) (App, error) {
+	if p.App != "" {
+		if err := canonID(f+".app", &p.App); err != nil {
+			return App{}, err
+		}
+	}
+	p.App = storedAppID(p.App)
+	if exists && p.App != was {
+		return App{}, invalidf("%s.app: a profile cannot move to another app (it belongs to %s); create a profile in the other app instead", f, appID(was))
+	}
+	app, err := appIn(st, st.currentSchema(), appID(p.App))
+	if errors.Is(err, ErrNotFound) {
+		return App{}, invalidf("%s.app: app %s does not exist", f, p.App)
+	}
+	return app, err
 }
 
 // checkProfileName: a profile's name is required, is not a GUID (so a
@@ -93,7 +119,8 @@ func (st *cmdState) replaceMembers(f string, p *Profile, users, teams []string, 
 		now   *[]string
 		want  []string
 		key   func(string) []byte
-	}{{"users", kindUser, &p.Users, users, userProfileKey}, {"teams", kindTeam, &p.Teams, teams, teamProfileKey}} {
+	}{{"users", kindUser, &p.Users, users, func(id string) []byte { return userProfileKey(id, p.App) }},
+		{"teams", kindTeam, &p.Teams, teams, func(id string) []byte { return teamProfileKey(id, p.App) }}} {
 		want := slices.Clone(m.want)
 		for j := range want {
 			mf := fmt.Sprintf("%s.%s[%d]", f, m.field, j)
@@ -135,7 +162,7 @@ func (st *cmdState) claimMember(field, pid, kind, id string, key []byte, move bo
 			return err
 		}
 		if !move {
-			return &Error{Err: ErrConflict, Msg: fmt.Sprintf("%s: %s %s is already a member of profile %q (%s); ask to move it", field, kind, id, op.Name, other)}
+			return &Error{Err: ErrConflict, Msg: fmt.Sprintf("%s: %s %s is already a member of profile %q (%s) of the same app; ask to move it", field, kind, id, op.Name, other)}
 		}
 		op.Users = slices.DeleteFunc(op.Users, func(u string) bool { return u == id })
 		op.Teams = slices.DeleteFunc(op.Teams, func(t string) bool { return t == id })
@@ -200,6 +227,13 @@ func (st *cmdState) publishProfile(t *Target) error {
 	}
 	// The schema may have changed since the draft was saved.
 	if err := checkRules("rules", st.currentSchema(), p.Rules); err != nil {
+		return err
+	}
+	app, err := appIn(st, st.currentSchema(), p.AppID())
+	if err != nil {
+		return err
+	}
+	if err := checkRulesInApp("profile", st.currentSchema(), &app, p.Rules); err != nil {
 		return err
 	}
 	p.Published, p.PublishedRules = st.version, slices.Clone(p.Rules)

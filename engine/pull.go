@@ -21,6 +21,9 @@ type PullOptions struct {
 	// MaxDeltaChanges is how many change-log entries a delta may scan
 	// before a full reload is cheaper.
 	MaxDeltaChanges int
+	// App is the id of the app the device syncs for (empty: the default
+	// app): the view is the one of the user's profile in that app.
+	App string
 }
 
 // PullResult moves a device from its cursor's view to the current one.
@@ -68,13 +71,13 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 	var shared string
 	var sharedAt uint64
 	if opt.Cache != nil {
-		if a, err := e.Access(userID); err == nil && a.Profile != nil {
+		if a, err := e.Access(userID, opt.App); err == nil && a.Profile != nil {
 			shared, sharedAt = e.shareState(a.Profile.PublishedRules)
 		}
 	}
 	epoch, ok := e.orgEpoch()
 	err := e.db.View(func(txn *badger.Txn) error {
-		acc, err := e.accessIn(txn, userID, epoch, ok)
+		acc, err := e.accessIn(txn, userID, opt.App, epoch, ok)
 		if err != nil {
 			return err
 		}

@@ -41,8 +41,11 @@ type Mutation struct {
 // mutations, validated and applied in order against the state at the
 // push's version.
 type Push struct {
-	User      string     `msgpack:"u"`
-	Device    string     `msgpack:"d"`
+	User   string `msgpack:"u"`
+	Device string `msgpack:"d"`
+	// App is the id of the app the device syncs for (empty: the default
+	// app): mutations are checked against the user's profile in it.
+	App       string     `msgpack:"a,omitempty"`
 	Mutations []Mutation `msgpack:"m"`
 }
 
@@ -58,11 +61,14 @@ type MutationResult struct {
 
 // SyncError records a rejected mutation for administrators.
 type SyncError struct {
-	Version  uint64   `msgpack:"v" json:"version"`
-	Index    int      `msgpack:"i" json:"index"`
-	Time     int64    `msgpack:"t" json:"time"`
-	User     string   `msgpack:"u" json:"user"`
-	Device   string   `msgpack:"d" json:"device"`
+	Version uint64 `msgpack:"v" json:"version"`
+	Index   int    `msgpack:"i" json:"index"`
+	Time    int64  `msgpack:"t" json:"time"`
+	User    string `msgpack:"u" json:"user"`
+	Device  string `msgpack:"d" json:"device"`
+	// App is the id of the app the device synced for; empty (as stored)
+	// is the default app.
+	App      string   `msgpack:"a,omitempty" json:"app,omitempty"`
 	Mutation Mutation `msgpack:"m" json:"mutation"`
 	Code     string   `msgpack:"c" json:"code"`
 	Message  string   `msgpack:"msg" json:"message"`
@@ -97,7 +103,7 @@ func (st *cmdState) push(p *Push) ([]MutationResult, error) {
 	if len(p.Mutations) > MaxMutationsPerPush {
 		return nil, invalidf("mutations: %d is more than the maximum %d per push", len(p.Mutations), MaxMutationsPerPush)
 	}
-	acc, err := loadAccess(st, p.User)
+	acc, err := loadAccess(st, p.User, p.App)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +140,7 @@ func (st *cmdState) push(p *Push) ([]MutationResult, error) {
 		out[i].Message = clip(out[i].Message, maxSyncErrorText) // it may quote the device's input
 		if !out[i].Applied {
 			se, err := boundedSyncError(SyncError{Version: st.version, Index: i, Time: st.now, User: p.User, Device: p.Device,
-				Mutation: m, Code: out[i].Code, Message: out[i].Message}, profileEntity(acc, sch, m.Entity) != nil)
+				App: storedAppID(p.App), Mutation: m, Code: out[i].Code, Message: out[i].Message}, profileEntity(acc, sch, m.Entity) != nil)
 			if err != nil {
 				return nil, err
 			}

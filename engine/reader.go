@@ -60,14 +60,15 @@ func (st *cmdState) keysWithPrefix(prefix []byte) ([]string, error) {
 	return out, nil
 }
 
-// Access resolves a user's security context at the current version. The
-// result may be shared with other readers: do not modify it.
-func (e *Engine) Access(userID string) (*Access, error) {
+// Access resolves a user's security context in app (its id; empty is the
+// default app) at the current version. The result may be shared with
+// other readers: do not modify it.
+func (e *Engine) Access(userID, app string) (*Access, error) {
 	var a *Access
 	epoch, ok := e.orgEpoch()
 	err := e.db.View(func(txn *badger.Txn) error {
 		var err error
-		a, err = e.accessIn(txn, userID, epoch, ok)
+		a, err = e.accessIn(txn, userID, app, epoch, ok)
 		return err
 	})
 	if err != nil {

@@ -20,6 +20,8 @@ const (
 // SyncErrorFilter selects sync errors; empty fields match everything.
 type SyncErrorFilter struct {
 	User, Entity, Code string
+	// App, when set, keeps the errors of that app (its id).
+	App string
 	// Since and Until bound the time (unix ms); 0 is open.
 	Since, Until int64
 	// After starts the page after this error (exclusive); nil: the first.
@@ -57,7 +59,7 @@ func (e *Engine) SyncErrors(f SyncErrorFilter) (page []SyncError, more bool, err
 				return fmt.Errorf("read sync error: %w: %w", ErrCorrupt, err)
 			}
 			if (f.User == "" || se.User == f.User) && (f.Entity == "" || se.Mutation.Entity == f.Entity) &&
-				(f.Code == "" || se.Code == f.Code) && (f.Since == 0 || se.Time >= f.Since) && (f.Until == 0 || se.Time < f.Until) {
+				(f.Code == "" || se.Code == f.Code) && (f.App == "" || appID(se.App) == appID(f.App)) && (f.Since == 0 || se.Time >= f.Since) && (f.Until == 0 || se.Time < f.Until) {
 				if len(page) == limit {
 					more = true
 					return nil
@@ -107,7 +109,7 @@ func (st *cmdState) reapply(ref *SyncErrorRef) ([]MutationResult, error) {
 	if se.AttrsOmitted != "" {
 		return nil, invalidf("sync error %d/%d: its attributes were not kept (%s), so it cannot be re-applied", ref.Version, ref.Index, se.AttrsOmitted)
 	}
-	acc, err := loadAccess(st, se.User)
+	acc, err := loadAccess(st, se.User, se.App)
 	if err != nil {
 		return nil, err
 	}

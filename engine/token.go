@@ -13,9 +13,13 @@ import (
 // the SHA-256 of its secret is stored; the secret is shown once, when it is
 // minted, and never enters the replicated log.
 type DeviceToken struct {
-	ID        string `json:"id" msgpack:"id"`
-	UserID    string `json:"userId" msgpack:"u"`
-	Name      string `json:"name,omitempty" msgpack:"n,omitempty"`
+	ID     string `json:"id" msgpack:"id"`
+	UserID string `json:"userId" msgpack:"u"`
+	Name   string `json:"name,omitempty" msgpack:"n,omitempty"`
+	// App, when set, is the id of the only app the token syncs for.
+	// Empty: the device names its app in each request, else it syncs for
+	// the default app (tokens issued before apps existed).
+	App       string `json:"app,omitempty" msgpack:"a,omitempty"`
 	Hash      string `json:"-" msgpack:"h"`
 	CreatedOn int64  `json:"createdOn" msgpack:"c"`
 	Revoked   bool   `json:"revoked" msgpack:"r,omitempty"`
@@ -41,6 +45,16 @@ func (st *cmdState) issueToken(t *DeviceToken) error {
 	}
 	if err := st.mustExist("token.userId", secKey(kindUser, tok.UserID)); err != nil {
 		return err
+	}
+	if tok.App != "" {
+		if err := canonID("token.app", &tok.App); err != nil {
+			return err
+		}
+		if _, err := appIn(st, st.currentSchema(), tok.App); errors.Is(err, ErrNotFound) {
+			return invalidf("token.app: app %s does not exist", tok.App)
+		} else if err != nil {
+			return err
+		}
 	}
 	if len(tok.Hash) != 64 {
 		return invalidf("token.hash: must be a hex SHA-256")

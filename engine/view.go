@@ -28,23 +28,24 @@ type ViewRow struct {
 // whole: use Project for the rule's columns. It uses the owner,
 // business-unit and reference indexes, so a user's view costs about the
 // rows it carries, not the whole table (except for rules over all rows).
-func (e *Engine) View(userID string, now int64, fn func(ViewRow) error) (*Access, error) {
-	return e.view(userID, nil, now, fn)
+// app is the app's id (empty: the default app).
+func (e *Engine) View(userID, app string, now int64, fn func(ViewRow) error) (*Access, error) {
+	return e.view(userID, app, nil, now, fn)
 }
 
 // ViewOf computes the view the user would have under rules (for example
 // a profile's draft, to estimate it before it goes live), whatever the
 // user's own profile is.
 func (e *Engine) ViewOf(userID string, rules []Rule, now int64, fn func(ViewRow) error) (*Access, error) {
-	return e.view(userID, rules, now, fn)
+	return e.view(userID, DefaultAppID, rules, now, fn)
 }
 
-func (e *Engine) view(userID string, rules []Rule, now int64, fn func(ViewRow) error) (*Access, error) {
+func (e *Engine) view(userID, app string, rules []Rule, now int64, fn func(ViewRow) error) (*Access, error) {
 	var acc *Access
 	epoch, ok := e.orgEpoch()
 	err := e.db.View(func(txn *badger.Txn) error {
 		var err error
-		acc, err = e.accessIn(txn, userID, epoch, ok)
+		acc, err = e.accessIn(txn, userID, app, epoch, ok)
 		if err != nil {
 			return err
 		}

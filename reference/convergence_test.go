@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 // device is a simulated device: its rows and its cursor.
 type device struct {
 	user   string
+	app    string
 	cursor *engine.Cursor
 	rows   View
 }
@@ -114,16 +116,19 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int) {
 		w := newWorld(t, engine.DepthOrganization)
 		w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
 		randomWorld(w, rng)
-		devices := map[string]*device{}
-		for _, u := range allUsers {
-			devices[u] = &device{user: u, rows: View{}}
+		// One device per user and app: a device syncs for one app.
+		var devices []*device
+		for _, ua := range userApps() {
+			devices = append(devices, &device{user: ua[0], app: ua[1], rows: View{}})
 		}
 		clock := now
 		for step := 0; step < 40; step++ {
 			where := fmt.Sprintf("seed %d round %d step %d", seed-seedOffset, round, step)
-			switch op := rng.Intn(9 + churn); {
+			switch op := rng.Intn(10 + churn); {
 			case op < 4:
-				syncDevice(t, w, devices[pick(rng, allUsers)], clock, where)
+				syncDevice(t, w, pick(rng, devices), clock, where)
+			case op == 9:
+				moveMember(w, rng)
 			case op < 7:
 				writeRows(w, rng, clock)
 			case op == 7:
@@ -134,10 +139,12 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int) {
 					w.apply(&engine.Command{Kind: engine.KindPrune, Horizon: w.e.Applied() - back})
 					stats.prunes++
 				}
-			case op == 8 || (op > 8 && rng.Intn(4) == 0):
+			case op == 8 || (op > 9 && rng.Intn(4) == 0):
 				republish(w, rng)
-			case op > 8 && rng.Intn(3) == 0:
+			case op > 9 && rng.Intn(3) == 0:
 				pushRandom(t, w, rng, clock)
+			case op > 9 && rng.Intn(3) == 0:
+				changeAppEntities(w, rng)
 			default:
 				mutate(w, rng)
 			}
@@ -152,23 +159,23 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int) {
 // then holds exactly the reference view.
 func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 	t.Helper()
-	res, err := w.e.Pull(d.user, d.cursor, clock, engine.PullOptions{Cache: w.cache})
+	res, err := w.e.Pull(d.user, d.cursor, clock, engine.PullOptions{Cache: w.cache, App: d.app})
 	s, lerr := Load(w.e)
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
-	want, werr := Compute(s, d.user, clock)
+	want, werr := Compute(s, d.user, d.app, clock)
 	if errors.Is(werr, ErrNoProfile) {
 		if !errors.Is(err, engine.ErrNoProfile) {
-			t.Fatalf("%s: user %s has no profile, pull says %v", where, d.user, err)
+			t.Fatalf("%s: user %s has no profile in app %s, pull says %v", where, d.user, d.app, err)
 		}
 		d.rows, d.cursor = View{}, nil
 		return
 	}
 	if err != nil || werr != nil {
-		t.Fatalf("%s: user %s: %v / %v", where, d.user, err, werr)
+		t.Fatalf("%s: user %s app %s: %v / %v", where, d.user, d.app, err, werr)
 	}
-	checkNoLeak(t, where, d.user, res, d.rows, want)
+	checkNoLeak(t, where, d.user+" (app "+d.app+")", res, d.rows, want)
 	if d.cursor != nil && d.cursor.Context != res.Cursor.Context {
 		if res.Reset {
 			stats.reloads++
@@ -178,7 +185,7 @@ func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 	}
 	d.apply(res)
 	if !sameView(d.rows, want) {
-		t.Fatalf("%s: user %s did not converge:\ndevice    %v\nreference %v\ndiffering: %s", where, d.user, summary(d.rows), summary(want), diffRows(d.rows, want))
+		t.Fatalf("%s: user %s of app %s did not converge:\ndevice    %v\nreference %v\ndiffering: %s", where, d.user, d.app, summary(d.rows), summary(want), diffRows(d.rows, want))
 	}
 }
 
@@ -232,7 +239,7 @@ func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, 
 // must change nothing.
 func pushRandom(t *testing.T, w world, rng *rand.Rand, clock int64) {
 	t.Helper()
-	user := pick(rng, allUsers)
+	user, app := pick(rng, allUsers), pick(rng, apps)
 	var muts []engine.Mutation
 	for i := 0; i < 1+rng.Intn(3); i++ {
 		m := engine.Mutation{ID: fmt.Sprintf("m%d-%d", clock, rng.Int63()), Entity: "account", RowID: id("e", 100+rng.Intn(26))}
@@ -254,7 +261,7 @@ func pushRandom(t *testing.T, w world, rng *rand.Rand, clock int64) {
 			before[m.RowID] = r.Version
 		}
 	}
-	r, err := w.e.Apply(w.e.Applied()+1, &engine.Command{Kind: engine.KindPush, Now: clock, Push: &engine.Push{User: user, Device: "dev-" + user, Mutations: muts}})
+	r, err := w.e.Apply(w.e.Applied()+1, &engine.Command{Kind: engine.KindPush, Now: clock, Push: &engine.Push{User: user, Device: "dev-" + user + app, App: app, Mutations: muts}})
 	if err != nil || r.Err != nil {
 		t.Fatalf("push: %v %v", err, r.Err)
 	}
@@ -318,11 +325,53 @@ func republish(w world, rng *rand.Rand) {
 		return
 	}
 	ps, _ := w.e.Profiles()
-	p := ps[0]
+	p := pick(rng, ps)
+	app, err := w.e.App(p.AppID())
+	if err != nil {
+		w.t.Fatal(err)
+	}
 	rng2 := rand.New(rand.NewSource(rng.Int63()))
-	tmp := newProfileRules(rng2)
-	p.Rules = tmp
+	p.Rules = newProfileRulesFor(rng2, app.Entities)
 	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{p}, Publish: rng.Intn(3) > 0}})
+}
+
+// moveMember adds a user to a profile (taking them out of another profile
+// of the same app, if any), or takes them out of one.
+func moveMember(w world, rng *rand.Rand) {
+	m := &engine.Members{Profile: pick(rng, []string{prof, prof2, profB}), Users: []string{pick(rng, allUsers)}, Move: true}
+	if rng.Intn(3) == 0 {
+		m.Remove, m.Move = true, false
+	}
+	w.apply(&engine.Command{Kind: engine.KindSetMembers, Members: m})
+}
+
+// changeAppEntities redraws app B's entities. Dropping an entity that B's
+// profile has a rule for is refused, and changes nothing.
+func changeAppEntities(w world, rng *rand.Rand) {
+	b := engine.App{ID: appB, Name: "B", Entities: pick(rng, appEntities)}
+	before := w.e.Applied()
+	if _, err := w.e.Apply(before+1, &engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Apps: []engine.App{b}}}); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// newProfileRulesFor draws rules over the entities an app offers.
+func newProfileRulesFor(rng *rand.Rand, entities []string) []engine.Rule {
+	rules := newProfileRules(rng)
+	var out []engine.Rule
+	for _, r := range rules {
+		if !slices.Contains(entities, r.Entity) {
+			continue
+		}
+		if !slices.Contains(entities, "contact") {
+			r.Relationships = nil
+		}
+		out = append(out, r)
+	}
+	if len(out) == 1 && out[0].Entity == "contact" && slices.Contains(out[0].Rows, engine.RowsRelated) {
+		out[0].Rows = pick(rng, choices) // nothing looks contacts up
+	}
+	return out
 }
 
 func newProfileRules(rng *rand.Rand) []engine.Rule {

@@ -97,7 +97,31 @@ func randomWorld(w world, rng *rand.Rand) {
 		p.Teams = []string{teamT}
 	}
 	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{p}, Publish: true}})
+	// A second app (sharing entities with the default app or not), with a
+	// profile of its own, and a second profile in the default app: users
+	// hold profiles in both apps, and move between profiles of one app.
+	b := engine.App{ID: appB, Name: "B", Entities: pick(rng, appEntities)}
+	pb := engine.Profile{ID: profB, Name: "PB", App: appB, Rules: newProfileRulesFor(rng, b.Entities)}
+	p2 := engine.Profile{ID: prof2, Name: "P2", Rules: newProfileRules(rng)}
+	for _, u := range allUsers {
+		if rng.Intn(2) == 0 {
+			pb.Users = append(pb.Users, u)
+		}
+		if u == allUsers[3] && rng.Intn(2) == 0 {
+			p2.Users = []string{u}
+		}
+	}
+	if rng.Intn(3) == 0 {
+		pb.Teams = []string{teamT}
+	}
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Apps: []engine.App{b}, Profiles: []engine.Profile{pb, p2}, Publish: true}})
 }
+
+// appEntities are the entity sets app B is drawn with.
+var appEntities = [][]string{{"account"}, {"contact"}, {"account", "contact"}}
+
+// apps are the apps of the randomized tests: the default app and B.
+var apps = []string{engine.DefaultAppID, appB}
 
 // mutate applies one random change: owner changes, deletes, a business
 // unit move, a team membership change or a role change.
@@ -137,31 +161,33 @@ func compareAll(t *testing.T, w world, where string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range allUsers {
-		want, werr := Compute(s, u, now)
+	for _, ua := range userApps() {
+		u, app := ua[0], ua[1]
+		want, werr := Compute(s, u, app, now)
 		got := View{}
-		_, gerr := w.e.View(u, now, func(vr engine.ViewRow) error {
+		_, gerr := w.e.View(u, app, now, func(vr engine.ViewRow) error {
 			if got[vr.Rule.Entity] == nil {
 				got[vr.Rule.Entity] = map[string]codec.Row{}
 			}
 			got[vr.Rule.Entity][vr.Row.ID] = engine.Project(vr.Rule, vr.Row)
 			return nil
 		})
+
 		if errors.Is(werr, ErrNoProfile) {
 			if !errors.Is(gerr, engine.ErrNoProfile) {
-				t.Fatalf("%s user %s: reference has no profile, engine says %v", where, u, gerr)
+				t.Fatalf("%s user %s app %s: reference has no profile, engine says %v", where, u, app, gerr)
 			}
 			continue
 		}
 		if werr != nil || gerr != nil {
-			t.Fatalf("%s user %s: %v / %v", where, u, werr, gerr)
+			t.Fatalf("%s user %s app %s: %v / %v", where, u, app, werr, gerr)
 		}
 		for entity := range want {
 			if len(want[entity]) == 0 && len(got[entity]) == 0 {
 				continue
 			}
 			if !reflect.DeepEqual(want[entity], got[entity]) {
-				t.Fatalf("%s user %s entity %s:\nreference %v\nengine    %v", where, u, entity, keys(want[entity]), keys(got[entity]))
+				t.Fatalf("%s user %s app %s entity %s:\nreference %v\nengine    %v", where, u, app, entity, keys(want[entity]), keys(got[entity]))
 			}
 		}
 	}
@@ -171,6 +197,17 @@ func keys(m map[string]codec.Row) []string {
 	var out []string
 	for k, r := range m {
 		out = append(out, names[k]+fmt.Sprint(r.Attrs))
+	}
+	return out
+}
+
+// userApps lists every (user, app) pair of the randomized tests.
+func userApps() [][2]string {
+	var out [][2]string
+	for _, u := range allUsers {
+		for _, a := range apps {
+			out = append(out, [2]string{u, a})
+		}
 	}
 	return out
 }

@@ -32,8 +32,10 @@ func (v View) Count() int {
 
 const day = int64(24 * 60 * 60 * 1000)
 
-// Compute returns V(user, version of s, now), now in unix milliseconds.
-func Compute(s *State, userID string, now int64) (View, error) {
+// Compute returns V(user, app, version of s, now), now in unix
+// milliseconds: the view of the user's profile in app (an app's id; empty
+// is the default app).
+func Compute(s *State, userID, app string, now int64) (View, error) {
 	var user *engine.User
 	for i := range s.Users {
 		if s.Users[i].ID == userID {
@@ -49,7 +51,7 @@ func Compute(s *State, userID string, now int64) (View, error) {
 			teams = append(teams, t)
 		}
 	}
-	profile := findProfile(s, userID, teams)
+	profile := findProfile(s, userID, app, teams)
 	if profile == nil {
 		return nil, ErrNoProfile
 	}
@@ -143,16 +145,20 @@ func Compute(s *State, userID string, now int64) (View, error) {
 	return view, nil
 }
 
-// findProfile is the user's own profile, else the profile (smallest id) of
-// one of the user's teams.
-func findProfile(s *State, userID string, teams []engine.Team) *engine.Profile {
+// findProfile is the user's own profile in app, else the profile
+// (smallest id) in app of one of the user's teams.
+func findProfile(s *State, userID, app string, teams []engine.Team) *engine.Profile {
+	inApp := func(p *engine.Profile) bool { return sameApp(p.App, app) }
 	for i := range s.Profiles {
-		if slices.Contains(s.Profiles[i].Users, userID) {
+		if inApp(&s.Profiles[i]) && slices.Contains(s.Profiles[i].Users, userID) {
 			return &s.Profiles[i]
 		}
 	}
 	var best *engine.Profile
 	for i := range s.Profiles {
+		if !inApp(&s.Profiles[i]) {
+			continue
+		}
 		for _, t := range teams {
 			if slices.Contains(s.Profiles[i].Teams, t.ID) && (best == nil || s.Profiles[i].ID < best.ID) {
 				best = &s.Profiles[i]
@@ -205,4 +211,15 @@ func kinds(def *engine.EntityDef) func(string) (filter.Kind, bool) {
 		}
 		return filter.KindGUID, true
 	}
+}
+
+// sameApp compares two app references, where empty is the default app.
+func sameApp(a, b string) bool {
+	if a == "" {
+		a = engine.DefaultAppID
+	}
+	if b == "" {
+		b = engine.DefaultAppID
+	}
+	return a == b
 }

@@ -20,6 +20,9 @@ const (
 	teamT              = "c0000000-0000-4000-8000-000000000001"
 	role               = "d0000000-0000-4000-8000-00000000000a"
 	prof               = "f0000000-0000-4000-8000-000000000001"
+	prof2              = "f0000000-0000-4000-8000-000000000002" // a second profile of the default app
+	profB              = "f0000000-0000-4000-8000-000000000003" // the profile of app B
+	appB               = "f0000000-0000-4000-8000-0000000000b1"
 	now                = int64(100 * day)
 )
 
@@ -103,7 +106,7 @@ func (w world) view(user string) (string, View) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	v, err := Compute(s, user, now)
+	v, err := Compute(s, user, "", now)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -203,7 +206,7 @@ func TestReferenceViewRelatedRows(t *testing.T) {
 func TestReferenceViewProfiles(t *testing.T) {
 	w := newWorld(t, engine.DepthOrganization)
 	s, _ := Load(w.e)
-	if _, err := Compute(s, uU, now); !errors.Is(err, ErrNoProfile) {
+	if _, err := Compute(s, uU, "", now); !errors.Is(err, ErrNoProfile) {
 		t.Fatalf("no profile: %v", err)
 	}
 	// A profile reaches U through team T; its draft is not in effect.

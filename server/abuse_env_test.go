@@ -149,7 +149,7 @@ func mintAdminToken(t *testing.T, ts *httptest.Server) (string, string) {
 func (env *abuseEnv) findHidden(t *testing.T, now int64) {
 	t.Helper()
 	in := map[string]bool{} // the view's rows, and the rows they look up
-	acc, err := env.e.View(env.user, now, func(vr engine.ViewRow) error {
+	acc, err := env.e.View(env.user, "", now, func(vr engine.ViewRow) error {
 		in[vr.Row.ID] = true
 		for _, v := range vr.Row.Attrs { // a lookup's value is the row's
 			switch v := v.(type) {
@@ -166,6 +166,7 @@ func (env *abuseEnv) findHidden(t *testing.T, now int64) {
 		}
 		return nil
 	})
+
 	if err != nil {
 		t.Fatal(err)
 	}

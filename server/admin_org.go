@@ -51,6 +51,7 @@ func (s *Server) adminRoutes() {
 	s.handle("GET /v1/admin/offline-entities", s.offlineEntities, true)
 	s.tokenRoutes()
 	s.syncErrorRoutes()
+	s.appRoutes()
 }
 
 // listHandler serves a JSON array (never null).
@@ -98,6 +99,10 @@ func putHandler[T any](s *Server, place func(*engine.Org, T, string)) http.Handl
 		}
 		org := &engine.Org{Move: r.URL.Query().Get("move") == "true"}
 		place(org, v, r.PathValue("id"))
+		if err := s.resolveApps(org); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
 		s.proposeAndAnswer(w, r, &engine.Command{Kind: engine.KindPutOrg, Org: org})
 	}
 }
@@ -106,6 +111,10 @@ func putHandler[T any](s *Server, place func(*engine.Org, T, string)) http.Handl
 func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 	var org engine.Org
 	if err := s.decodeJSON(r, &org); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if err := s.resolveApps(&org); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}

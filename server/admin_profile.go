@@ -112,20 +112,18 @@ type Relationship struct {
 	Targets   []string `json:"targets"`
 }
 
-// offlineEntities handles GET /v1/admin/offline-entities.
+// offlineEntities handles GET /v1/admin/offline-entities[?app=NAME|ID]:
+// every offline-enabled entity and its relationships, or an app's.
 func (s *Server) offlineEntities(w http.ResponseWriter, r *http.Request) {
-	out := []OfflineEntity{}
-	for _, e := range s.r.Schema().Entities {
-		if !e.Offline {
-			continue
+	sch := s.r.Schema()
+	in := func(string) bool { return true }
+	if ref := r.URL.Query().Get("app"); ref != "" {
+		a, err := s.apps.resolve(s.r, ref)
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
 		}
-		oe := OfflineEntity{Name: e.Name, DisplayName: e.DisplayName, Ownership: string(e.Ownership), Relationships: []Relationship{}}
-		for _, a := range e.Attributes {
-			if a.Type == engine.TypeLookup {
-				oe.Relationships = append(oe.Relationships, Relationship{Attribute: a.Name, Targets: a.Targets})
-			}
-		}
-		out = append(out, oe)
+		in = func(e string) bool { return a.Allows(sch, e) }
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, included(sch, in))
 }

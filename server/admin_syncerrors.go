@@ -61,12 +61,20 @@ type SyncErrorPage struct {
 	Next  string          `json:"next,omitempty"`
 }
 
-// listSyncErrors handles GET /v1/admin/sync-errors?user=&entity=&code=&since=&until=&limit=&after=
+// listSyncErrors handles GET /v1/admin/sync-errors?user=&app=&entity=&code=&since=&until=&limit=&after=
 // (times in RFC 3339 or unix milliseconds; limit 1..1000, default 100;
 // after a ref from the previous page's next).
 func (s *Server) listSyncErrors(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := engine.SyncErrorFilter{User: strings.ToLower(q.Get("user")), Entity: q.Get("entity"), Code: q.Get("code")}
+	if ref := q.Get("app"); ref != "" {
+		a, err := s.apps.resolve(s.r, ref)
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		f.App = a.ID
+	}
 	var err error
 	if f.Since, err = parseTime(q.Get("since")); err != nil {
 		s.writeErr(w, r, err)

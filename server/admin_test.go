@@ -94,14 +94,15 @@ func TestAdminProfileMembershipConflictAndMove(t *testing.T) {
 	ts, _ := newDemoServer(t)
 	var profiles []engine.Profile
 	getJSON(t, ts.URL+"/v1/admin/profiles", &profiles)
-	if len(profiles) != 2 {
+	if len(profiles) != 3 {
 		t.Fatalf("demo profiles: %d", len(profiles))
 	}
 	var sales, managers engine.Profile
 	for _, p := range profiles {
-		if p.Name == dataset.ProfileFieldSales {
+		switch p.Name {
+		case dataset.ProfileFieldSales:
 			sales = p
-		} else {
+		case dataset.ProfileManagers:
 			managers = p
 		}
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -17,6 +18,9 @@ const TokenPrefix = "ofs_"
 // TokenRequest is the optional body of POST /v1/admin/users/{id}/tokens.
 type TokenRequest struct {
 	Name string `json:"name"`
+	// App, when set (a name or an id), is the only app the token syncs
+	// for; the device then need not name it.
+	App string `json:"app,omitempty"`
 }
 
 // TokenResponse carries a new token's secret: shown once, stored hashed.
@@ -24,6 +28,7 @@ type TokenResponse struct {
 	Token  string `json:"token"`
 	ID     string `json:"id"`
 	UserID string `json:"userId"`
+	App    string `json:"app,omitempty"`
 }
 
 func (s *Server) tokenRoutes() {
@@ -48,16 +53,25 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
+	var app string
+	if req.App != "" {
+		a, err := s.apps.resolve(s.r, req.App)
+		if err != nil {
+			s.writeErr(w, r, fmt.Errorf("resolve app: no app is named %q: %w", req.App, ErrBadRequest))
+			return
+		}
+		app = a.ID
+	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	id := uuid.NewString()
 	userID := strings.ToLower(r.PathValue("id"))
 	_, err := s.propose(r.Context(), &engine.Command{Kind: engine.KindIssueToken, Token: &engine.DeviceToken{
-		ID: id, UserID: userID, Name: req.Name, Hash: engine.HashTokenSecret(secret)}})
+		ID: id, UserID: userID, Name: req.Name, App: app, Hash: engine.HashTokenSecret(secret)}})
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, TokenResponse{Token: secret, ID: id, UserID: userID})
+	writeJSON(w, http.StatusOK, TokenResponse{Token: secret, ID: id, UserID: userID, App: app})
 }
 
 // listTokens lists tokens (all, or one user's), never their secrets.

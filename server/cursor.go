@@ -16,9 +16,9 @@ import (
 // payload (a msgpack wireCursor) is followed by a MAC, HMAC-SHA256 under
 // the cluster's cursor key (engine.CursorKey, created once through the
 // replicated log, so every node checks every node's cursors) over the
-// user's id and the payload, cut to cursorMACLen bytes. Nothing a device
+// user's id, the app and the payload, cut to cursorMACLen bytes. Nothing a device
 // sends is trusted about its own access: a cursor whose MAC does not match
-// (edited, forged, or another user's) is treated as no cursor at all, so
+// (edited, forged, another user's, or another app's) is treated as no cursor at all, so
 // its answer is a reload of the caller's own view.
 const (
 	cursorMACLen = 16
@@ -36,23 +36,26 @@ type wireCursor struct {
 	Page int            `msgpack:"p,omitempty"`
 }
 
-// cursorMAC is the MAC of payload for user under key.
-func cursorMAC(key []byte, user string, payload []byte) []byte {
+// cursorMAC is the MAC of payload for user and app under key.
+func cursorMAC(key []byte, user, app string, payload []byte) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(cursorDomain))
 	m.Write([]byte(user))
+	m.Write([]byte{0})
+	m.Write([]byte(app))
 	m.Write([]byte{0})
 	m.Write(payload)
 	return m.Sum(nil)[:cursorMACLen]
 }
 
-// sealCursor encodes c for user and appends its MAC under key.
-func sealCursor(key []byte, user string, c wireCursor) (string, error) {
+// sealCursor encodes c for user's device of app and appends its MAC
+// under key.
+func sealCursor(key []byte, user, app string, c wireCursor) (string, error) {
 	b, err := codec.MarshalCompact(&c)
 	if err != nil {
 		return "", fmt.Errorf("encode cursor: %w", err)
 	}
-	b = append(b, cursorMAC(key, user, b)...)
+	b = append(b, cursorMAC(key, user, app, b)...)
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
@@ -61,7 +64,7 @@ func sealCursor(key []byte, user string, c wireCursor) (string, error) {
 // 400. One whose MAC does not match under key (or that arrives before the
 // cluster has a key) gives authentic false and the zero cursor: the caller
 // then answers as to a device without a cursor.
-func openCursor(key []byte, user, s string) (c wireCursor, authentic bool, err error) {
+func openCursor(key []byte, user, app, s string) (c wireCursor, authentic bool, err error) {
 	if s == "" {
 		return c, true, nil
 	}
@@ -74,7 +77,7 @@ func openCursor(key []byte, user, s string) (c wireCursor, authentic bool, err e
 		return c, false, bad
 	}
 	payload, mac := b[:len(b)-cursorMACLen], b[len(b)-cursorMACLen:]
-	if key == nil || !hmac.Equal(mac, cursorMAC(key, user, payload)) {
+	if key == nil || !hmac.Equal(mac, cursorMAC(key, user, app, payload)) {
 		return wireCursor{}, false, nil
 	}
 	if codec.Unmarshal(payload, &c) != nil || c.Page < 0 {

@@ -50,7 +50,7 @@ func syncAll(t *testing.T, url, token, cursor string) string {
 func viewIDs(t *testing.T, e *engine.Engine, user string, now time.Time) map[string]bool {
 	t.Helper()
 	ids := map[string]bool{}
-	if _, err := e.View(user, now.UnixMilli(), func(vr engine.ViewRow) error {
+	if _, err := e.View(user, "", now.UnixMilli(), func(vr engine.ViewRow) error {
 		ids[vr.Rule.Entity+"/"+vr.Row.ID] = true
 		return nil
 	}); err != nil {
@@ -84,7 +84,7 @@ func answerIDs(pr codec.PullResponse) []string {
 // forgeWith seals c for user under a key that is not the cluster's.
 func forgeWith(t *testing.T, user string, c wireCursor) string {
 	t.Helper()
-	s, err := sealCursor([]byte("not the cluster key, 32 bytes..."), user, c)
+	s, err := sealCursor([]byte("not the cluster key, 32 bytes..."), user, engine.DefaultAppID, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestForgedCursorNeverLeaks(t *testing.T) {
 	// an attacker who knows the format would: without the cluster key the
 	// MAC cannot match.
 	key := e.CursorKey()
-	mg, ok, err := openCursor(key, mgUser, mgCursor)
+	mg, ok, err := openCursor(key, mgUser, engine.DefaultAppID, mgCursor)
 	if err != nil || !ok || mg.C == nil || mg.C.Was == nil {
 		t.Fatalf("open the manager's cursor: %v %v", ok, err)
 	}
@@ -155,7 +155,7 @@ func TestForgedCursorNeverLeaks(t *testing.T) {
 	check("a forged manager context", forgeWith(t, fsUser, mg))
 	payload, _ := codec.MarshalCompact(&mg)
 	check("a forged context without a MAC", base64.RawURLEncoding.EncodeToString(payload))
-	fs, _, _ := openCursor(key, fsUser, fsCursor)
+	fs, _, _ := openCursor(key, fsUser, engine.DefaultAppID, fsCursor)
 	fs.C.Version = 1 // an old version: every change since would be a candidate
 	check("an older version", forgeWith(t, fsUser, fs))
 

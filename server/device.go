@@ -21,10 +21,15 @@ const (
 	CodeRetry = "retry"
 )
 
-// deviceUser authenticates a device's bearer token and returns its user.
-func (s *Server) deviceUser(w http.ResponseWriter, r *http.Request) (string, bool) {
+// deviceUser authenticates a device's bearer token and returns its user
+// and the app it syncs for.
+func (s *Server) deviceUser(w http.ResponseWriter, r *http.Request) (user, app string, ok bool) {
 	dt, ok := s.deviceToken(w, r)
-	return dt.UserID, ok
+	if !ok {
+		return "", "", false
+	}
+	app, ok = s.deviceApp(w, r, dt)
+	return dt.UserID, app, ok
 }
 
 // deviceToken authenticates a device's bearer token.
@@ -42,14 +47,15 @@ func (s *Server) deviceToken(w http.ResponseWriter, r *http.Request) (engine.Dev
 	return dt, true
 }
 
-// deviceAccess authenticates a device and resolves its user's access,
-// answering 403 no_profile when the user has no published profile.
+// deviceAccess authenticates a device and resolves its user's access in
+// the app it syncs for, answering 403 no_profile when the user has no
+// published profile there.
 func (s *Server) deviceAccess(w http.ResponseWriter, r *http.Request) (string, *engine.Access, bool) {
-	user, ok := s.deviceUser(w, r)
+	user, app, ok := s.deviceUser(w, r)
 	if !ok {
 		return "", nil, false
 	}
-	acc, err := s.r.Access(user)
+	acc, err := s.r.Access(user, app)
 	if err != nil {
 		s.deviceErr(w, r, err)
 		return "", nil, false

@@ -33,7 +33,7 @@ type Reader interface {
 	Tokens(userID string) ([]engine.DeviceToken, error)
 	ViewOf(userID string, rules []engine.Rule, now int64, fn func(engine.ViewRow) error) (*engine.Access, error)
 	Authenticate(secret string) (engine.DeviceToken, error)
-	Access(userID string) (*engine.Access, error)
+	Access(userID, app string) (*engine.Access, error)
 	Pull(userID string, cur *engine.Cursor, now int64, opt engine.PullOptions) (*engine.PullResult, error)
 	Changed() <-chan struct{}
 	LastChange(entity string) uint64
@@ -43,6 +43,8 @@ type Reader interface {
 	SyncError(ref engine.SyncErrorRef) (engine.SyncError, error)
 	ClusterNodes() ([]engine.ClusterNode, error)
 	CursorKey() []byte
+	Apps() ([]engine.App, error)
+	App(id string) (engine.App, error)
 }
 
 // Readiness says whether the node can serve (replication.Node implements
@@ -94,6 +96,7 @@ type Server struct {
 	rules   *ruleCache
 	peers   *http.Client // to the other nodes
 	mark    leaderMark   // the leader's version, when WatchLeader runs
+	apps    appNames     // app names devices ask for
 	// pullSlots bounds the pulls computed at once (MaxConcurrentPulls).
 	pullSlots chan struct{}
 	// streams counts the open event streams per token (streams.go).

@@ -54,14 +54,14 @@ func (c *streamCounter) release(token string) {
 // user exists and is enabled, and the user still has a published
 // profile. It returns errStreamRevoked or engine.ErrNoProfile (wrapped)
 // when the stream must end, other errors when the node cannot tell.
-func (s *Server) streamAccess(secret, tokenID string) (*engine.Access, error) {
+func (s *Server) streamAccess(secret, tokenID, app string) (*engine.Access, error) {
 	dt, err := s.r.Authenticate(secret)
 	if errors.Is(err, engine.ErrNotFound) || err == nil && dt.ID != tokenID {
 		return nil, fmt.Errorf("check stream: %w", errStreamRevoked)
 	} else if err != nil {
 		return nil, fmt.Errorf("check stream: %w", err)
 	}
-	acc, err := s.r.Access(dt.UserID)
+	acc, err := s.r.Access(dt.UserID, app)
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
 		return nil, fmt.Errorf("check stream: %w", errStreamRevoked)

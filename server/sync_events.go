@@ -46,8 +46,12 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	app, ok := s.deviceApp(w, r, dt)
+	if !ok {
+		return
+	}
 	secret := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	acc, err := s.streamAccess(secret, dt.ID)
+	acc, err := s.streamAccess(secret, dt.ID, app)
 	if err != nil {
 		if status, eb, ok := streamDenial(err); ok {
 			writeError(w, status, eb.Code, eb.Message)
@@ -89,7 +93,7 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 	// recheck says whether the stream may go on; when not, it sends the
 	// final event.
 	recheck := func() bool {
-		a, err := s.streamAccess(secret, dt.ID)
+		a, err := s.streamAccess(secret, dt.ID, app)
 		if err == nil {
 			acc = a
 			return true

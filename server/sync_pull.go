@@ -15,7 +15,7 @@ import (
 // devicePull handles POST /v1/sync/pull, and GET /v1/sync/pull?cursor=
 // for caches (docs/protocol.md).
 func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
-	user, ok := s.deviceUser(w, r)
+	user, app, ok := s.deviceUser(w, r)
 	if !ok {
 		return
 	}
@@ -29,7 +29,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		s.deviceErr(w, r, err)
 		return
 	}
-	wc, _, err := openCursor(key, user, req.Cursor)
+	wc, _, err := openCursor(key, user, app, req.Cursor)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -45,21 +45,21 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	var res *engine.PullResult
 	page := 0
 	if wc.Snap != "" {
-		res, page = s.snaps.get(wc.Snap, user), wc.Page
+		res, page = s.snaps.get(wc.Snap, user+"/"+app), wc.Page
 	}
 	if res == nil {
 		cur := wc.C
 		if wc.Snap != "" {
 			cur = nil // the paged load is gone: start it again
 		}
-		if res, err = s.pullBounded(r, user, cur); err != nil {
+		if res, err = s.pullBounded(r, user, app, cur); err != nil {
 			s.deviceErr(w, r, err)
 			return
 		}
 		page = 0
 		if res.Reset && countRows(res) > s.cfg.PageRows {
 			wc.Snap = newSnapID()
-			s.snaps.put(wc.Snap, user, res)
+			s.snaps.put(wc.Snap, user+"/"+app, res)
 		} else {
 			wc.Snap = ""
 		}
@@ -72,7 +72,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	if !last {
 		next = wireCursor{Snap: wc.Snap, Page: page + 1}
 	}
-	cursor, err := sealCursor(key, user, next)
+	cursor, err := sealCursor(key, user, app, next)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -265,12 +265,12 @@ func jsonBytes(v any) ([]byte, error) { return json.Marshal(v) }
 // pullBounded computes a pull once one of the MaxConcurrentPulls slots is
 // free: beyond the cores, more pulls at once only add memory and queueing
 // in the Go scheduler, and starve writes.
-func (s *Server) pullBounded(r *http.Request, user string, cur *engine.Cursor) (*engine.PullResult, error) {
+func (s *Server) pullBounded(r *http.Request, user, app string, cur *engine.Cursor) (*engine.PullResult, error) {
 	select {
 	case s.pullSlots <- struct{}{}:
 	case <-r.Context().Done():
 		return nil, fmt.Errorf("wait for a pull slot: %w", ErrBusy)
 	}
 	defer func() { <-s.pullSlots }()
-	return s.r.Pull(user, cur, s.now().UnixMilli(), engine.PullOptions{Cache: s.rules})
+	return s.r.Pull(user, cur, s.now().UnixMilli(), engine.PullOptions{Cache: s.rules, App: app})
 }

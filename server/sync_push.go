@@ -16,6 +16,10 @@ func (s *Server) devicePush(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	app, ok := s.deviceApp(w, r, tok)
+	if !ok {
+		return
+	}
 	body, format, err := s.readFormatted(r)
 	if err != nil {
 		s.writeErr(w, r, err)
@@ -28,7 +32,7 @@ func (s *Server) devicePush(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	p := &engine.Push{User: tok.UserID, Device: tok.ID}
+	p := &engine.Push{User: tok.UserID, Device: tok.ID, App: app}
 	for _, m := range req.Mutations {
 		p.Mutations = append(p.Mutations, engine.Mutation{ID: m.ID, Entity: m.Entity, RowID: m.RowID, Op: engine.MutationOp(m.Op), Attrs: m.Attrs, BaseVersion: m.BaseVersion})
 	}

@@ -108,10 +108,11 @@ func TestDevicePullPagesTheFirstLoadAndMatchesTheView(t *testing.T) {
 		}
 	}
 	want := map[string]bool{}
-	_, err := e.View(user, time.UnixMilli(1_700_000_000_000).UnixMilli(), func(vr engine.ViewRow) error {
+	_, err := e.View(user, "", time.UnixMilli(1_700_000_000_000).UnixMilli(), func(vr engine.ViewRow) error {
 		want[vr.Rule.Entity+"/"+vr.Row.ID] = true
 		return nil
 	})
+
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,12 +230,13 @@ func TestDevicePullPatchesHeldRows(t *testing.T) {
 	_, first, _ := devicePullRaw(t, ts.URL, token, "", nil)
 	// Change one attribute of an account the user holds.
 	var acct string
-	_, _ = e.View(user, time.UnixMilli(1_700_000_000_000).UnixMilli(), func(vr engine.ViewRow) error {
+	_, _ = e.View(user, "", time.UnixMilli(1_700_000_000_000).UnixMilli(), func(vr engine.ViewRow) error {
 		if acct == "" && vr.Rule.Entity == "account" {
 			acct = vr.Row.ID
 		}
 		return nil
 	})
+
 	body := []byte(`{"records":[{"entity":"account","id":"` + acct + `","attributes":{"telephone1":"+1 555-0100"}}]}`)
 	if r, b := do(t, "POST", ts.URL+"/v1/records", body, nil); r.StatusCode != 200 {
 		t.Fatalf("ingest: %d %s", r.StatusCode, b)

@@ -23,7 +23,7 @@ func TestDevicePushEditsAndRejections(t *testing.T) {
 	user := prof.Users[0]
 	var own, other engine.ViewRow
 	// Find, in the user's view, an account the user owns and one they do not.
-	_, _ = a.e.View(user, nowOf(a), func(vr engine.ViewRow) error {
+	_, _ = a.e.View(user, "", nowOf(a), func(vr engine.ViewRow) error {
 		if vr.Rule.Entity != "account" {
 			return nil
 		}
@@ -35,6 +35,7 @@ func TestDevicePushEditsAndRejections(t *testing.T) {
 		}
 		return nil
 	})
+
 	if own.Rule == nil || other.Rule == nil {
 		t.Skip("the demo user has no own and foreign account in view")
 	}

@@ -197,7 +197,7 @@ func runClusterCrash(t *testing.T, ctx context.Context, pc *bench.ProcCluster, s
 	got := deviceView(t, dev, states)
 	var diffs []string
 	for _, at := range lastSync {
-		want, err := reference.Compute(states, user, at.UnixMilli())
+		want, err := reference.Compute(states, user, "", at.UnixMilli())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -192,7 +192,7 @@ func runSingleNodeCrash(t *testing.T, bin string, seed int64, rounds int) crashO
 	got := deviceView(t, dev, st)
 	var diffs []string
 	for _, at := range lastSync {
-		want, err := reference.Compute(st, user, at.UnixMilli())
+		want, err := reference.Compute(st, user, "", at.UnixMilli())
 		if err != nil {
 			t.Fatal(err)
 		}

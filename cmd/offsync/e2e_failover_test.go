@@ -123,7 +123,7 @@ func checkConvergence(t *testing.T, run *bench.FailoverRun) {
 		got := deviceView(t, d.Device, states[0])
 		var diffs []string
 		for _, at := range []time.Time{d.LastSyncStart, d.LastSyncEnd} {
-			want, err := reference.Compute(states[0], d.User, at.UnixMilli())
+			want, err := reference.Compute(states[0], d.User, "", at.UnixMilli())
 			if err != nil {
 				t.Fatalf("reference view of %s: %v", d.User, err)
 			}
