@@ -187,6 +187,7 @@ func newBrowser(t *testing.T) context.Context {
 type shots struct {
 	t    *testing.T
 	dirs []string
+	docs string // docs/console, or ""
 }
 
 func newShots(t *testing.T) *shots {
@@ -202,12 +203,13 @@ func newShots(t *testing.T) *shots {
 	t.Logf("screenshots go to %s", dir)
 	s := &shots{t: t, dirs: []string{dir}}
 	if os.Getenv("OFFSYNC_CONSOLE_DOCS") != "" {
-		s.dirs = append(s.dirs, filepath.Join("..", "..", "docs", "console"))
+		s.docs = filepath.Join("..", "..", "docs", "console")
 	}
 	return s
 }
 
-// take saves the whole page as name.png.
+// take saves the whole page as name.png (a name starting "full-" is
+// kept out of the docs).
 func (s *shots) take(ctx context.Context, name string) {
 	s.t.Helper()
 	s.save(ctx, name, chromedp.FullScreenshot(100))
@@ -237,6 +239,11 @@ func (s *shots) save(ctx context.Context, name string, shot chromedp.Action[[]by
 	}
 	for _, d := range s.dirs {
 		if err := os.WriteFile(filepath.Join(d, name+".png"), png, 0o644); err != nil {
+			s.t.Fatalf("save screenshot: %v", err)
+		}
+	}
+	if s.docs != "" && !strings.HasPrefix(name, "full-") {
+		if err := os.WriteFile(filepath.Join(s.docs, name+".png"), smallPNG(png), 0o644); err != nil {
 			s.t.Fatalf("save screenshot: %v", err)
 		}
 	}

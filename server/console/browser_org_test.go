@@ -24,7 +24,7 @@ func TestConsoleBrowserOrganization(t *testing.T) {
 		chromedp.Click(`//nav[@id="nav"]/a[text()="Organization"]`),
 		chromedp.WaitVisible(`//table[caption[text()="Users"]]`),
 		chromedp.WaitVisible(xp(`//td[strong[text()=%q]]`, u.Name)))
-	s.take(ctx, "org-users")
+	s.view(ctx, "org-users")
 	run(t, ctx, "edit a user",
 		chromedp.Click(xp(`//button[@aria-label=%q]`, "Edit "+u.Name)),
 		chromedp.WaitVisible(xp(`//dialog//h2[text()=%q]`, "Edit "+u.Name)),

@@ -124,9 +124,8 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 		chromedp.Click(`//dialog//button[text()="Publish"]`),
 		chromedp.WaitVisible(`//h1//span[starts-with(., "Published v")]`),
 		chromedp.WaitVisible(`//h4[starts-with(., "Published (version")]`))
-	s.take(ctx, "profile")
+	s.take(ctx, "full-profile")
 	s.part(ctx, "profile-records", `section[aria-labelledby=step3]`)
-	s.part(ctx, "profile-review", `section[aria-labelledby=step5]`)
 
 	// The admin API holds what was clicked.
 	var p engine.Profile
@@ -148,6 +147,18 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 	if slices.Contains(fs.Users, member.ID) {
 		t.Fatalf("%s is still in Field Sales", member.ID)
 	}
+
+	// A later draft edit shows against the published rules, and changes
+	// nothing for devices until it is published.
+	run(t, ctx, "edit the draft",
+		setNumber(`input[name=interval-opportunity]`, "30"),
+		chromedp.Click(`//button[text()="Save draft"]`),
+		chromedp.WaitVisible(`//h1//span[text()="Draft changed"]`),
+		chromedp.WaitVisible(`//div[contains(@class, "rulecard changed")]/strong[text()="opportunity"]`))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.rulecard.changed').length`)); err != nil || n != 2 {
+		t.Fatalf("%d rule cards marked changed (%v), want opportunity's draft and published", n, err)
+	}
+	s.part(ctx, "profile-review", `section[aria-labelledby=step5]`)
 
 	// A token made in the console, shown once.
 	run(t, ctx, "create a token",

@@ -31,9 +31,9 @@ export function membersSection(box, ctx, refresh) {
     } catch (e) {
       if (e.status === 409 && !remove && !move) {
         const other = profileOf.get(id);
+        const where = other ? `the profile “${other.name}”` : `another profile (${e.message})`;
         const yes = await confirmDialog(`Move ${who}?`,
-          `${who} is already in the profile “${other ? other.name : 'another profile'}” (${e.message}). ` +
-          `A ${kind} belongs to one profile only. Move ${who} to “${p.name}”?`, `Move to ${p.name}`);
+          `${who} is already in ${where}. A ${kind} belongs to one profile only. Move ${who} to “${p.name}”?`, `Move to ${p.name}`);
         if (yes) await change(kind, id, false, true);
         return;
       }

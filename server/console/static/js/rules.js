@@ -12,6 +12,15 @@ export const DEFAULT_DAYS = 10;
 export const DEFAULT_INTERVAL = 60;
 const SYSTEM = new Set(['id', 'ownerid', 'owningbusinessunit', 'createdon', 'modifiedon', 'version']);
 
+// example is a filter placeholder made of the entity's own attributes.
+function example(def) {
+  const attrs = (def?.attributes || []).filter((a) => !SYSTEM.has(a.name));
+  const str = attrs.find((a) => a.type === 'string');
+  const n = attrs.find((a) => ['int', 'float', 'decimal'].includes(a.type));
+  const parts = [str && `${str.name} is not null`, n && `${n.name} >= 100`].filter(Boolean);
+  return parts.length ? `e.g. ${parts.join(' and ')}` : 'e.g. ownerid = @me';
+}
+
 // ruleEditor returns the editor of one entity's rule: {el, read,
 // showError, clearErrors}. ent is the entity from "see what's included",
 // def its schema definition (for the columns), rule the draft (or null).
@@ -40,7 +49,7 @@ export function ruleEditor(ent, def, rule, onChange) {
     h('p', { class: 'hint', text: 'Organization, user, team and business unit combine; all and related stand alone. Related rows come through another rule\'s relationship.' }),
     errorBox('rows'));
 
-  const filter = h('input', { type: 'text', class: 'mono', name: `filter-${ent.name}`, value: r.filter || '', placeholder: 'e.g. revenue >= 1000000 and statecode = 0', spellcheck: 'false', autocomplete: 'off' });
+  const filter = h('input', { type: 'text', class: 'mono', name: `filter-${ent.name}`, value: r.filter || '', placeholder: example(def), spellcheck: 'false', autocomplete: 'off' });
   const days = h('input', { type: 'number', name: `days-${ent.name}`, min: '0', step: '1', value: String(r.modifiedWithinDays ?? DEFAULT_DAYS) });
   const interval = h('input', { type: 'number', name: `interval-${ent.name}`, min: '5', max: '1440', step: '1', value: String(r.syncIntervalMinutes || DEFAULT_INTERVAL) });
 
