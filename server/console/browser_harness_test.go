@@ -270,6 +270,29 @@ func text[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S) strin
 	return s
 }
 
+// unlabelled lists the visible form controls with no accessible name (a
+// <label>, aria-label or aria-labelledby) and the buttons and links
+// with no text: each is something a screen reader cannot name.
+const unlabelled = `[...document.querySelectorAll('input, select, textarea, button, a[href]')]
+  .filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0)
+  .filter((el) => ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName)
+    ? !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
+    : !el.textContent.trim() && !el.getAttribute('aria-label'))
+  .map((el) => el.outerHTML.slice(0, 120))`
+
+// checkLabels fails the test when the page shows a control without an
+// accessible name.
+func checkLabels(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](unlabelled))
+	if err != nil {
+		t.Fatalf("check labels on %s: %v", page, err)
+	}
+	for _, b := range bad {
+		t.Errorf("%s: a control without an accessible name: %s", page, b)
+	}
+}
+
 // stepTimeout bounds one step of a browser test, so that a failure says
 // which step and shows the page while the browser is still there.
 const stepTimeout = 30 * time.Second

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/offsync/offsync/engine"
 )
 
@@ -25,11 +26,24 @@ func TestConsoleBrowserOrganization(t *testing.T) {
 		chromedp.WaitVisible(`//table[caption[text()="Users"]]`),
 		chromedp.WaitVisible(xp(`//td[strong[text()=%q]]`, u.Name)))
 	s.view(ctx, "org-users")
+	checkLabels(t, ctx, "org-users")
+	// By keyboard: Enter opens the dialog, Escape closes it, and focus
+	// goes back to the button that opened it.
+	run(t, ctx, "a dialog by keyboard",
+		chromedp.Focus(xp(`//button[@aria-label=%q]`, "Edit "+u.Name)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(xp(`//dialog//h2[text()=%q]`, "Edit "+u.Name)),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotVisible(`//dialog`))
+	if f, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.getAttribute('aria-label') || ''`)); err != nil || f != "Edit "+u.Name {
+		t.Fatalf("after Escape the focus is on %q (%v)", f, err)
+	}
 	run(t, ctx, "edit a user",
 		chromedp.Click(xp(`//button[@aria-label=%q]`, "Edit "+u.Name)),
 		chromedp.WaitVisible(xp(`//dialog//h2[text()=%q]`, "Edit "+u.Name)),
 		chromedp.SetValue(chromedp.CSS(`dialog input[type=email]`), "renamed@example.com"))
 	s.view(ctx, "org-user-edit")
+	checkLabels(t, ctx, "org-user-edit")
 	run(t, ctx, "save the user",
 		chromedp.Click(`//dialog//button[text()="Save"]`),
 		chromedp.WaitVisible(`//td[text()="renamed@example.com"]`))
@@ -43,6 +57,7 @@ func TestConsoleBrowserOrganization(t *testing.T) {
 		chromedp.Click(`//nav[@aria-label="Organization"]/a[text()="Teams"]`),
 		chromedp.WaitVisible(`//table[caption[text()="Teams"]]`))
 	s.take(ctx, "org-teams")
+	checkLabels(t, ctx, "org-teams")
 
 	var units []engine.BusinessUnit
 	env.api("GET", "/v1/admin/businessunits", nil, &units)
@@ -57,6 +72,7 @@ func TestConsoleBrowserOrganization(t *testing.T) {
 		chromedp.WaitVisible(xp(`//ul[@class="tree"]/li/span/strong[text()=%q]`, root.Name)),
 		chromedp.WaitVisible(xp(`//ul[@class="tree"]/li/ul/li/span/strong`)))
 	s.take(ctx, "org-units")
+	checkLabels(t, ctx, "org-units")
 	run(t, ctx, "add a unit",
 		chromedp.Click(xp(`//button[@aria-label=%q]`, "Add a unit under "+root.Name)),
 		chromedp.WaitVisible(`//dialog//h2[text()="New business unit"]`),
@@ -82,6 +98,7 @@ func TestConsoleBrowserOrganization(t *testing.T) {
 		chromedp.WaitVisible(`//dialog//table[caption[text()="Privilege depth per entity"]]`),
 		chromedp.SetValue(chromedp.CSS(`dialog select[aria-label="read task"]`), "organization"))
 	s.view(ctx, "org-role-edit")
+	checkLabels(t, ctx, "org-role-edit")
 	run(t, ctx, "save the role",
 		chromedp.Click(`//dialog//button[text()="Save"]`),
 		chromedp.WaitNotPresent(`//dialog//table`))

@@ -67,6 +67,7 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 	s := newShots(t)
 	signIn(t, ctx, env, s)
 	s.take(ctx, "profiles")
+	checkLabels(t, ctx, "profiles")
 	member := demoMember(t, env)
 
 	id := createProfile(t, ctx, "Key Accounts", "Large accounts of the seller's business unit, their contacts, and the seller's open deals of the last 30 days.")
@@ -125,6 +126,7 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 		chromedp.WaitVisible(`//h1//span[starts-with(., "Published v")]`),
 		chromedp.WaitVisible(`//h4[starts-with(., "Published (version")]`))
 	s.take(ctx, "full-profile")
+	checkLabels(t, ctx, "profile")
 	s.part(ctx, "profile-records", `section[aria-labelledby=step3]`)
 
 	// The admin API holds what was clicked.
@@ -170,6 +172,7 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#new-secret`)))
 	secret := text(t, ctx, chromedp.CSS(`#new-secret`))
 	s.take(ctx, "tokens")
+	checkLabels(t, ctx, "tokens")
 	if !strings.HasPrefix(secret, "ofs_") {
 		t.Fatalf("token shown: %q", secret)
 	}
@@ -216,6 +219,7 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 		chromedp.WaitVisible(`//td[contains(., "n1")]//span[text()="leader"]`),
 		chromedp.WaitVisible(chromedp.CSS(`svg[aria-label^="Pulls and pushes"] polyline`)))
 	s.take(ctx, "activity")
+	checkLabels(t, ctx, "activity")
 
 	// Revoking in the console ends the device's syncs.
 	run(t, ctx, "revoke",

@@ -62,6 +62,7 @@ func TestConsoleBrowserSyncErrors(t *testing.T) {
 		chromedp.Click(`//button[text()="Apply filter"]`),
 		chromedp.WaitVisible(`//p[text()="100 sync errors shown; there are more."]`))
 	s.view(ctx, "sync-errors")
+	checkLabels(t, ctx, "sync-errors")
 	run(t, ctx, "filter by code",
 		chromedp.SetValue(chromedp.CSS(`select[name=entity]`), ""),
 		chromedp.SendKeys(chromedp.CSS(`input[name=code]`), lastCode),
@@ -70,6 +71,7 @@ func TestConsoleBrowserSyncErrors(t *testing.T) {
 		chromedp.Click(`//button[starts-with(@aria-label, "Inspect")]`),
 		chromedp.WaitVisible(`//dialog//pre[contains(., "00000000-0000-4000-8000-00000000dead")]`))
 	s.view(ctx, "sync-error")
+	checkLabels(t, ctx, "sync-error")
 	run(t, ctx, "reapply is refused: the row is not there",
 		chromedp.Click(`//dialog//button[text()="Reapply as administrator"]`),
 		chromedp.WaitVisible(`//dialog//p[starts-with(., "Reapply refused")]`))
