@@ -13,9 +13,10 @@ import (
 const MaxSyncErrorPage = 1000
 
 // SyncErrorQuery selects a page of sync errors. Empty fields match
-// everything; Since and Until are RFC 3339 or unix milliseconds.
+// everything; App is an app's name or id; Since and Until are RFC 3339
+// or unix milliseconds.
 type SyncErrorQuery struct {
-	User, Entity, Code, Since, Until string
+	User, App, Entity, Code, Since, Until string
 	// Limit is the page size, 1 to MaxSyncErrorPage; 0 is the server's
 	// default (100).
 	Limit int
@@ -37,7 +38,7 @@ func (a *Admin) SyncErrors(ctx context.Context, q SyncErrorQuery) (*SyncErrorPag
 		return nil, fmt.Errorf("sync errors: limit %d: want 0 to %d: %w", q.Limit, MaxSyncErrorPage, ErrConfig)
 	}
 	v := url.Values{}
-	for k, s := range map[string]string{"user": q.User, "entity": q.Entity, "code": q.Code, "since": q.Since, "until": q.Until, "after": q.After} {
+	for k, s := range map[string]string{"user": q.User, "app": q.App, "entity": q.Entity, "code": q.Code, "since": q.Since, "until": q.Until, "after": q.After} {
 		if s != "" {
 			v.Set(k, s)
 		}

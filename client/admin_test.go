@@ -109,6 +109,8 @@ func TestDoMapsErrors(t *testing.T) {
 		{"invalid", 400, `{"code":"invalid","message":"name: required"}`, "invalid", "name: required", ErrInvalid},
 		{"bad request", 400, `{"code":"bad_request","message":"decode body"}`, "bad_request", "decode body", ErrBadRequest},
 		{"too large", 413, `{"code":"too_large","message":"big"}`, "too_large", "big", ErrTooLarge},
+		{"forbidden", 403, `{"code":"forbidden","message":"this device token syncs for app x only"}`, "forbidden", "this device token syncs for app x only", ErrForbidden},
+		{"no profile", 403, `{"code":"no_profile","message":"m"}`, "no_profile", "m", ErrForbidden},
 		{"unavailable", 503, `{"code":"unavailable","message":"retry"}`, "unavailable", "retry", ErrUnavailable},
 		{"unknown code, known status", 409, `{"code":"stale","message":"m"}`, "stale", "m", ErrConflict},
 		{"html page", 502, "<html>\n<body>Bad   Gateway</body></html>", "http_502", "<html> <body>Bad Gateway</body></html>", nil},

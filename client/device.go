@@ -36,6 +36,12 @@ type DeviceConfig struct {
 	Store string
 	// Server is the base URL; Token the device token.
 	Server, Token string
+	// App names the app the device syncs for, by name or id, sent as the
+	// X-Offsync-App header on every request. Empty: the token's app, else
+	// the default app. A store keeps the app of its first sync, and a
+	// store that synced for one app refuses another (ErrOtherApp); an
+	// empty App then means the store's.
+	App string
 	// HTTP is the client used; nil means one with a 5 minute timeout.
 	HTTP *http.Client
 	// Progress, when set, is called after each pull with the rows
@@ -51,6 +57,10 @@ type DeviceConfig struct {
 type Device struct {
 	cfg DeviceConfig
 	db  *badger.DB
+	// app is the app the store syncs for ("" for the token's, or the
+	// default), and appBound whether the store has recorded it.
+	app      string
+	appBound bool
 
 	syncMu sync.Mutex
 	// txnOps, when set, caps the row writes of one local transaction
@@ -73,7 +83,12 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open device store: %w", err)
 	}
-	return &Device{cfg: cfg, db: db}, nil
+	d := &Device{cfg: cfg, db: db}
+	if err := d.openApp(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Close closes the local store.
@@ -132,6 +147,9 @@ func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 		if err != nil {
 			return sum, err
 		}
+		if err := d.bindApp(); err != nil {
+			return sum, err
+		}
 		sum.Pulls++
 		sum.WireBytes += n
 		if res.Reset {
@@ -173,6 +191,7 @@ func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullRe
 		return codec.PullResponse{}, 0, fmt.Errorf("pull: %w: %w", ErrConfig, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
+	d.setAppHeader(req)
 	req.Header.Set("Content-Type", "application/msgpack")
 	req.Header.Set("Accept", "application/msgpack")
 	req.Header.Set("Accept-Encoding", "zstd, gzip")

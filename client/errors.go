@@ -18,6 +18,9 @@ var (
 	// nothing listens at its address, or its host is unknown or
 	// unreachable. See IsUnreachable.
 	ErrUnreachable = errors.New("server not reachable")
+	// ErrOtherApp means a device store that synced for one app was asked
+	// to sync for another (DeviceConfig.App).
+	ErrOtherApp = errors.New("store synced for another app")
 
 	// ErrBadRequest is code bad_request (400): the body was not understood.
 	ErrBadRequest = errors.New("bad request")
@@ -26,6 +29,9 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrUnauthorized is code unauthorized (401): missing or wrong token.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden is code forbidden (403): the token may not do this,
+	// such as a device token of one app syncing for another.
+	ErrForbidden = errors.New("forbidden")
 	// ErrNotFound is code not_found (404).
 	ErrNotFound = errors.New("not found")
 	// ErrConflict is code conflict (409): the request conflicts with the
@@ -43,6 +49,7 @@ const (
 	CodeBadRequest       = "bad_request"
 	CodeInvalid          = "invalid"
 	CodeUnauthorized     = "unauthorized"
+	CodeForbidden        = "forbidden"
 	CodeNotFound         = "not_found"
 	CodeConflict         = "conflict"
 	CodeTooLarge         = "too_large"
@@ -55,6 +62,7 @@ var codeErrs = map[string]error{
 	CodeBadRequest:   ErrBadRequest,
 	CodeInvalid:      ErrInvalid,
 	CodeUnauthorized: ErrUnauthorized,
+	CodeForbidden:    ErrForbidden,
 	CodeNotFound:     ErrNotFound,
 	CodeConflict:     ErrConflict,
 	CodeTooLarge:     ErrTooLarge,
@@ -64,6 +72,7 @@ var codeErrs = map[string]error{
 var statusCodes = map[int]string{
 	http.StatusBadRequest:            CodeBadRequest,
 	http.StatusUnauthorized:          CodeUnauthorized,
+	http.StatusForbidden:             CodeForbidden,
 	http.StatusNotFound:              CodeNotFound,
 	http.StatusConflict:              CodeConflict,
 	http.StatusRequestEntityTooLarge: CodeTooLarge,

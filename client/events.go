@@ -24,6 +24,7 @@ func (d *Device) Events(ctx context.Context, fn func(Event) error) error {
 		return fmt.Errorf("events: %w: %w", ErrConfig, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
+	d.setAppHeader(req)
 	req.Header.Set("Accept", "text/event-stream")
 	hc := *d.cfg.HTTP
 	hc.Timeout = 0 // a stream lives as long as ctx

@@ -141,6 +141,7 @@ func (d *Device) postPush(ctx context.Context, muts []codec.Mutation) (codec.Pus
 		return codec.PushResponse{}, 0, fmt.Errorf("push: %w: %w", ErrConfig, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
+	d.setAppHeader(req)
 	req.Header.Set("Content-Type", "application/msgpack")
 	req.Header.Set("Accept", "application/msgpack")
 	req.Header.Set("Accept-Encoding", "zstd")
