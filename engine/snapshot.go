@@ -39,6 +39,9 @@ func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
 	stream := s.e.db.NewStream()
 	stream.LogPrefix = "offsync.snapshot"
+	// One producer is one read transaction: with several, each opens its
+	// own, and a commit between them would mix two versions.
+	stream.NumGo = 1
 	if _, err := stream.Backup(cw, 0); err != nil {
 		return cw.n, fmt.Errorf("write snapshot: %w", err)
 	}
