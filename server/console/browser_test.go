@@ -34,6 +34,10 @@ func TestConsoleBrowserSignIn(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), "not-the-token-0123456789"),
 		chromedp.Click(`//button[text()="Sign in"]`),
 		chromedp.WaitVisible(`//p[@role="alert"][text()="That token was refused."]`))
+	// Signed out, the navigation is not shown.
+	if vis, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('nav').getClientRects().length > 0 || document.getElementById('signout').getClientRects().length > 0`)); err != nil || vis {
+		t.Fatalf("the navigation shows before sign-in (%v)", err)
+	}
 	signIn(t, ctx, env, newShots(t))
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil || strings.Contains(loc, adminToken) {
