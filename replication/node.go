@@ -74,7 +74,12 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 	}
 	if cfg.Bootstrap && !existing {
 		conf := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: trans.LocalAddr()}}}
-		if err := raft.BootstrapCluster(rc, store, store, snaps, trans, conf); err != nil {
+		if eng.Applied() > 0 { // restored: the log starts after it (bootstrap.go)
+			if err := n.bootstrapAt(snaps, conf); err != nil {
+				n.closeStores()
+				return nil, err
+			}
+		} else if err := raft.BootstrapCluster(rc, store, store, snaps, trans, conf); err != nil {
 			n.closeStores()
 			return nil, fmt.Errorf("bootstrap cluster: %w", err)
 		}
