@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 )
 
 type fakeClock struct{ t time.Time }
@@ -130,4 +132,85 @@ func TestActivityRouteNeedsTheAdminToken(t *testing.T) {
 		act.Totals.Bytes == 0 || act.Totals.Pulls != 0 {
 		t.Fatalf("with the token: %d, totals %+v, %d points", resp.StatusCode, act.Totals, len(act.Series))
 	}
+}
+
+// TestActivityMatchesModel: over random traffic and clock steps, the
+// activity figures equal those computed from the list of every request:
+// per-minute sums at each step, totals, and the devices seen in the last
+// minute.
+func TestActivityMatchesModel(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		type event struct {
+			at      int64
+			kind    string
+			token   string
+			bytes   int
+			refused bool
+		}
+		start := rapid.Int64Range(1_600_000_000_000, 1_800_000_000_000).Draw(rt, "start")
+		clk := &fakeClock{t: time.UnixMilli(start)}
+		a := newActivity(clk.now)
+		var events []event
+		for range rapid.IntRange(1, 60).Draw(rt, "steps") {
+			switch rapid.IntRange(0, 2).Draw(rt, "op") {
+			case 0: // time passes: up to 20 minutes
+				clk.t = clk.t.Add(time.Duration(rapid.Int64Range(0, 20*60_000).Draw(rt, "ms")) * time.Millisecond)
+			case 1: // a device request
+				ev := event{at: clk.t.UnixMilli(), kind: rapid.SampledFrom([]string{"pull", "push"}).Draw(rt, "kind"),
+					token: rapid.SampledFrom([]string{"a", "b", "c"}).Draw(rt, "token"), bytes: rapid.IntRange(0, 5000).Draw(rt, "bytes"),
+					refused: rapid.Bool().Draw(rt, "refused")}
+				h := a.wrap(map[string]string{"pull": "POST /v1/sync/pull", "push": "POST /v1/sync/push"}[ev.kind], func(w http.ResponseWriter, r *http.Request) {
+					if ev.refused {
+						w.WriteHeader(http.StatusUnauthorized)
+					}
+					_, _ = w.Write(make([]byte, ev.bytes))
+				})
+				serveDevice(h, ev.token)
+				events = append(events, ev)
+			case 2: // the console asks
+				got := a.snapshot()
+				now := clk.t.UnixMilli()
+				step := ActivityStep.Milliseconds()
+				var totals ActivityCounts
+				recent := map[string]bool{}
+				for _, ev := range events {
+					totals.Bytes += int64(ev.bytes)
+					if ev.refused {
+						continue
+					}
+					if ev.kind == "pull" {
+						totals.Pulls++
+					} else {
+						totals.Pushes++
+					}
+					if now-ev.at <= activityRecent.Milliseconds() {
+						recent[ev.token] = true
+					}
+				}
+				if got.Totals != totals || got.Devices != len(recent) {
+					rt.Fatalf("totals %+v devices %d, model %+v %d", got.Totals, got.Devices, totals, len(recent))
+				}
+				if len(got.Series) != int(ActivityWindow/ActivityStep) || got.Series[len(got.Series)-1].Time != (now/step+1)*step {
+					rt.Fatalf("series of %d points ending %d, want %d ending %d", len(got.Series), got.Series[len(got.Series)-1].Time, ActivityWindow/ActivityStep, (now/step+1)*step)
+				}
+				for _, p := range got.Series {
+					var want ActivityCounts
+					for _, ev := range events {
+						// the minute ending at p.Time: the 6 steps up to it
+						if s := ev.at / step; s < p.Time/step && s >= p.Time/step-int64(activityRecent/ActivityStep) {
+							want.Bytes += int64(ev.bytes)
+							if !ev.refused && ev.kind == "pull" {
+								want.Pulls++
+							} else if !ev.refused {
+								want.Pushes++
+							}
+						}
+					}
+					if p.ActivityCounts != want {
+						rt.Fatalf("point at %d: %+v, model %+v", p.Time, p.ActivityCounts, want)
+					}
+				}
+			}
+		}
+	})
 }
