@@ -43,6 +43,13 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 			results[i] = &Result{Version: en.Version}
 			continue
 		}
+		if b.applied == 0 {
+			// A new database: its time index covers every row from here.
+			if err := b.txn.Set([]byte(keyTimeIndex), []byte{1}); err != nil {
+				return nil, fmt.Errorf("mark time index: %w", err)
+			}
+			b.dirty = true
+		}
 		st := newCmdState(b, en.Version, en.Cmd.Now)
 		res := st.run(en.Cmd)
 		if en.Cmd.Kind != KindIngest {

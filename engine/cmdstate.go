@@ -74,6 +74,8 @@ func (st *cmdState) run(cmd *Command) *Result {
 		err = st.putNode(cmd.Node)
 	case KindSetCursorKey:
 		err = st.setCursorKey(cmd.CursorKey)
+	case KindBuildTimeIndex:
+		err = st.buildTimeIndex()
 	case KindIssueAdminToken:
 		err = st.issueAdminToken(cmd.AdminToken)
 	case KindRevokeAdminToken:

@@ -54,6 +54,9 @@ const (
 	KindIssueAdminToken
 	// KindRevokeAdminToken revokes admin token Target.ID.
 	KindRevokeAdminToken
+	// KindBuildTimeIndex fills in the time index of a database written
+	// before it existed (timeindex.go).
+	KindBuildTimeIndex
 )
 
 // String names the kind.
@@ -91,6 +94,8 @@ func (k Kind) String() string {
 		return "put-node"
 	case KindSetCursorKey:
 		return "set-cursor-key"
+	case KindBuildTimeIndex:
+		return "build-time-index"
 	case KindIssueAdminToken:
 		return "issue-admin-token"
 	case KindRevokeAdminToken:
@@ -186,7 +191,7 @@ func DecodeCommand(b []byte) (*Command, error) {
 func (k Kind) changesOrg() bool {
 	switch k {
 	case KindIngest, KindPush, KindReapplySyncError, KindDeleteSyncError, KindPrune, KindPutNode, KindSetCursorKey,
-		KindIssueAdminToken, KindRevokeAdminToken:
+		KindIssueAdminToken, KindRevokeAdminToken, KindBuildTimeIndex:
 		return false
 	}
 	return true

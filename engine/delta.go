@@ -17,7 +17,9 @@ import (
 // in the new view V(v1, t1). Candidates are the rows changed since v0, the
 // targets that changed rows look up (before and after), the targets of
 // rows that aged out of a window between t0 and t1, and, transitively,
-// the targets of related rows whose membership changed. When the access
+// the targets of related rows whose membership changed, and the rows a
+// today() filter may take in or out because days passed between t0 and
+// t1 (timeindex.go). When the access
 // context changed (roles, teams, business unit, profile publish) the rows
 // of both whole views are candidates too. Rows that aged out themselves
 // are dropped by the device (EntityDelta.Cutoff), so they need no removal.
@@ -73,6 +75,9 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 		}
 	}
 	if err := ds.agedSources(func(r rowRef) { ds.addTargets(r, add) }); err != nil {
+		return nil, err
+	}
+	if err := ds.timeFlips(add); err != nil {
 		return nil, err
 	}
 	if ds.moved {

@@ -41,3 +41,16 @@ func compileFilter(def *EntityDef, src string) (*filter.Expr, error) {
 		return 0, false
 	})
 }
+
+// DependsOnTime reports whether the rule's filter compares an attribute
+// with today(): its rows can then enter or leave a view as days pass,
+// with no write to them (a window alone does not count: devices drop
+// rows that age out of it themselves).
+func (r *Rule) DependsOnTime(sch *Schema) bool {
+	def := sch.Entity(r.Entity)
+	if def == nil || r.Filter == "" {
+		return false
+	}
+	f, err := compileFilter(def, r.Filter)
+	return err == nil && len(f.TimeTerms()) > 0
+}

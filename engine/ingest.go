@@ -262,6 +262,7 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 	if !row.Deleted && row.OwningBusinessUnit != "" && (!live || cur.OwningBusinessUnit != row.OwningBusinessUnit) {
 		st.set(buKey(def.Name, row.OwningBusinessUnit, row.ID), nil)
 	}
+	st.indexTimes(def, cur, live, row)
 	for _, a := range def.Attributes {
 		if a.Type != TypeLookup {
 			continue

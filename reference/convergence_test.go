@@ -80,19 +80,30 @@ func (d *device) apply(res *engine.PullResult) {
 // must hold exactly the reference view, and every row and id a pull sends
 // must be in the device's old or new view (no leak).
 func TestConvergenceRandomized(t *testing.T) {
-	runRandomSync(t, 0, 1)
+	runRandomSync(t, 0, 1, false)
+}
+
+// TestConvergenceAcrossDays is the same scenario with filters that compare
+// due dates (and modifiedon) with today(), in both directions, at several
+// offsets, under and, or and not, on accounts and on related contacts,
+// while the clock crosses day boundaries, sometimes many days at once:
+// rows enter and leave views with no write to them, and every device must
+// still hold exactly V(u, app, v, t) after every pull.
+func TestConvergenceAcrossDays(t *testing.T) {
+	runRandomSync(t, 2<<20, 1, true)
 }
 
 // TestNoLeakUnderPrivilegeChurn is the same machinery weighted towards
 // access changes (roles, teams, business-unit moves, republished
 // profiles), where a wrong removal or upsert would leak a row or an id.
 func TestNoLeakUnderPrivilegeChurn(t *testing.T) {
-	runRandomSync(t, 1<<20, 4)
+	runRandomSync(t, 1<<20, 4, false)
 }
 
 // runRandomSync runs the randomized sync scenario; churn multiplies the
-// weight of access changes.
-func runRandomSync(t *testing.T, seedOffset int64, churn int) {
+// weight of access changes; days draws today() filters and moves the
+// clock across days.
+func runRandomSync(t *testing.T, seedOffset int64, churn int, days bool) {
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("OFFSYNC_SEED"); s != "" {
 		seed, _ = strconv.ParseInt(s, 10, 64)
@@ -115,6 +126,7 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int) {
 		rng := rand.New(rand.NewSource(seed + int64(round)))
 		w := newWorld(t, engine.DepthOrganization)
 		w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
+		w.days = days
 		randomWorld(w, rng)
 		// One device per user and app: a device syncs for one app.
 		var devices []*device
@@ -131,6 +143,8 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int) {
 				moveMember(w, rng)
 			case op < 7:
 				writeRows(w, rng, clock)
+			case op == 7 && days && rng.Intn(3) == 0:
+				clock += int64(2+rng.Intn(12))*day + rng.Int63n(day) // a device asleep for days
 			case op == 7:
 				clock += int64(rng.Intn(4)) * day / 2
 			case op == 8 && rng.Intn(3) == 0:
@@ -297,7 +311,7 @@ func writeRows(w world, rng *rand.Rand, clock int64) {
 	var recs []codec.Record
 	for i := 0; i < 1+rng.Intn(3); i++ {
 		if rng.Intn(2) == 0 {
-			attrs := map[string]any{"name": string("ABC"[rng.Intn(3)]) + "-y", "revenue": strconv.Itoa(rng.Intn(6) * 1000), "modifiedon": clock - int64(rng.Intn(12))*day}
+			attrs := map[string]any{"name": string("ABC"[rng.Intn(3)]) + "-y", "revenue": strconv.Itoa(rng.Intn(6) * 1000), "modifiedon": clock - int64(rng.Intn(12))*day, "due": dueDate(rng, clock)}
 			if rng.Intn(3) > 0 {
 				attrs["primarycontactid"] = id("9", 1+rng.Intn(14))
 			} else {
@@ -306,7 +320,7 @@ func writeRows(w world, rng *rand.Rand, clock int64) {
 			recs = append(recs, codec.Record{Entity: "account", ID: id("e", 100+rng.Intn(24)), OwnerID: pick(rng, owners), Attrs: attrs})
 		} else {
 			recs = append(recs, codec.Record{Entity: "contact", ID: id("9", 1+rng.Intn(14)), OwnerID: pick(rng, owners),
-				Attrs: map[string]any{"lastname": "M", "email": strconv.Itoa(rng.Intn(9)), "modifiedon": clock - int64(rng.Intn(12))*day}})
+				Attrs: map[string]any{"lastname": "M", "email": strconv.Itoa(rng.Intn(9)), "modifiedon": clock - int64(rng.Intn(12))*day, "due": dueDate(rng, clock)}})
 		}
 	}
 	w.apply(&engine.Command{Kind: engine.KindIngest, Now: clock, Records: recs})
@@ -331,7 +345,7 @@ func republish(w world, rng *rand.Rand) {
 		w.t.Fatal(err)
 	}
 	rng2 := rand.New(rand.NewSource(rng.Int63()))
-	p.Rules = newProfileRulesFor(rng2, app.Entities)
+	p.Rules = newProfileRulesFor(rng2, app.Entities, w.days)
 	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{p}, Publish: rng.Intn(3) > 0}})
 }
 
@@ -356,8 +370,8 @@ func changeAppEntities(w world, rng *rand.Rand) {
 }
 
 // newProfileRulesFor draws rules over the entities an app offers.
-func newProfileRulesFor(rng *rand.Rand, entities []string) []engine.Rule {
-	rules := newProfileRules(rng)
+func newProfileRulesFor(rng *rand.Rand, entities []string, days bool) []engine.Rule {
+	rules := newProfileRules(rng, days)
 	var out []engine.Rule
 	for _, r := range rules {
 		if !slices.Contains(entities, r.Entity) {
@@ -374,9 +388,18 @@ func newProfileRulesFor(rng *rand.Rand, entities []string) []engine.Rule {
 	return out
 }
 
-func newProfileRules(rng *rand.Rand) []engine.Rule {
+// newProfileRules draws an account rule and maybe a contact rule; with
+// days, most filters compare with today().
+func newProfileRules(rng *rand.Rand, days bool) []engine.Rule {
 	windows := []int{0, 3, 5, 10}
 	acct := engine.Rule{Entity: "account", Rows: pick(rng, choices), Filter: pick(rng, filters)}
+	contactFilter := ""
+	if days {
+		if rng.Intn(4) > 0 {
+			acct.Filter = pick(rng, timeFilters)
+		}
+		contactFilter = pick(rng, contactTimeFilters)
+	}
 	win := pick(rng, windows)
 	acct.ModifiedWithinDays = &win
 	if rng.Intn(2) == 0 {
@@ -386,10 +409,10 @@ func newProfileRules(rng *rand.Rand) []engine.Rule {
 	if rng.Intn(3) > 0 {
 		rules[0].Relationships = []string{"primarycontactid"}
 		cw := pick(rng, windows)
-		rules = append(rules, engine.Rule{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: &cw})
+		rules = append(rules, engine.Rule{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: &cw, Filter: contactFilter})
 	} else if rng.Intn(2) == 0 {
 		cw := pick(rng, windows)
-		rules = append(rules, engine.Rule{Entity: "contact", Rows: pick(rng, choices), ModifiedWithinDays: &cw})
+		rules = append(rules, engine.Rule{Entity: "contact", Rows: pick(rng, choices), ModifiedWithinDays: &cw, Filter: contactFilter})
 	}
 	return rules
 }

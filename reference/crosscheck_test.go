@@ -43,7 +43,12 @@ var (
 	allBUs   = []string{buR, buC, buG, buS}
 	depths   = []engine.Depth{engine.DepthNone, engine.DepthUser, engine.DepthBusinessUnit, engine.DepthParentChild, engine.DepthOrganization}
 	filters  = []string{"", "name beginswith 'A'", "revenue >= 3000", "ownerid = @me", "owningbusinessunit = @mybusinessunit", "not (name contains 'B') or revenue < 2000", "primarycontactid is not null"}
-	choices  = [][]string{{engine.RowsAll}, {engine.RowsUser}, {engine.RowsTeam}, {engine.RowsBusinessUnit}, {engine.RowsUser, engine.RowsTeam}, {engine.RowsOrganization}, {engine.RowsUser, engine.RowsBusinessUnit}}
+	// timeFilters compare with today() in both directions, at several
+	// offsets, alone and under and, or and not.
+	timeFilters = []string{"due <= today(+7)", "due >= today(-3)", "not (due < today(-1))", "due > today(2) or name beginswith 'A'",
+		"due <= today() and revenue >= 2000", "due in (today(), today(1))", "modifiedon >= today(-5)", "not (due >= today(-6) and due <= today(4)) or ownerid = @me"}
+	contactTimeFilters = []string{"", "due >= today(-2)", "not (due > today(+3))"}
+	choices            = [][]string{{engine.RowsAll}, {engine.RowsUser}, {engine.RowsTeam}, {engine.RowsBusinessUnit}, {engine.RowsUser, engine.RowsTeam}, {engine.RowsOrganization}, {engine.RowsUser, engine.RowsBusinessUnit}}
 )
 
 func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.Intn(len(xs))] }
@@ -76,17 +81,17 @@ func randomWorld(w world, rng *rand.Rand) {
 	var recs []codec.Record
 	owners := append([]string{teamT}, allUsers...)
 	for i := 0; i < 20; i++ {
-		attrs := map[string]any{"name": string("ABC"[rng.Intn(3)]) + "-x", "revenue": strconv.Itoa(rng.Intn(6) * 1000), "modifiedon": now - int64(rng.Intn(15))*day}
+		attrs := map[string]any{"name": string("ABC"[rng.Intn(3)]) + "-x", "revenue": strconv.Itoa(rng.Intn(6) * 1000), "modifiedon": now - int64(rng.Intn(15))*day, "due": dueDate(rng, now)}
 		if rng.Intn(2) == 0 {
 			attrs["primarycontactid"] = id("9", 1+rng.Intn(12))
 		}
 		recs = append(recs, codec.Record{Entity: "account", ID: id("e", 100+i), OwnerID: pick(rng, owners), Attrs: attrs})
 	}
 	for i := 1; i <= 12; i++ {
-		recs = append(recs, codec.Record{Entity: "contact", ID: id("9", i), OwnerID: pick(rng, owners), Attrs: map[string]any{"lastname": "L", "email": "e", "modifiedon": now - int64(rng.Intn(15))*day}})
+		recs = append(recs, codec.Record{Entity: "contact", ID: id("9", i), OwnerID: pick(rng, owners), Attrs: map[string]any{"lastname": "L", "email": "e", "modifiedon": now - int64(rng.Intn(15))*day, "due": dueDate(rng, now)}})
 	}
 	w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: recs})
-	rules := newProfileRules(rng)
+	rules := newProfileRules(rng, w.days)
 	p := engine.Profile{ID: prof, Name: "P", Rules: rules}
 	for _, u := range allUsers[:3] {
 		if rng.Intn(3) > 0 {
@@ -101,8 +106,8 @@ func randomWorld(w world, rng *rand.Rand) {
 	// profile of its own, and a second profile in the default app: users
 	// hold profiles in both apps, and move between profiles of one app.
 	b := engine.App{ID: appB, Name: "B", Entities: pick(rng, appEntities)}
-	pb := engine.Profile{ID: profB, Name: "PB", App: appB, Rules: newProfileRulesFor(rng, b.Entities)}
-	p2 := engine.Profile{ID: prof2, Name: "P2", Rules: newProfileRules(rng)}
+	pb := engine.Profile{ID: profB, Name: "PB", App: appB, Rules: newProfileRulesFor(rng, b.Entities, w.days)}
+	p2 := engine.Profile{ID: prof2, Name: "P2", Rules: newProfileRules(rng, w.days)}
 	for _, u := range allUsers {
 		if rng.Intn(2) == 0 {
 			pb.Users = append(pb.Users, u)
@@ -210,4 +215,16 @@ func userApps() [][2]string {
 		}
 	}
 	return out
+}
+
+// dueDate draws a due date within two weeks of t, or none (nil); a third
+// fall exactly on a midnight, where today() comparisons turn.
+func dueDate(rng *rand.Rand, t int64) any {
+	switch rng.Intn(6) {
+	case 0:
+		return nil
+	case 1, 2:
+		return (t/day + int64(rng.Intn(29)-14)) * day
+	}
+	return t + int64(rng.Intn(29*24)-14*24)*day/24
 }

@@ -30,11 +30,14 @@ func TestSoak(t *testing.T) {
 	end := time.Now().Add(d)
 	var runs, steps, pushed, failed int
 	for i := 0; time.Now().Before(end); i++ {
-		churn, offset, name := 1, int64(0), "convergence"
-		if i%2 == 1 {
+		churn, offset, name, days := 1, int64(0), "convergence", false
+		switch i % 3 {
+		case 1:
 			churn, offset, name = 4, 1<<20, "privilege-churn"
+		case 2:
+			offset, name, days = 2<<20, "across-days", true
 		}
-		if !t.Run(fmt.Sprintf("%s-%d", name, i), func(t *testing.T) { runRandomSync(t, offset, churn) }) {
+		if !t.Run(fmt.Sprintf("%s-%d", name, i), func(t *testing.T) { runRandomSync(t, offset, churn, days) }) {
 			failed++
 		}
 		runs++

@@ -43,6 +43,8 @@ type world struct {
 	t     *testing.T
 	e     *engine.Engine
 	cache engine.RuleCache // nil: no sharing
+	// days draws today() filters, and due dates for them to compare.
+	days bool
 }
 
 func (w world) apply(cmds ...*engine.Command) {
@@ -66,8 +68,9 @@ func newWorld(t *testing.T, read engine.Depth) world {
 	w := world{t: t, e: e}
 	w.apply(&engine.Command{Kind: engine.KindSetSchemaDraft, Schema: &engine.Schema{Entities: []engine.EntityDef{
 		{Name: "account", Offline: true, Attributes: []engine.Attribute{{Name: "name", Type: engine.TypeString}, {Name: "revenue", Type: engine.TypeDecimal},
-			{Name: "primarycontactid", Type: engine.TypeLookup, Targets: []string{"contact"}}}},
-		{Name: "contact", Offline: true, Attributes: []engine.Attribute{{Name: "lastname", Type: engine.TypeString}, {Name: "email", Type: engine.TypeString}}},
+			{Name: "primarycontactid", Type: engine.TypeLookup, Targets: []string{"contact"}}, {Name: "due", Type: engine.TypeDateTime}}},
+		{Name: "contact", Offline: true, Attributes: []engine.Attribute{{Name: "lastname", Type: engine.TypeString}, {Name: "email", Type: engine.TypeString},
+			{Name: "due", Type: engine.TypeDateTime}}},
 	}}}, &engine.Command{Kind: engine.KindPublishSchema})
 	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{
 		BusinessUnits: []engine.BusinessUnit{{ID: buR, Name: "R"}, {ID: buC, Name: "C", Parent: buR}, {ID: buG, Name: "G", Parent: buC}, {ID: buS, Name: "S", Parent: buR}},

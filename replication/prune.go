@@ -7,18 +7,20 @@ import (
 	"github.com/offsync/offsync/engine"
 )
 
-// pruneLoop lets the leader propose pruning: every PruneInterval, when
+// pruneLoop lets the leader keep the log and the indexes: every
+// PruneInterval it builds the time index if a database written before it
+// existed lacks it (BuildTimeIndexOnce), and proposes pruning when
 // the change-log history passes RetainVersions by a tenth, or the oldest
-// sync error is older than SyncErrorRetention, it proposes a prune.
+// sync error is older than SyncErrorRetention.
 // Pruning goes through the log like every change, so every node prunes
 // the same entries at the same version.
 func (n *Node) pruneLoop() {
 	defer close(n.done)
-	if n.cfg.RetainVersions == 0 && n.cfg.SyncErrorRetention == 0 {
-		<-n.stop
-		return
+	interval := n.cfg.PruneInterval
+	if interval <= 0 {
+		interval = DefaultPruneInterval
 	}
-	t := time.NewTicker(n.cfg.PruneInterval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -26,10 +28,31 @@ func (n *Node) pruneLoop() {
 			return
 		case <-t.C:
 		}
+		if err := n.BuildTimeIndexOnce(context.Background()); err != nil {
+			n.log.Warn("build time index", "err", err)
+		}
+		if n.cfg.RetainVersions == 0 && n.cfg.SyncErrorRetention == 0 {
+			continue
+		}
 		if err := n.PruneOnce(context.Background()); err != nil {
 			n.log.Warn("prune", "err", err)
 		}
 	}
+}
+
+// BuildTimeIndexOnce proposes KindBuildTimeIndex when this node leads and
+// the engine's time index does not cover every row yet (a database
+// written before the index existed): until it does, deltas across a day
+// boundary under a today() filter reload.
+func (n *Node) BuildTimeIndexOnce(ctx context.Context) error {
+	if !n.IsLeader() || n.eng.TimeIndexComplete() {
+		return nil
+	}
+	res, err := n.Propose(ctx, &engine.Command{Kind: engine.KindBuildTimeIndex, Now: time.Now().UnixMilli()})
+	if err != nil {
+		return err
+	}
+	return res.Err
 }
 
 // PruneOnce proposes a prune when this node leads and there is something

@@ -67,8 +67,14 @@ func pullAll(t *testing.T, url, token string, hdr map[string]string) (map[string
 // appView is the engine's view of user in app, by entity.
 func appView(t *testing.T, e *engine.Engine, user, app string) map[string]map[string]bool {
 	t.Helper()
+	return appViewAt(t, e, user, app, time.UnixMilli(1_700_000_000_000).UnixMilli())
+}
+
+// appViewAt is appView at time now (unix ms).
+func appViewAt(t *testing.T, e *engine.Engine, user, app string, now int64) map[string]map[string]bool {
+	t.Helper()
 	out := map[string]map[string]bool{}
-	_, err := e.View(user, app, time.UnixMilli(1_700_000_000_000).UnixMilli(), func(vr engine.ViewRow) error {
+	_, err := e.View(user, app, now, func(vr engine.ViewRow) error {
 		if out[vr.Rule.Entity] == nil {
 			out[vr.Rule.Entity] = map[string]bool{}
 		}

@@ -33,6 +33,10 @@ type EntityEstimate struct {
 	Bytes    int    `json:"bytes"`
 	MaxRows  int    `json:"maxRows"`
 	MaxBytes int    `json:"maxBytes"`
+	// DependsOnTime says the rule's filter compares with today(): rows
+	// enter and leave the view as days pass, so the numbers are those of
+	// today.
+	DependsOnTime bool `json:"dependsOnTime,omitempty"`
 }
 
 // estimate handles GET /v1/admin/profiles/{id}/estimate[?user=ID][&rules=published].
@@ -84,6 +88,7 @@ func (s *Server) estimate(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, rule := range rules {
 		e := *sums[rule.Entity]
+		e.DependsOnTime = rule.DependsOnTime(s.r.Schema())
 		if n := len(users); n > 0 {
 			e.Rows, e.Bytes = e.Rows/n, e.Bytes/n
 		}
