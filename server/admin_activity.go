@@ -21,8 +21,9 @@ const (
 	activityMaxDevices = 1 << 17
 )
 
-// Activity is GET /v1/admin/activity: what this node serves devices, now
-// and over the last ActivityWindow.
+// Activity is GET /v1/admin/activity: what this node (or, with
+// ?scope=cluster, every node) serves devices, now and over the last
+// ActivityWindow.
 type Activity struct {
 	// Time is when the figures were taken (unix ms).
 	Time int64 `json:"time"`
@@ -39,6 +40,9 @@ type Activity struct {
 	// that ends at its Time (per-minute rates, sliding), oldest first.
 	StepSeconds int             `json:"stepSeconds"`
 	Series      []ActivityPoint `json:"series"`
+	// Nodes, with ?scope=cluster, are each node's figures; the others are
+	// then the sums over the nodes (admin_activity_cluster.go).
+	Nodes []ActivityNode `json:"nodes,omitempty"`
 }
 
 // ActivityCounts counts device requests: pulls and pushes answered (not
@@ -74,13 +78,18 @@ func newActivity(now func() time.Time) *activity {
 	return &activity{now: now, buckets: make([]ActivityCounts, n), devices: map[uint64]time.Time{}, open: map[uint64]int{}}
 }
 
-// activityRoutes registers GET /v1/admin/activity and starts counting.
+// activityRoutes registers GET /v1/admin/activity[?scope=cluster] and
+// starts counting.
 func (s *Server) activityRoutes() {
 	if s.activity == nil {
 		s.activity = newActivity(s.now)
 	}
 	s.handle("GET /v1/admin/activity", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.activity.snapshot())
+		a := s.activity.snapshot()
+		if r.URL.Query().Get("scope") == "cluster" {
+			a = s.clusterActivity(r.Context(), a)
+		}
+		writeJSON(w, http.StatusOK, a)
 	}, true)
 }
 

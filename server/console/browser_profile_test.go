@@ -217,6 +217,7 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 		chromedp.Navigate(env.url+"/console/#/activity"),
 		chromedp.WaitVisible(`//div[@id="tile-devices"]/div[text()="1"]`),
 		chromedp.WaitVisible(`//td[contains(., "n1")]//span[text()="leader"]`),
+		chromedp.WaitVisible(`//tr[td/strong[text()="n1"]]/td[9][text()="1"]`),
 		chromedp.WaitVisible(chromedp.CSS(`svg[aria-label^="Pulls and pushes"] polyline`)))
 	s.take(ctx, "activity")
 	checkLabels(t, ctx, "activity")

@@ -16,7 +16,7 @@ export async function render(main) {
   const err = h('div', { 'aria-live': 'assertive' });
   const stamp = h('p', { class: 'muted', id: 'activity-updated' });
   clear(main, h('div', { class: 'toolbar' }, h('h1', { text: 'Activity' }), stamp),
-    h('p', { class: 'lead', text: 'This node\'s device traffic and the whole cluster\'s state, refreshed every two seconds.' }),
+    h('p', { class: 'lead', text: 'Device traffic summed over every node, and the state of each, refreshed every two seconds.' }),
     err, tiles, nodes, h('div', { class: 'grid2' }, traffic, volume));
 
   let timer = null;
@@ -24,11 +24,11 @@ export async function render(main) {
   async function tick() {
     if (stopped) return;
     try {
-      const [cluster, act] = await Promise.all([get('/v1/admin/cluster').catch((e) => ({ error: e })), get('/v1/admin/activity')]);
+      const [cluster, act] = await Promise.all([get('/v1/admin/cluster').catch((e) => ({ error: e })), get('/v1/admin/activity?scope=cluster')]);
       if (stopped) return;
       clear(err);
       drawTiles(tiles, act, cluster);
-      drawNodes(nodes, cluster);
+      drawNodes(nodes, cluster, act);
       drawCharts(traffic, volume, act);
       stamp.textContent = `Updated ${new Date(act.time).toLocaleTimeString('en-GB')}`;
     } catch (e) {
@@ -57,7 +57,7 @@ function drawTiles(box, act, cluster) {
     tile(leader ? leader.id : '—', 'leader'));
 }
 
-function drawNodes(box, cluster) {
+function drawNodes(box, cluster, act) {
   if (!Array.isArray(cluster)) {
     clear(box, h('h2', { text: 'Nodes' }), notice(`Cluster status unavailable: ${errorText(cluster.error)}`, 'error'));
     return;
@@ -65,7 +65,8 @@ function drawNodes(box, cluster) {
   const top = Math.max(0, ...cluster.map((m) => m.applied || 0));
   const leader = cluster.find((m) => m.leader);
   const ref = leader && leader.applied ? leader.applied : top;
-  clear(box, h('h2', { text: 'Nodes' }), table(['Node', 'HTTP', 'Raft', 'Role', 'State', '#Applied', '#Lag', 'Ready'], cluster.map((m) => h('tr', {},
+  const share = new Map((act.nodes || []).map((n) => [n.id, n]));
+  clear(box, h('h2', { text: 'Nodes' }), table(['Node', 'HTTP', 'Raft', 'Role', 'State', '#Applied', '#Lag', 'Ready', '#Devices', '#Pulls/min'], cluster.map((m) => h('tr', {},
     h('td', {}, h('strong', { text: m.id }), m.leader ? [' ', h('span', { class: 'badge accent', text: 'leader' })] : null),
     h('td', { class: 'mono', text: m.httpAddr || '—' }),
     h('td', { class: 'mono', text: m.address }),
@@ -73,7 +74,16 @@ function drawNodes(box, cluster) {
     h('td', { text: m.status?.state || '—' }),
     h('td', { class: 'num', text: num(m.applied) }),
     h('td', { class: 'num', text: m.status?.state === 'Unreachable' ? '—' : num(Math.max(0, ref - (m.applied || 0))) }),
-    h('td', {}, m.ready ? h('span', { class: 'badge ok', text: 'ready' }) : h('span', { class: 'badge danger', text: 'not ready' })))), 'Nodes'));
+    h('td', {}, m.ready ? h('span', { class: 'badge ok', text: 'ready' }) : h('span', { class: 'badge danger', text: 'not ready' })),
+    ...shareCells(share.get(m.id)))), 'Nodes'));
+}
+
+// shareCells are a node's devices and pulls in its last minute, or why
+// they are missing.
+function shareCells(n) {
+  if (!n) return [h('td', { class: 'num', text: '—' }), h('td', { class: 'num', text: '—' })];
+  if (n.error) return [h('td', { class: 'num', colspan: '2' }, h('span', { class: 'badge warn', title: n.error, text: 'no answer' }))];
+  return [h('td', { class: 'num', text: num(n.devices) }), h('td', { class: 'num', text: num(n.lastMinute.pulls) })];
 }
 
 function drawCharts(traffic, volume, act) {
@@ -85,5 +95,5 @@ function drawCharts(traffic, volume, act) {
   clear(volume, h('h2', { text: 'Bytes served per minute' }),
     h('div', { class: 'legend', 'aria-hidden': 'true' }, h('span', {}, h('span', { class: 'sw sw0' }), 'bytes to devices')),
     lineChart('Bytes served to devices per minute, last 30 minutes', times, [{ name: 'bytes', values: act.series.map((p) => p.bytes) }], bytes),
-    h('p', { class: 'hint', text: `Since this node started: ${count(act.totals.pulls, 'pull')}, ${count(act.totals.pushes, 'push', 'pushes')}, ${bytes(act.totals.bytes)} served.` }));
+    h('p', { class: 'hint', text: `Since the nodes started: ${count(act.totals.pulls, 'pull')}, ${count(act.totals.pushes, 'push', 'pushes')}, ${bytes(act.totals.bytes)} served.` }));
 }
