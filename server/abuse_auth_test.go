@@ -104,6 +104,7 @@ func (env *abuseEnv) routes(t *testing.T) []abuseRoute {
 		{"POST", "/v1/cluster/join", false, J, []byte(`{"id":"n9","raftAddr":"127.0.0.1:1"}`)},
 		{"GET", "/v1/cluster/status", false, "", nil},
 		{"GET", "/v1/admin/cluster", false, "", nil},
+		{"GET", "/v1/admin/backup", false, "", nil},
 		{"POST", "/v1/admin/cluster/members", false, J, []byte(`{"id":"n9","raftAddr":"127.0.0.1:1"}`)},
 		{"POST", "/v1/admin/cluster/members/n1/promote", false, "", nil},
 		{"POST", "/v1/admin/cluster/members/n1/demote", false, "", nil},

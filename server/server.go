@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/offsync/offsync/codec"
@@ -103,6 +104,8 @@ type Server struct {
 	streams streamCounter
 	// activity counts device traffic (GET /v1/admin/activity).
 	activity *activity
+	// backupBusy is set while a backup streams (admin_backup.go).
+	backupBusy atomic.Bool
 }
 
 // New returns a Server. Its Handler serves every route.
@@ -150,6 +153,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/cluster/join", s.clusterJoin, true)
 	s.handle("GET /v1/cluster/status", s.nodeStatus, true)
 	s.handle("GET /v1/admin/cluster", s.clusterStatus, true)
+	s.handle("GET /v1/admin/backup", s.adminBackup, true)
 	s.handle("POST /v1/admin/cluster/members", s.clusterJoin, true)
 	s.handle("POST /v1/admin/cluster/members/{id}/promote", s.clusterMemberChange("promote"), true)
 	s.handle("POST /v1/admin/cluster/members/{id}/demote", s.clusterMemberChange("demote"), true)

@@ -34,13 +34,25 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	if wc.C != nil && wc.C.Version > req.MinVersion {
-		req.MinVersion = wc.C.Version // a cursor from a node further ahead
+	need := req.MinVersion
+	if wc.C != nil && wc.C.Version > need {
+		need = wc.C.Version // a cursor from a node further ahead
 	}
-	if !s.waitVersion(r, req.MinVersion) {
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, CodeRetry, "this node has not reached the version asked for yet; retry")
-		return
+	if !s.waitVersion(r, need) {
+		if wc.C == nil || wc.C.Version <= s.r.Applied() || !s.aheadOfCluster(r.Context(), wc.C.Version) {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, CodeRetry, "this node has not reached the version asked for yet; retry")
+			return
+		}
+		// A cursor from another copy of the data (cursor_ahead.go): load
+		// the view again. A minVersion past the cluster is from there too.
+		s.log.Info("cursor ahead of the cluster: reset", "cursor", wc.C.Version, "applied", s.r.Applied())
+		wc.C = nil
+		if req.MinVersion > s.r.Applied() && !s.aheadOfCluster(r.Context(), req.MinVersion) && !s.waitVersion(r, req.MinVersion) {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, CodeRetry, "this node has not reached the version asked for yet; retry")
+			return
+		}
 	}
 	var res *engine.PullResult
 	page := 0
