@@ -151,12 +151,12 @@ func TestAdminCLI(t *testing.T) {
 			}
 		}
 		slices.Sort(names)
-		if !slices.Equal(names, []string{dataset.ProfileFieldSales, dataset.ProfileManagers}) {
+		if !slices.Equal(names, []string{dataset.ProfileFieldSales, dataset.ProfileFieldTechnicians, dataset.ProfileManagers}) {
 			t.Fatalf("profiles %v", names)
 		}
 		out := a.ok("profile", "list")
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "ID NAME PUBLISHED RULES USERS TEAMS" {
+		if len(lines) != 4 || strings.Join(strings.Fields(lines[0]), " ") != "ID NAME APP PUBLISHED RULES USERS TEAMS" {
 			t.Fatalf("table:\n%s", out)
 		}
 	})
@@ -223,7 +223,7 @@ func TestAdminCLI(t *testing.T) {
 			t.Fatalf("list %+v", list)
 		}
 		out = a.ok("token", "list")
-		if !strings.Contains(out, tok.ID) || !regexpHeader(strings.SplitN(out, "\n", 2)[0], "ID", "USER", "NAME", "CREATED", "REVOKED", "REVOKED ON") {
+		if !strings.Contains(out, tok.ID) || !regexpHeader(strings.SplitN(out, "\n", 2)[0], "ID", "USER", "NAME", "APP", "CREATED", "REVOKED", "REVOKED ON") {
 			t.Fatalf("table list:\n%s", out)
 		}
 

@@ -15,7 +15,7 @@ import (
 // newDeviceCmd is the reference device: sync and query a local store.
 func newDeviceCmd() *cobra.Command {
 	c := &cobra.Command{Use: "device", Short: "The reference device: sync a local store and query it"}
-	var server, token, store string
+	var server, token, store, app string
 	sync := &cobra.Command{
 		Use:   "sync",
 		Short: "Push the queued offline changes, then pull until up to date, and print a summary",
@@ -25,10 +25,16 @@ the store is up to date, and print a summary.
 A change the server rejects is listed, kept on the server as a sync error
 (offsync sync-errors), and makes the command exit with code 3 once the pull
 is done. Changes the server cannot take now (a leader election) stay queued
-for the next sync.`,
+for the next sync.
+
+--app names the app the device syncs for (by name or id): its rows, pushes
+and events are that app's. Without it the device syncs for the app its token
+was issued for, else the default app. The store keeps the app of its first
+sync, so later syncs need not name it, and refuses another app: sync each
+app into its own store.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := deviceConfig(store, server, token)
+			cfg, err := deviceConfig(store, server, token, app)
 			if err != nil {
 				return err
 			}
@@ -62,6 +68,9 @@ for the next sync.`,
 			}
 			fmt.Fprintf(out, "synced to version %d in %d pull(s): %d upserts, %d removals, %d reset(s), %d bytes received\n",
 				sum.Version, sum.Pulls, sum.Upserts, sum.Removals, sum.Resets, sum.WireBytes)
+			if d.App() != "" {
+				fmt.Fprintf(out, "  app %s\n", d.App())
+			}
 			counts, err := d.Counts()
 			if err != nil {
 				return err
@@ -78,12 +87,18 @@ for the next sync.`,
 	sync.Flags().StringVar(&server, "server", envOr("OFFSYNC_SERVER", client.DefaultServer), "server URL (env OFFSYNC_SERVER)")
 	sync.Flags().StringVar(&token, "token", "", "device token, from offsync token create (default $OFFSYNC_DEVICE_TOKEN)")
 	sync.Flags().StringVar(&store, "store", "./offsync-device", "local store directory")
+	sync.Flags().StringVar(&app, "app", "", "the app to sync for, by name or id (default $OFFSYNC_DEVICE_APP, else the store's, the token's or the default app)")
+	_ = sync.RegisterFlagCompletionFunc("app", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		// Names come from the admin API, when an admin token is at hand.
+		f := &adminFlags{server: server, output: outputTable}
+		return f.completeNames(pathApps, "name")(cmd, args, toComplete)
+	})
 	watch := &cobra.Command{
 		Use:   "watch",
 		Short: "Sync now, then whenever the server's event stream says data is due (until interrupted)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := deviceConfig(store, server, token)
+			cfg, err := deviceConfig(store, server, token, app)
 			if err != nil {
 				return err
 			}
@@ -138,11 +153,15 @@ others, is an error that names the ones it holds.`,
 }
 
 // deviceConfig is the device's config, the token from
-// $OFFSYNC_DEVICE_TOKEN when --token is not given. It fails, before any
-// request, without a token or with a server that is not a URL.
-func deviceConfig(store, server, token string) (client.DeviceConfig, error) {
+// $OFFSYNC_DEVICE_TOKEN when --token is not given and the app from
+// $OFFSYNC_DEVICE_APP when --app is not. It fails, before any request,
+// without a token or with a server that is not a URL.
+func deviceConfig(store, server, token, app string) (client.DeviceConfig, error) {
 	if token == "" {
 		token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
+	}
+	if app == "" {
+		app = os.Getenv("OFFSYNC_DEVICE_APP")
 	}
 	if token == "" {
 		return client.DeviceConfig{}, usageErr(errors.New("no device token: pass --token or set OFFSYNC_DEVICE_TOKEN (an administrator makes one with offsync token create --user ID)"))
@@ -150,7 +169,7 @@ func deviceConfig(store, server, token string) (client.DeviceConfig, error) {
 	if err := checkServer(server); err != nil {
 		return client.DeviceConfig{}, err
 	}
-	cfg := client.DeviceConfig{Store: store, Server: server, Token: token}
+	cfg := client.DeviceConfig{Store: store, Server: server, Token: token, App: app}
 	var err error
 	cfg.HTTP, err = trustingClient(5 * time.Minute)
 	return cfg, err

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/offsync/offsync/client"
+	"github.com/offsync/offsync/engine"
 	"github.com/offsync/offsync/server"
 	"github.com/spf13/cobra"
 )
@@ -78,19 +80,34 @@ func newProfileCmd() *cobra.Command {
 			})
 		},
 	}
+	var includedApp string
 	included := &cobra.Command{
-		Use:   "included",
-		Short: "See what's included: the offline-enabled entities and their relationships",
+		Use:   "included [--app NAME]",
+		Short: "See what's included: the offline-enabled entities and their relationships (of one app with --app)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/admin/offline-entities", nil, func(p printer, raw json.RawMessage) error {
-				return p.list(raw, []column{col("ENTITY", "name"), col("DISPLAY NAME", "displayName"),
-					col("OWNERSHIP", "ownership"), {"RELATIONSHIPS", relationshipsCell}})
+			path := "/v1/admin/offline-entities"
+			if includedApp != "" {
+				path += "?app=" + url.QueryEscape(includedApp)
+			}
+			return f.call(cmd, http.MethodGet, path, nil, func(p printer, raw json.RawMessage) error {
+				return p.list(raw, includedColumns)
 			})
 		},
 	}
+	addAppFlag(included, f, &includedApp, "only this app's entities (name or id)")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List offline profiles",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			names := f.appNames(cmd)
+			cols := slices.Insert(slices.Clone(profileColumns), 2, appCol(names, "app", defaultAppName(names)))
+			return f.call(cmd, http.MethodGet, pathProfiles, nil, func(p printer, raw json.RawMessage) error { return p.list(raw, cols) })
+		},
+	}
 	c.AddCommand(
-		listCmd(f, pathProfiles, "offline profiles", profileColumns),
+		list,
 		get,
 		newProfileApplyCmd(f),
 		publish,
@@ -135,15 +152,20 @@ func relationshipsCell(row map[string]any) string {
 // newProfileApplyCmd is `profile apply -f FILE`: create or replace the
 // profile the file describes (PUT by its id).
 func newProfileApplyCmd(f *adminFlags) *cobra.Command {
-	var file string
+	var file, app string
 	var move bool
 	c := &cobra.Command{
-		Use:   "apply -f FILE",
+		Use:   "apply -f FILE [--app NAME]",
 		Short: "Create or replace a profile from a JSON file",
 		Long: `Create or replace the profile a JSON file describes (its "id" is required):
 name, description, draft rules and members ("users", "teams"). The profile is
 replaced whole: members the file leaves out are taken out of the profile.
-Published rules change only with "profile publish".`,
+Published rules change only with "profile publish".
+
+A profile belongs to one app ("app": a name or an id; none is the default
+app), given in the file or by --app, and its rules may name only that app's
+entities. A user is in at most one profile per app. A profile cannot move to
+another app.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := readJSONFile(cmd, file)
@@ -157,6 +179,11 @@ Published rules change only with "profile publish".`,
 			if err := json.Unmarshal(raw, &prof); err != nil || prof.ID == "" {
 				return fmt.Errorf("apply profile: %s: needs a JSON object with an \"id\"", file)
 			}
+			if app != "" {
+				if raw, err = withField(raw, "app", app); err != nil {
+					return fmt.Errorf("apply profile: %s: %w", file, err)
+				}
+			}
 			path := pathProfiles + "/" + esc(prof.ID)
 			if move {
 				path += "?move=true"
@@ -168,8 +195,24 @@ Published rules change only with "profile publish".`,
 		},
 	}
 	addFileFlag(c, &file, "one profile")
-	c.Flags().BoolVar(&move, "move", false, "take members that are in another profile out of it")
+	c.Flags().BoolVar(&move, "move", false, "take members that are in another profile of the same app out of it")
+	addAppFlag(c, f, &app, `the profile's app, by name or id (sets the file's "app")`)
 	return c
+}
+
+// withField sets key to value in the JSON object raw, keeping its other
+// members as they are.
+func withField(raw json.RawMessage, key string, value any) (json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, err
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		return nil, err
+	}
+	obj[key] = v
+	return json.Marshal(obj)
 }
 
 // moveHint points at --move when a member is already in another profile.
@@ -239,8 +282,12 @@ The draft rules are evaluated unless --published is given.`,
 			if len(q) > 0 {
 				path += "?" + q.Encode()
 			}
+			app := ""
+			if f.output == outputTable {
+				app = profileAppName(cmd, f, args[0])
+			}
 			return f.call(cmd, http.MethodGet, path, nil, func(p printer, raw json.RawMessage) error {
-				return p.custom(raw, printEstimate)
+				return p.custom(raw, func(w io.Writer, v any) error { return printEstimate(w, v, app) })
 			})
 		},
 	}
@@ -249,14 +296,19 @@ The draft rules are evaluated unless --published is given.`,
 	return c
 }
 
-func printEstimate(w io.Writer, v any) error {
+// printEstimate prints an estimate of a profile of app (its name, or ""
+// when unknown).
+func printEstimate(w io.Writer, v any, app string) error {
 	est, ok := v.(map[string]any)
 	if !ok {
 		return errors.New("print estimate: expected a JSON object")
 	}
 	users, _ := est["users"].([]any)
-	fmt.Fprintf(w, "profile %s, %s rules, %d of %s member(s) evaluated\n\n",
-		format(est["profile"]), format(est["rules"]), len(users), format(est["members"]))
+	if app != "" {
+		app = fmt.Sprintf(" (app %s)", app)
+	}
+	fmt.Fprintf(w, "profile %s%s, %s rules, %d of %s member(s) evaluated\n\n",
+		format(est["profile"]), app, format(est["rules"]), len(users), format(est["members"]))
 	entities, _ := est["entities"].([]any)
 	total, _ := est["total"].(map[string]any)
 	if total != nil {
@@ -265,4 +317,25 @@ func printEstimate(w io.Writer, v any) error {
 	}
 	writeTable(w, entities, estimateColumns)
 	return nil
+}
+
+// profileAppName returns the name of the app of profile ref, or "" when
+// it cannot be looked up (the estimate itself then says why).
+func profileAppName(cmd *cobra.Command, f *adminFlags, ref string) string {
+	a, _, err := f.open(cmd)
+	if err != nil {
+		return ""
+	}
+	var prof struct{ App string }
+	if a.Do(cmd.Context(), http.MethodGet, pathProfiles+"/"+esc(ref), nil, &prof) != nil {
+		return ""
+	}
+	if prof.App == "" {
+		prof.App = engine.DefaultAppID
+	}
+	app, err := a.App(cmd.Context(), prof.App)
+	if err != nil {
+		return ""
+	}
+	return app.Name
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,7 @@ var syncErrorColumns = []column{col("REF", "ref"), timeCol("TIME", "time"), col(
 func newSyncErrorsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "sync-errors", Short: "List, show, delete and re-apply rejected device mutations"}
 	f := addAdminFlags(c)
-	var user, entity, code, since, until string
+	var user, app, entity, code, since, until string
 	var limit int
 	var after string
 	list := &cobra.Command{
@@ -28,7 +29,7 @@ func newSyncErrorsCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q := url.Values{}
-			for k, v := range map[string]string{"user": user, "entity": entity, "code": code, "since": dateTime(since), "until": dateTime(until)} {
+			for k, v := range map[string]string{"user": user, "app": app, "entity": entity, "code": code, "since": dateTime(since), "until": dateTime(until)} {
 				if v != "" {
 					q.Set(k, v)
 				}
@@ -39,6 +40,7 @@ func newSyncErrorsCmd() *cobra.Command {
 	list.Flags().IntVar(&limit, "limit", 100, "print at most this many (0: all), fetched in pages of up to 1000")
 	list.Flags().StringVar(&after, "after", "", "start after this REF (as printed when there are more)")
 	list.Flags().StringVar(&user, "user", "", "only this user's")
+	addAppFlag(list, f, &app, "only those of devices of this app (name or id)")
 	list.Flags().StringVar(&entity, "entity", "", "only this entity's")
 	_ = list.RegisterFlagCompletionFunc("entity", f.completeNames("/v1/admin/offline-entities", "name"))
 	list.Flags().StringVar(&code, "code", "", "only this code (forbidden, not_found, invalid, conflict)")
@@ -151,7 +153,8 @@ func listSyncErrorPages(cmd *cobra.Command, f *adminFlags, q url.Values, limit i
 	if err != nil {
 		return fmt.Errorf("sync-errors list: %w", err)
 	}
-	if err := p.list(raw, syncErrorColumns); err != nil {
+	names := f.appNames(cmd)
+	if err := p.list(raw, slices.Insert(slices.Clone(syncErrorColumns), 3, appCol(names, "app", defaultAppName(names)))); err != nil {
 		return err
 	}
 	if next != "" {

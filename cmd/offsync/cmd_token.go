@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 
 	"github.com/offsync/offsync/server"
 	"github.com/spf13/cobra"
@@ -21,14 +22,20 @@ func newTokenCmd() *cobra.Command {
 	var user string
 	var req server.TokenRequest
 	create := &cobra.Command{
-		Use:   "create --user ID",
+		Use:   "create --user ID [--app NAME]",
 		Short: "Issue a device token for a user and print its secret (shown once)",
-		Args:  cobra.NoArgs,
+		Long: `Issue a device token for a user and print its secret (shown once).
+With --app the token syncs for that app only; without, its device names its
+app (device sync --app), or syncs for the default app.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := f.call(cmd, http.MethodPost, pathUsers+"/"+esc(user)+"/tokens", req, func(p printer, raw json.RawMessage) error {
 				return p.custom(raw, func(w io.Writer, v any) error {
 					tok, _ := v.(map[string]any)
 					_, err := fmt.Fprintf(w, "token:\t%s\nid:\t%s\n", format(tok["token"]), format(tok["id"]))
+					if err == nil && format(tok["app"]) != "" {
+						_, err = fmt.Fprintf(w, "app:\t%s (syncs for this app only)\n", format(tok["app"]))
+					}
 					return err
 				})
 			})
@@ -40,6 +47,7 @@ func newTokenCmd() *cobra.Command {
 	}
 	create.Flags().StringVar(&user, "user", "", "user id (required)")
 	create.Flags().StringVar(&req.Name, "name", "", "a name for the token, e.g. the device")
+	addAppFlag(create, f, &req.App, "the only app the token syncs for, by name or id (default: the app its device names)")
 	_ = create.MarkFlagRequired("user")
 
 	var listUser string
@@ -52,7 +60,8 @@ func newTokenCmd() *cobra.Command {
 			if listUser != "" {
 				path = pathUsers + "/" + esc(listUser) + "/tokens"
 			}
-			return f.call(cmd, http.MethodGet, path, nil, func(p printer, raw json.RawMessage) error { return p.list(raw, tokenColumns) })
+			cols := slices.Insert(slices.Clone(tokenColumns), 3, appCol(f.appNames(cmd), "app", "any"))
+			return f.call(cmd, http.MethodGet, path, nil, func(p printer, raw json.RawMessage) error { return p.list(raw, cols) })
 		},
 	}
 	list.Flags().StringVar(&listUser, "user", "", "only this user's tokens")

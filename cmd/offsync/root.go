@@ -29,6 +29,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newServeCmd(), newVersionCmd(),
-		newBUCmd(), newTeamCmd(), newUserCmd(), newRoleCmd(), newProfileCmd(), newTokenCmd(), newAdminTokenCmd(), newEntityCmd(), newOrgCmd(), newDeviceCmd(), newSyncErrorsCmd(), newSettingsCmd(), newClusterCmd(), newBenchCmd())
+		newBUCmd(), newTeamCmd(), newUserCmd(), newRoleCmd(), newAppCmd(), newProfileCmd(), newTokenCmd(), newAdminTokenCmd(), newEntityCmd(), newOrgCmd(), newDeviceCmd(), newSyncErrorsCmd(), newSettingsCmd(), newClusterCmd(), newBenchCmd())
+	root.AddCommand(newBackupCmd(), newRestoreCmd())
 	return root
 }
