@@ -2,9 +2,8 @@
 // description, 2 entities ("see what's included"), 3 the records of each
 // entity, 4 users and teams, 5 review the estimate and publish.
 import { h, clear, field, table, uid } from './dom.js';
-import { get, put, q } from './api.js';
+import { get, put, del, q } from './api.js';
 import { notice, errorText, toast, loading, confirmDialog } from './ui.js';
-import { del } from './api.js';
 import { ruleEditor } from './rules.js';
 import { membersSection, loadOrg } from './members.js';
 import { reviewSection } from './review.js';
@@ -19,6 +18,9 @@ export async function render(main, [id]) {
   const defs = new Map((schema.entities || []).map((e) => [e.name, e]));
   const editors = new Map(); // entity -> rule editor, kept while unticked
   const markDirty = () => { dirty = true; review?.setDirty(true); saveState.textContent = 'Unsaved changes.'; };
+  // Leaving or reloading the page with unsaved edits asks first.
+  const guard = (ev) => { if (dirty) { ev.preventDefault(); ev.returnValue = ''; } };
+  window.addEventListener('beforeunload', guard);
 
   // Step 1: name and description.
   const name = h('input', { type: 'text', name: 'name', value: p.name, required: true });
@@ -158,4 +160,5 @@ export async function render(main, [id]) {
   clear(main, h('p', {}, h('a', { href: '#/profiles', text: '← All profiles' })), head,
     profile.description ? h('p', { class: 'lead', text: profile.description }) : null,
     step1, step2, step3, step4, step5);
+  return () => window.removeEventListener('beforeunload', guard);
 }
