@@ -86,7 +86,7 @@ func (e *Engine) loadState() error {
 		}
 		e.horizon.Store(horizon)
 		e.notes.mu.Lock()
-		e.notes.version = applied
+		e.notes.version, e.notes.since = applied, applied
 		e.notes.mu.Unlock()
 		s := &Schema{}
 		if err := getDecoded(txn, []byte(keyCurrent), s); err != nil && !errors.Is(err, ErrNotFound) {

@@ -11,6 +11,10 @@ type notifier struct {
 	ch      chan struct{}
 	entity  map[string]uint64
 	version uint64 // the applied version when last notified
+	// since is the version the database was at when entity started
+	// counting (open, or a snapshot restore): it knows nothing of the
+	// writes at or below it.
+	since uint64
 }
 
 func (e *Engine) notify(touched map[string]uint64) {

@@ -65,6 +65,9 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 	if opt.MaxDeltaChanges <= 0 {
 		opt.MaxDeltaChanges = DefaultMaxDeltaChanges
 	}
+	if res, ok := e.quietPull(userID, cur, now, opt); ok {
+		return res, nil
+	}
 	var res *PullResult
 	// Read before the transaction starts: the rows it reads are at least
 	// as new, so a share key never claims a state older than the rows.

@@ -138,7 +138,14 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int, days bool) {
 			where := fmt.Sprintf("seed %d round %d step %d", seed-seedOffset, round, step)
 			switch op := rng.Intn(10 + churn); {
 			case op < 4:
-				syncDevice(t, w, pick(rng, devices), clock, where)
+				d := pick(rng, devices)
+				syncDevice(t, w, d, clock, where)
+				if rng.Intn(3) == 0 {
+					// Again with nothing written in between, later: the
+					// quiet path, unless time took rows in or out.
+					clock += int64(rng.Intn(5)) * day / 3
+					syncDevice(t, w, d, clock, where+" again")
+				}
 			case op == 9:
 				moveMember(w, rng)
 			case op < 7:

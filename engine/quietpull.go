@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"bytes"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/filter"
+)
+
+// quietPull answers, without computing a delta, a pull whose cursor is
+// still current: nothing wrote rows of the profile's entities and no
+// admin change happened since the cursor's version, and the time that
+// passed since its time takes no row in or out (no today() rule crossed a
+// day, and no source of related rows aged out of a window). Most pulls of
+// a device that syncs often are such pulls; they then cost a lookup in
+// the versions that notify keeps, not a read of the change log. ok is
+// false when the pull needs the full path.
+func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOptions) (res *PullResult, ok bool) {
+	if cur == nil || cur.Version < e.horizon.Load() {
+		return nil, false
+	}
+	acc, err := e.Access(userID, opt.App)
+	if err != nil || acc.Profile == nil || acc.Profile.Published == 0 {
+		return nil, false
+	}
+	rules := acc.Profile.PublishedRules
+	n := &e.notes
+	n.mu.Lock()
+	v1, quiet := n.version, cur.Version >= n.since && n.entity[orgEntity] <= cur.Version
+	for i := range rules {
+		quiet = quiet && n.entity[rules[i].Entity] <= cur.Version
+	}
+	n.mu.Unlock()
+	if !quiet || v1 < cur.Version {
+		return nil, false
+	}
+	sch := e.Schema()
+	dayMoved := filter.TodayMillis(cur.Time, 0) != filter.TodayMillis(now, 0)
+	for i := range rules {
+		r := &rules[i]
+		if dayMoved && r.DependsOnTime(sch) {
+			return nil, false
+		}
+		if w := r.Window(); w > 0 && len(r.Relationships) > 0 && now > cur.Time {
+			if aged, err := e.anyModifiedBetween(r.Entity, cur.Time-int64(w)*dayMillis, now-int64(w)*dayMillis); err != nil || aged {
+				return nil, false
+			}
+		}
+	}
+	res = &PullResult{Version: v1, MetadataVersion: sch.Version, Cursor: Cursor{Version: v1, Time: now, Context: cur.Context, Was: cur.Was}}
+	ps := &pullState{t1: now}
+	for i := range rules {
+		res.Entities = append(res.Entities, ps.entityDelta(&rules[i]))
+	}
+	return res, true
+}
+
+// anyModifiedBetween reports whether some row of entity has a modifiedon
+// in [from, to): rows that aged out of a window between two pulls.
+func (e *Engine) anyModifiedBetween(entity string, from, to int64) (bool, error) {
+	found := false
+	err := e.db.View(func(txn *badger.Txn) error {
+		prefix := modPrefix(entity)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		it.Seek(modSeek(entity, from))
+		found = it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), modSeek(entity, to)) < 0
+		return nil
+	})
+	return found, err
+}
