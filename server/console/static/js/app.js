@@ -45,8 +45,8 @@ function signIn(message) {
     try {
       await api('GET', '/v1/admin/settings', undefined, t);
       setToken(t);
-      if (!location.hash.startsWith('#/')) location.hash = '#/profiles';
-      route();
+      if (location.hash.startsWith('#/')) route();
+      else location.hash = '#/profiles'; // hashchange routes
     } catch (e) {
       clear(err, notice(e.status === 401 ? 'That token was refused.' : errorText(e), 'error'));
       input.setAttribute('aria-invalid', 'true');
