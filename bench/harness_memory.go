@@ -12,8 +12,8 @@ const memoryDevices = 8
 
 // MemoryDetail is what the memory scenario measured.
 type MemoryDetail struct {
-	// Streams were open at once, sharing Tokens device tokens (one per
-	// user); OpenSeconds is how long opening them took.
+	// Streams were open at once, with Tokens device tokens (one per
+	// stream); OpenSeconds is how long opening them took.
 	Streams     int     `json:"streams"`
 	Tokens      int     `json:"tokens"`
 	OpenSeconds float64 `json:"openSeconds"`
@@ -57,8 +57,9 @@ func (t *serverTarget) gauges(ctx context.Context) (ServerGauges, error) {
 }
 
 // runMemoryScenario is ScenarioMemory: on a freshly started server over
-// the loaded dataset, c.Streams event streams are opened (tokens shared:
-// one per user), then for c.Duration the back office ingests at
+// the loaded dataset, c.Streams event streams are opened, each with a
+// device token of its own (a server holds at most a few streams per
+// token; users carry several devices when streams outnumber them), then for c.Duration the back office ingests at
 // c.IngestRate (so that every stream gets events) while a few devices run
 // their first loads and pull cycles. rss-mib is the server's peak RSS.
 func runMemoryScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) error {
@@ -68,17 +69,17 @@ func runMemoryScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) e
 	}
 	defer t.close()
 	users, profiles := orgUsers(org)
-	d := &MemoryDetail{Streams: c.Streams, Tokens: min(c.Streams, len(users)), Devices: min(c.Devices, memoryDevices), Gauges: map[string]ServerGauges{}}
+	d := &MemoryDetail{Streams: c.Streams, Tokens: c.Streams, Devices: min(c.Devices, memoryDevices), Gauges: map[string]ServerGauges{}}
 	gauge := func(at string) {
 		if g, err := t.gauges(ctx); err == nil {
 			d.Gauges[at] = g
 		}
 	}
 	r.Memory = d
-	r.Run.Devices, r.Run.Users = d.Devices, d.Tokens
+	r.Run.Devices, r.Run.Users = d.Devices, min(d.Tokens, len(users))
 	tc := c
 	tc.Devices = d.Tokens
-	c.logf("minting %d tokens, one per user", d.Tokens)
+	c.logf("minting %d tokens, one per stream", d.Tokens)
 	holders, err := newDevices(ctx, tc, t, users, profiles)
 	if err != nil {
 		return err
@@ -87,8 +88,8 @@ func runMemoryScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) e
 	for i, h := range holders {
 		tokens[i] = h.token
 	}
-	if d.Streams > d.Tokens {
-		r.note("%d event streams share %d device tokens (one per user): %d streams per token", d.Streams, d.Tokens, (d.Streams+d.Tokens-1)/d.Tokens)
+	if d.Streams > len(users) {
+		r.note("%d event streams, each with its own token, for %d users: about %d devices per user", d.Streams, len(users), (d.Streams+len(users)-1)/len(users))
 	}
 	if d.Devices < c.Devices {
 		r.note("the memory scenario runs %d of the %d devices (first loads and pulls beside the streams)", d.Devices, c.Devices)
