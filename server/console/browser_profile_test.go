@@ -190,6 +190,7 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 		t.Fatalf("device sync: %v", err)
 	}
 	after := viewIDs(t, env, member.ID, p.PublishedRules)
+	held := map[string]int{}
 	for _, e := range []string{"account", "contact", "opportunity"} {
 		got := map[string]bool{}
 		err := dev.Rows(e, func(r client.Row) error { got[r.ID] = true; return nil })
@@ -206,10 +207,30 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 				t.Errorf("%s %s is on the device but outside the view", e, id)
 			}
 		}
+		held[e] = len(got)
 		if e == "account" && len(got) == 0 {
 			t.Errorf("the device holds no accounts: the test proves nothing")
 		}
 		t.Logf("%s: %d rows on the device", e, len(got))
+	}
+
+	// The profile's estimate for the member, in the console, is what the
+	// device received (accounts and contacts have no time window).
+	run(t, ctx, "the member's estimate",
+		chromedp.Navigate(env.url+"/console/#/profiles/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`select[name=estimate-user]`)))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const s = document.querySelector('select[name=estimate-user]'); s.value = %q; s.dispatchEvent(new Event('change')); return true; })()`, member.ID))); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "the member's estimate", chromedp.WaitVisible(xp(`//p[starts-with(., %q)]`, "What "+member.Name+"'s device")))
+	for e, n := range held {
+		if e == "opportunity" {
+			continue
+		}
+		got := text(t, ctx, xp(`//table[caption[text()="Data-usage estimate"]]//tr[td[1][text()=%q]]/td[2]`, e))
+		if got != fmt.Sprint(n) {
+			t.Errorf("the console estimates %s %s rows for %s; the device holds %d", got, e, member.Name, n)
+		}
 	}
 
 	// The activity page sees the device.

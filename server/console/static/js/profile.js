@@ -142,7 +142,8 @@ export async function render(main, [id]) {
     members.search.value = text;
     members.show();
     if (focused) members.search.focus();
-    review = reviewSection(step5, profile, () => dirty, reload);
+    const names = new Map([...o.users, ...o.teams].map((x) => [x.id, x.name]));
+    review = reviewSection(step5, profile, () => dirty, reload, names);
     step5.firstChild.id = 'step5';
     review.setDirty(dirty);
   }

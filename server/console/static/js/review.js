@@ -1,15 +1,22 @@
 // review.js: step 5, review and publish: the data-usage estimate of the
 // draft (rows and compressed bytes per entity) and the draft and
 // published rules side by side.
-import { h, clear, table } from './dom.js';
+import { h, clear, table, option } from './dom.js';
 import { get, post, q } from './api.js';
 import { notice, errorText, num, bytes, toast, confirmDialog, loading } from './ui.js';
 import { DEFAULT_DAYS, DEFAULT_INTERVAL } from './rules.js';
 
 // reviewSection renders step 5 into box. dirty() says whether steps 1-3
-// have unsaved edits; published() runs after a publish.
-export function reviewSection(box, p, dirty, published) {
+// have unsaved edits; published() runs after a publish; names maps user
+// ids to names.
+export function reviewSection(box, p, dirty, published, names = new Map()) {
   const est = h('div', {}, loading());
+  // The estimate of the members (averaged), or of one member: what that
+  // user's device would download.
+  const who = h('select', { name: 'estimate-user', 'aria-label': 'Estimate for' },
+    option('', 'All members (average)', true),
+    (p.users || []).map((id) => option(id, names.get(id) || id)));
+  who.addEventListener('change', () => loadEstimate());
   const err = h('div', { 'aria-live': 'assertive' });
   const publish = h('button', { type: 'button', text: p.published ? 'Publish changes' : 'Publish' });
   const unsaved = h('p', { class: 'notice', hidden: true, text: 'You have unsaved changes: save the draft before publishing, so that you publish what you see.' });
@@ -21,14 +28,16 @@ export function reviewSection(box, p, dirty, published) {
     }
     clear(est, loading());
     try {
-      const e = await get(`/v1/admin/profiles/${q(p.id)}/estimate`);
+      const e = await get(`/v1/admin/profiles/${q(p.id)}/estimate${who.value ? `?user=${q(who.value)}` : ''}`);
       const rows = e.entities.map((x) => h('tr', {},
         h('td', { class: 'mono', text: x.entity }), h('td', { class: 'num', text: num(x.rows) }), h('td', { class: 'num', text: bytes(x.bytes) }),
         h('td', { class: 'num', text: num(x.maxRows) }), h('td', { class: 'num', text: bytes(x.maxBytes) })));
       rows.push(h('tr', { class: 'total' }, h('td', { text: 'Total' }), h('td', { class: 'num', text: num(e.total.rows) }),
         h('td', { class: 'num', text: bytes(e.total.bytes) }), h('td', { class: 'num', text: num(e.total.maxRows) }), h('td', { class: 'num', text: bytes(e.total.maxBytes) })));
       clear(est,
-        h('p', { class: 'hint', text: e.users.length
+        h('p', { class: 'hint', text: who.value
+          ? `What ${names.get(who.value) || who.value}'s device would download first under the draft (bytes as sent: zstd-compressed).`
+          : e.users.length
           ? `A first download of the draft, averaged over ${e.users.length} of ${e.members} member${e.members === 1 ? '' : 's'} (bytes as sent: zstd-compressed).`
           : 'The profile has no members yet: the estimate counts nobody. Add users to see it.' }),
         table(['Entity', '#Rows (average)', '#Bytes (average)', '#Rows (most)', '#Bytes (most)'], rows, 'Data-usage estimate'));
@@ -54,7 +63,8 @@ export function reviewSection(box, p, dirty, published) {
   clear(box,
     h('h2', {}, h('span', { class: 'step', 'aria-hidden': 'true', text: '5' }), 'Review and publish'),
     h('div', { class: 'toolbar' }, h('h3', { text: 'Data-usage estimate' }),
-      h('button', { type: 'button', class: 'secondary small', text: 'Refresh estimate', onclick: loadEstimate })),
+      h('div', { class: 'actions' }, who,
+        h('button', { type: 'button', class: 'secondary small', text: 'Refresh estimate', onclick: () => loadEstimate() }))),
     est,
     h('h3', { class: 'compare-title', text: 'Draft and published rules' }),
     compare(p),
