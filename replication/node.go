@@ -24,6 +24,7 @@ type Node struct {
 	fsm    *FSM
 	store  *raftboltdb.BoltStore
 	trans  *raft.NetworkTransport
+	layer  *streamLayer
 	log    *slog.Logger
 	closed atomic.Bool
 	stop   chan struct{} // closed by Close: background loops end
@@ -55,12 +56,12 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		store.Close()
 		return nil, fmt.Errorf("open snapshot store: %w", err)
 	}
-	trans, err := newTransport(cfg, hlog)
+	trans, layer, err := newTransport(cfg, hlog, logger)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, eng: eng, store: store, trans: trans, log: logger, fsm: NewFSM(eng)}
+	n := &Node{cfg: cfg, eng: eng, store: store, trans: trans, layer: layer, log: logger, fsm: NewFSM(eng)}
 	n.fsm.snapshotBytes = cfg.SnapshotBytes
 	if err := n.catchUpFromSnapshot(snaps); err != nil {
 		n.closeStores()
@@ -90,6 +91,8 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	n.raft = r
+	keep := n.keepDialing
+	layer.keep.Store(&keep)
 	n.stop = make(chan struct{})
 	n.done = make(chan struct{})
 	n.snapDone = make(chan struct{})
@@ -211,6 +214,7 @@ func (n *Node) Close() error {
 		return nil
 	}
 	close(n.stop)
+	n.layer.close()
 	<-n.done
 	<-n.snapDone
 	err := n.raft.Shutdown().Error()
@@ -221,6 +225,20 @@ func (n *Node) Close() error {
 		return fmt.Errorf("close node: %w", err)
 	}
 	return nil
+}
+
+// keepDialing says whether a failed Raft dial to addr is worth trying
+// again (see streamLayer.Dial): this node leads, and addr is a member.
+func (n *Node) keepDialing(addr string) bool {
+	if n.closed.Load() || n.raft.State() != raft.Leader {
+		return false
+	}
+	for _, s := range n.raft.GetConfiguration().Configuration().Servers {
+		if string(s.Address) == addr && s.ID != raft.ServerID(n.cfg.NodeID) {
+			return true
+		}
+	}
+	return false
 }
 
 func (n *Node) closeStores() error {

@@ -3,12 +3,19 @@ package replication
 import (
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
+
+// dialRetry is how often a leader dials a member again while it cannot be
+// reached (see streamLayer.Dial).
+const dialRetry = 50 * time.Millisecond
 
 // streamLayer is the network under Raft's NetworkTransport: TCP, wrapped
 // in TLS when the config has it, and passed through a Gate that tests use
@@ -18,41 +25,88 @@ type streamLayer struct {
 	advertise net.Addr
 	tls       *tls.Config
 	gate      *Gate
+	log       *slog.Logger
+	// keep says whether a failed dial to addr should be tried again (the
+	// node leads and addr is a member); nil until Raft runs.
+	keep atomic.Pointer[func(addr string) bool]
+	// quit is closed when the node closes: dials give up.
+	quit     chan struct{}
+	quitOnce sync.Once
+	// down holds the addresses a dial is waiting for, logged once each.
+	down sync.Map
 }
 
 // newTransport listens on cfg.RaftAddr and returns Raft's transport over it.
-func newTransport(cfg Config, hlog hclog.Logger) (*raft.NetworkTransport, error) {
+func newTransport(cfg Config, hlog hclog.Logger, log *slog.Logger) (*raft.NetworkTransport, *streamLayer, error) {
 	ln, err := net.Listen("tcp", cfg.RaftAddr)
 	if err != nil {
-		return nil, fmt.Errorf("listen raft transport: %w", err)
+		return nil, nil, fmt.Errorf("listen raft transport: %w", err)
 	}
-	layer := &streamLayer{Listener: ln, advertise: ln.Addr(), tls: cfg.TLS, gate: cfg.Gate}
+	layer := &streamLayer{Listener: ln, advertise: ln.Addr(), tls: cfg.TLS, gate: cfg.Gate, log: log, quit: make(chan struct{})}
 	if cfg.Advertise != "" {
 		a, err := net.ResolveTCPAddr("tcp", cfg.Advertise)
 		if err != nil {
 			ln.Close()
-			return nil, fmt.Errorf("resolve advertise address: %w", err)
+			return nil, nil, fmt.Errorf("resolve advertise address: %w", err)
 		}
 		layer.advertise = a
 	} else if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
 		ln.Close()
-		return nil, fmt.Errorf("listen raft transport: %s is not an address others can reach; set Advertise: %w", cfg.RaftAddr, ErrInvalid)
+		return nil, nil, fmt.Errorf("listen raft transport: %s is not an address others can reach; set Advertise: %w", cfg.RaftAddr, ErrInvalid)
 	}
 	if cfg.TLS != nil {
 		layer.Listener = tls.NewListener(ln, serverTLS(cfg.TLS))
 	}
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: layer, MaxPool: 4, Timeout: 10 * time.Second, Logger: hlog,
-	}), nil
+	}), layer, nil
 }
 
 // Addr is the address other nodes dial.
 func (s *streamLayer) Addr() net.Addr { return s.advertise }
 
+// close makes waiting dials give up.
+func (s *streamLayer) close() { s.quitOnce.Do(func() { close(s.quit) }) }
+
 // Dial opens a connection to another node, refused while the gate blocks
 // it.
+//
+// A leader's dial to a member that cannot be reached (a stopped node
+// refuses connections) is tried again every dialRetry until it succeeds,
+// the node stops leading, the member leaves the configuration or the node
+// closes. hashicorp/raft counts each failed call to a follower and waits
+// after it, doubling the wait up to about 10 s (replication.go's backoff,
+// not configurable), so a node back after a few seconds used to wait that
+// long for its missing entries and stay unready. Waiting in Dial instead
+// keeps that count at zero: the restarted node gets its entries as soon
+// as it listens again.
 func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	target := string(addr)
+	for {
+		conn, err := s.dial(target, timeout)
+		if err == nil {
+			if _, was := s.down.LoadAndDelete(target); was {
+				s.log.Info("raft peer reachable again", "peer", target)
+			}
+			return conn, nil
+		}
+		keep := s.keep.Load()
+		if keep == nil || !(*keep)(target) {
+			return nil, err
+		}
+		if _, was := s.down.LoadOrStore(target, true); !was {
+			s.log.Warn("raft peer unreachable; dialing it again until it is back", "peer", target, "err", err)
+		}
+		select {
+		case <-s.quit:
+			return nil, err
+		case <-time.After(dialRetry):
+		}
+	}
+}
+
+// dial makes one attempt.
+func (s *streamLayer) dial(target string, timeout time.Duration) (net.Conn, error) {
 	if s.gate.blocks(target) {
 		return nil, fmt.Errorf("dial %s: %w", target, ErrPartitioned)
 	}
@@ -75,10 +129,12 @@ func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.
 }
 
 // serverTLS is the listener's side of cfg: client certificates are asked
-// for and verified against the same CAs when cfg has ClientCAs.
+// for and verified against the same CAs when cfg has ClientCAs. A config
+// that picks its own per-connection config (GetConfigForClient, as a
+// CertReloader's does) is used as it is.
 func serverTLS(cfg *tls.Config) *tls.Config {
 	c := cfg.Clone()
-	if c.ClientCAs != nil && c.ClientAuth == tls.NoClientCert {
+	if c.GetConfigForClient == nil && c.ClientCAs != nil && c.ClientAuth == tls.NoClientCert {
 		c.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return c
