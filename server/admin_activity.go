@@ -1,8 +1,7 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
+	"hash/maphash"
 	"net/http"
 	"sync"
 	"time"
@@ -63,19 +62,22 @@ type ActivityPoint struct {
 // activity counts this node's device traffic in ActivityStep buckets.
 type activity struct {
 	now     func() time.Time
+	seed    maphash.Seed // for deviceKey
 	mu      sync.Mutex
 	buckets []ActivityCounts // a ring, indexed by step number
 	last    int64            // the step of the newest bucket written
 	totals  ActivityCounts
 	flight  int
 	streams int
+	// Devices are told apart by a hash of their Authorization header (the
+	// secret itself is not kept; a rare collision only undercounts).
 	devices map[uint64]time.Time // by hashed token: last pull or push
 	open    map[uint64]int       // by hashed token: open event streams
 }
 
 func newActivity(now func() time.Time) *activity {
 	n := int((ActivityWindow+activityRecent)/ActivityStep) + 1
-	return &activity{now: now, buckets: make([]ActivityCounts, n), devices: map[uint64]time.Time{}, open: map[uint64]int{}}
+	return &activity{now: now, seed: maphash.MakeSeed(), buckets: make([]ActivityCounts, n), devices: map[uint64]time.Time{}, open: map[uint64]int{}}
 }
 
 // activityRoutes registers GET /v1/admin/activity[?scope=cluster] and
@@ -125,19 +127,12 @@ func (a *activity) wrap(pattern string, h http.HandlerFunc) http.HandlerFunc {
 		return h
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		dev := deviceKey(r.Header.Get("Authorization"))
+		dev := maphash.String(a.seed, r.Header.Get("Authorization"))
 		a.begin(kind, dev)
 		cw := &countingWriter{ResponseWriter: w, a: a, status: http.StatusOK}
 		defer func() { a.end(kind, dev, cw.status < 400) }()
 		h(cw, r)
 	}
-}
-
-// deviceKey identifies a device by a hash of its bearer token (the
-// secret itself is not kept).
-func deviceKey(auth string) uint64 {
-	sum := sha256.Sum256([]byte(auth))
-	return binary.BigEndian.Uint64(sum[:8])
 }
 
 func (a *activity) begin(kind deviceRoute, dev uint64) {
