@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/offsync/offsync/engine"
@@ -21,6 +22,8 @@ type FSM struct {
 	logBytes      atomic.Int64
 	snapshotBytes int64
 	bigLog        chan struct{}
+	// obs hears of applies and snapshots (metrics.go).
+	obs observers
 }
 
 // NewFSM returns an FSM over eng.
@@ -73,7 +76,9 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		default:
 		}
 	}
+	start := time.Now()
 	res, err := f.eng.ApplyBatch(entries)
+	f.obs.apply(len(entries), time.Since(start))
 	if err != nil {
 		panic(fmt.Sprintf("offsync: apply raft entries %d..%d: %v", entries[0].Version, entries[len(entries)-1].Version, err))
 	}
@@ -90,7 +95,7 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 		return nil, fmt.Errorf("snapshot engine: %w", err)
 	}
 	f.logBytes.Store(0)
-	return &fsmSnapshot{snap: s}, nil
+	return &fsmSnapshot{snap: s, obs: &f.obs, start: time.Now()}, nil
 }
 
 // Restore replaces the engine's state with a snapshot.
@@ -105,7 +110,9 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 
 // fsmSnapshot streams a Badger backup into Raft's snapshot sink.
 type fsmSnapshot struct {
-	snap *engine.Snapshot
+	snap  *engine.Snapshot
+	obs   *observers
+	start time.Time
 }
 
 // Persist writes the snapshot to sink.
@@ -114,7 +121,11 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 		sink.Cancel()
 		return fmt.Errorf("persist snapshot: %w", err)
 	}
-	return sink.Close()
+	if err := sink.Close(); err != nil {
+		return err
+	}
+	s.obs.snapshot(time.Since(s.start))
+	return nil
 }
 
 // Release does nothing: the snapshot holds no resources.

@@ -3,6 +3,7 @@ package server
 import (
 	"container/list"
 	"sync"
+	"sync/atomic"
 )
 
 // lru is a map bounded by the estimated bytes of its values: the least
@@ -14,6 +15,8 @@ type lru[V any] struct {
 	size  int64
 	order *list.List // of *lruEntry[V], most recent first
 	byKey map[string]*list.Element
+	// hits and misses count get's answers (metrics.go).
+	hits, misses atomic.Uint64
 }
 
 type lruEntry[V any] struct {
@@ -52,9 +55,11 @@ func (c *lru[V]) get(key string) (V, bool) {
 	defer c.mu.Unlock()
 	el, ok := c.byKey[key]
 	if !ok {
+		c.misses.Add(1)
 		var zero V
 		return zero, false
 	}
+	c.hits.Add(1)
 	c.order.MoveToFront(el)
 	return el.Value.(*lruEntry[V]).value, true
 }

@@ -126,6 +126,7 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 	s.snaps = newSnapCache(cfg.SnapshotCacheBytes)
 	s.rules = newRuleCache(cfg.SnapshotCacheBytes)
 	s.routes()
+	s.metrics.watch(s)
 	return s, nil
 }
 
@@ -170,6 +171,8 @@ func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
 	h = s.activity.wrap(pattern, h)
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		body := &countingBody{ReadCloser: r.Body}
+		r.Body = body
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
@@ -178,7 +181,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
 					writeError(rec, http.StatusInternalServerError, CodeInternal, "internal error")
 				}
 			}
-			s.metrics.observe(route, rec.status, time.Since(start))
+			s.metrics.observe(route, rec.status, time.Since(start), body.n, rec.n)
 		}()
 		if admin && !s.authorized(r) {
 			s.writeErr(rec, r, ErrUnauthorized)
@@ -229,6 +232,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	n      int64 // body bytes written
 }
 
 // WriteHeader records the status.
@@ -242,7 +246,9 @@ func (s *statusRecorder) WriteHeader(code int) {
 // Write implements io.Writer.
 func (s *statusRecorder) Write(p []byte) (int, error) {
 	s.wrote = true
-	return s.ResponseWriter.Write(p)
+	n, err := s.ResponseWriter.Write(p)
+	s.n += int64(n)
+	return n, err
 }
 
 // Flush lets streaming handlers flush through the recorder.

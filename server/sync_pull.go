@@ -90,6 +90,9 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	part.Reset = res.Reset && page == 0
+	if part.Reset {
+		s.metrics.resets.Inc()
+	}
 	if wc.Snap != "" {
 		// A page of a load is immutable: it can be cached and resumed.
 		etag := `"` + wc.Snap + "." + strconv.Itoa(page) + `"`
