@@ -31,6 +31,5 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newServeCmd(), newVersionCmd(),
 		newBUCmd(), newTeamCmd(), newUserCmd(), newRoleCmd(), newAppCmd(), newProfileCmd(), newTokenCmd(), newAdminTokenCmd(), newEntityCmd(), newOrgCmd(), newDeviceCmd(), newSyncErrorsCmd(), newSettingsCmd(), newClusterCmd(), newBenchCmd())
 	root.AddCommand(newBackupCmd(), newRestoreCmd())
-	root.AddCommand(newBackupCmd(), newRestoreCmd())
 	return root
 }
