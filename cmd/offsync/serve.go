@@ -33,6 +33,7 @@ type serveFlags struct {
 	maxLag                                     uint64
 	maxPulls, maxStreams                       int
 	minFreeMB                                  uint64
+	config, metricsPublic                      string
 }
 
 func newServeCmd() *cobra.Command {
@@ -41,7 +42,14 @@ func newServeCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the server",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return runServe(cmd, f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.config != "" {
+				if err := applyConfigFile(cmd, f.config); err != nil {
+					return err
+				}
+			}
+			return runServe(cmd, f)
+		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.data, "data", defaultDataDir, "data directory")
@@ -67,6 +75,8 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.logLevel, "log-level", "info", "least level logged: debug, info, warn or error")
 	fl.StringVar(&f.raftLogLevel, "raft-log-level", "warn", "least level of Raft's own lines: debug, info, warn or error")
 	fl.DurationVar(&f.syncErrorRetention, "sync-error-retention", replication.DefaultSyncErrorRetention, "keep rejected device mutations this long (0: until deleted)")
+	fl.StringVar(&f.config, "config", "", "YAML file of flag values (keys are the flag names; flags and environment variables win over it)")
+	fl.StringVar(&f.metricsPublic, "metrics-public", "", "also serve /metrics without a token on this address (plain HTTP), for Prometheus")
 	return c
 }
 
@@ -155,6 +165,17 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 		// for none (admin routes use the admin token).
 		hs.TLSConfig = &tls.Config{Certificates: tlsConf.Certificates, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, hs.TLSConfig)
+	}
+	if f.metricsPublic != "" {
+		mln, err := net.Listen("tcp", f.metricsPublic)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen --metrics-public: %w", err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: server.DefaultReadHeaderTimeout}
+		go func() { _ = ms.Serve(mln) }()
+		defer ms.Close()
+		log.Info("serving metrics without a token", "addr", mln.Addr().String())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
