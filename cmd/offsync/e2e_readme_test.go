@@ -33,8 +33,9 @@ func readmeTrying(t *testing.T) []string {
 
 // TestReadmeTryingItRuns pastes the README's walkthrough, line by line,
 // into a shell next to `serve --demo` (go run replaced by the built
-// binary, port 7070 by a free one), and checks that every line succeeds
-// and that the offline edit reached the server.
+// binary, port 7070 by a free one), and checks that every line succeeds,
+// that the offline edit reached the server, and that the second app's
+// store holds that app's entities only, while the Sales store holds more.
 func TestReadmeTryingItRuns(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "awk"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -70,12 +71,17 @@ func TestReadmeTryingItRuns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the walkthrough failed: %v\n%s\nserver:\n%s", err, out, logs.String())
 	}
-	for _, want := range []string{"1 applied, 0 rejected", `"name":"Renamed"`} {
+	for _, want := range []string{"1 applied, 0 rejected", `"name":"Renamed"`, "app Field Service", `"regardingobjectid"`} {
 		if !strings.Contains(string(out), want) {
 			t.Fatalf("no %q in the walkthrough's output:\n%s", want, out)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "device")); err != nil {
 		t.Fatal(err)
+	}
+	field := storeRows(t, bin, filepath.Join(dir, "field"), []string{"account", "contact", "opportunity", "task"})
+	sales := storeRows(t, bin, filepath.Join(dir, "sales"), []string{"opportunity"})
+	if len(field) != 2 || len(field["task"]) == 0 || len(field["account"]) == 0 || len(sales["opportunity"]) == 0 {
+		t.Fatalf("the Field Service store holds %d entities (%d tasks), the Sales store %d opportunities", len(field), len(field["task"]), len(sales["opportunity"]))
 	}
 }
