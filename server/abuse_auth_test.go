@@ -109,6 +109,7 @@ func (env *abuseEnv) routes(t *testing.T) []abuseRoute {
 		{"POST", "/v1/admin/cluster/members/n1/promote", false, "", nil},
 		{"POST", "/v1/admin/cluster/members/n1/demote", false, "", nil},
 		{"DELETE", "/v1/admin/cluster/members/n1", false, "", nil},
+		{"POST", "/v1/admin/cluster/leader", false, J, []byte(`{"to":"n9"}`)},
 		{"POST", "/v1/sync/pull", true, M, pull},
 		{"GET", "/v1/sync/pull", true, "", nil},
 		{"GET", "/v1/sync/metadata", true, "", nil},

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
@@ -204,7 +206,8 @@ type MemberStatus struct {
 	replication.Member
 	HTTPAddr string `json:"httpAddr,omitempty"`
 	// Status is what the node says about itself (GET /v1/cluster/status;
-	// zero when it does not answer).
+	// when it does not answer: only its id, the state "Unreachable" and
+	// staleness -1).
 	Status replication.Status `json:"status"`
 	// Applied is Status.Applied, the node's version.
 	Applied uint64 `json:"applied"`
@@ -213,8 +216,9 @@ type MemberStatus struct {
 	Ready bool `json:"ready"`
 }
 
-// clusterStatus handles GET /v1/admin/cluster: the members, the leader
-// and each node's applied version.
+// clusterStatus handles GET /v1/admin/cluster: the members, sorted by id,
+// the leader and each node's applied version. A member that does not
+// answer has the state "Unreachable", staleness -1 and is not ready.
 func (s *Server) clusterStatus(w http.ResponseWriter, r *http.Request) {
 	ml, ok := s.w.(membersLister)
 	if !ok {
@@ -247,5 +251,6 @@ func (s *Server) clusterStatus(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, st)
 	}
+	slices.SortFunc(out, func(a, b MemberStatus) int { return strings.Compare(a.ID, b.ID) })
 	writeJSON(w, http.StatusOK, out)
 }

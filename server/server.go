@@ -159,6 +159,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/admin/cluster/members/{id}/promote", s.clusterMemberChange("promote"), true)
 	s.handle("POST /v1/admin/cluster/members/{id}/demote", s.clusterMemberChange("demote"), true)
 	s.handle("DELETE /v1/admin/cluster/members/{id}", s.clusterMemberChange("removed"), true)
+	s.handle("POST /v1/admin/cluster/leader", s.clusterTransferLeader, true)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such route")
 	})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -34,10 +35,29 @@ func newClusterCmd() *cobra.Command {
 		},
 	}
 	add.Flags().BoolVar(&nonvoter, "nonvoter", false, "add a non-voter: it receives the log and serves reads but does not vote")
-	c.AddCommand(status, add,
+	c.AddCommand(status, add, transferLeaderCmd(f), newClusterRecoverCmd(),
 		memberChangeCmd(f, "remove", http.MethodDelete, "", "Remove a node from the cluster", "removed"),
 		memberChangeCmd(f, "promote", http.MethodPost, "/promote", "Make a non-voter a voter", "promoted"),
 		memberChangeCmd(f, "demote", http.MethodPost, "/demote", "Make a voter a non-voter", "demoted"))
+	return c
+}
+
+// transferLeaderCmd is `offsync cluster transfer-leader [--to ID]`.
+func transferLeaderCmd(f *adminFlags) *cobra.Command {
+	var to string
+	c := &cobra.Command{
+		Use: "transfer-leader", Short: "Hand leadership to another voter (--to ID, or the most up-to-date one); answers once a new leader is known", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.call(cmd, http.MethodPost, "/v1/admin/cluster/leader", server.TransferLeaderRequest{To: to}, func(p printer, raw json.RawMessage) error {
+				var ans server.TransferLeaderAnswer
+				if err := json.Unmarshal(raw, &ans); err != nil {
+					return fmt.Errorf("decode answer: %w", err)
+				}
+				return p.done(raw, "leader is now "+ans.Leader)
+			})
+		},
+	}
+	c.Flags().StringVar(&to, "to", "", "id of the voter to hand leadership to (default: the most up-to-date other voter)")
 	return c
 }
 
