@@ -12,6 +12,9 @@
 //
 // The package speaks only the wire format: it imports neither engine nor
 // server, so that it describes the API as a device or a script sees it.
-// The device side of the sync protocol (docs/protocol.md) will live here
-// too.
+//
+// Device is the device side of the sync protocol (docs/protocol.md): a
+// local store kept in step with the user's offline view in one app
+// (DeviceConfig.App, sent as the X-Offsync-App header; a store keeps the
+// app of its first sync).
 package client
