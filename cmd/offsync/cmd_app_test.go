@@ -23,8 +23,8 @@ type testApp struct {
 // TestAppCLI: app create, list, get, update, included and delete, by name
 // or id, in JSON and tables, with the server's refusals (a name taken, an
 // entity unknown, the default app or an app with profiles deleted); a
-// profile applied into an app with --app, its rules held to the app's
-// entities; a token for one app; and app names completed.
+// profile created or applied into an app with --app, its rules held to
+// the app's entities; a token for one app; and app names completed.
 func TestAppCLI(t *testing.T) {
 	a := newAdminEnv(t)
 	var apps []testApp
@@ -100,6 +100,14 @@ func TestAppCLI(t *testing.T) {
 	if l := lineWith(a.ok("profile", "list"), "Field Sales"); !strings.Contains(l, "Sales") {
 		t.Fatalf("profile list row %q", l)
 	}
+
+	var created struct{ ID string }
+	a.json(&created, "profile", "create", "--name", "Auditors too", "--app", "Audits")
+	a.json(&p, "profile", "get", created.ID)
+	if p.App != made.ID {
+		t.Fatalf("profile create --app: app %q, want %s", p.App, made.ID)
+	}
+	a.ok("profile", "delete", "Auditors too")
 
 	a.fails(client.ErrConflict, "app", "delete", "Audits") // has a profile
 	a.fails(client.ErrConflict, "app", "delete", "Sales")  // the default app

@@ -109,6 +109,7 @@ func newProfileCmd() *cobra.Command {
 	c.AddCommand(
 		list,
 		get,
+		newProfileCreateCmd(f),
 		newProfileApplyCmd(f),
 		publish,
 		del,
