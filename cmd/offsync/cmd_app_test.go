@@ -103,6 +103,7 @@ func TestAppCLI(t *testing.T) {
 
 	var created struct{ ID string }
 	a.json(&created, "profile", "create", "--name", "Auditors too", "--app", "Audits")
+	p.App = ""
 	a.json(&p, "profile", "get", created.ID)
 	if p.App != made.ID {
 		t.Fatalf("profile create --app: app %q, want %s", p.App, made.ID)
