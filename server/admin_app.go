@@ -98,7 +98,7 @@ func (s *Server) resolveApps(o *engine.Org) error {
 		}
 		a, err := s.apps.resolve(s.r, ref)
 		if err != nil {
-			return fmt.Errorf("resolve profiles[%d].app: no app is named %q: %w", i, ref, ErrBadRequest)
+			return &engine.Error{Err: engine.ErrInvalid, Msg: fmt.Sprintf("profiles[%d].app: no app is named %q", i, ref)}
 		}
 		o.Profiles[i].App = a.ID
 	}

@@ -57,7 +57,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) {
 	if req.App != "" {
 		a, err := s.apps.resolve(s.r, req.App)
 		if err != nil {
-			s.writeErr(w, r, fmt.Errorf("resolve app: no app is named %q: %w", req.App, ErrBadRequest))
+			s.writeErr(w, r, &engine.Error{Err: engine.ErrInvalid, Msg: fmt.Sprintf("app: no app is named %q", req.App)})
 			return
 		}
 		app = a.ID

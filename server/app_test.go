@@ -146,7 +146,11 @@ func TestAppDevicesSyncTheirAppsView(t *testing.T) {
 	resp, b := do(t, "GET", ts.URL+"/v1/sync/metadata", nil, map[string]string{"Authorization": "Bearer " + fsTok, "Accept": "application/json", "Accept-Encoding": "identity"})
 	var md struct {
 		Entities []struct {
-			Name string `json:"name"`
+			Name       string `json:"name"`
+			Attributes []struct {
+				Name    string   `json:"name"`
+				Targets []string `json:"targets"`
+			} `json:"attributes"`
 		} `json:"entities"`
 	}
 	if resp.StatusCode != 200 || json.Unmarshal(b, &md) != nil {
@@ -155,6 +159,13 @@ func TestAppDevicesSyncTheirAppsView(t *testing.T) {
 	var names []string
 	for _, en := range md.Entities {
 		names = append(names, en.Name)
+		for _, a := range en.Attributes {
+			for _, target := range a.Targets {
+				if target != "account" && target != "task" {
+					t.Fatalf("Field Service metadata: %s.%s names %s, outside the app's profile", en.Name, a.Name, target)
+				}
+			}
+		}
 	}
 	slices.Sort(names)
 	if !slices.Equal(names, []string{"account", "task"}) {

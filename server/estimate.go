@@ -15,6 +15,8 @@ const DefaultEstimateSample = 20
 // Estimate is what a profile's first download would cost.
 type Estimate struct {
 	Profile string `json:"profile"`
+	// App is the id of the profile's app.
+	App string `json:"app"`
 	// Rules says which rules were evaluated: "draft" or "published".
 	Rules string `json:"rules"`
 	// Users are the users evaluated; Members is how many the profile has.
@@ -55,7 +57,7 @@ func (s *Server) estimate(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	est := Estimate{Profile: p.Name, Rules: which, Users: users, Members: members}
+	est := Estimate{Profile: p.Name, App: p.AppID(), Rules: which, Users: users, Members: members}
 	sums := map[string]*EntityEstimate{}
 	for _, rule := range rules {
 		sums[rule.Entity] = &EntityEstimate{Entity: rule.Entity}

@@ -43,6 +43,11 @@ func (s *Server) deviceMetadata(w http.ResponseWriter, r *http.Request) {
 			Attributes: []engine.Attribute{}, WindowDays: rule.Window(), SyncIntervalMinutes: rule.SyncIntervalMinutes}
 		for _, a := range def.Attributes {
 			if len(rule.Columns) == 0 || slices.Contains(rule.Columns, a.Name) {
+				if a.Type == engine.TypeLookup {
+					// Name only the targets the profile carries: the
+					// others are not the device's business.
+					a.Targets = slices.DeleteFunc(slices.Clone(a.Targets), func(t string) bool { return acc.Profile.Rule(t) == nil })
+				}
 				me.Attributes = append(me.Attributes, a)
 			}
 		}
