@@ -145,7 +145,7 @@ func runClusterCrash(t *testing.T, ctx context.Context, pc *bench.ProcCluster, s
 		var wg sync.WaitGroup
 		wg.Add(2)
 		go func() { defer wg.Done(); load.run(rctx, seed+int64(round)) }()
-		go func() { defer wg.Done(); syncLoop(rctx, dev, seed+int64(round)) }()
+		go func() { defer wg.Done(); load.syncLoop(rctx, dev, seed+int64(round)) }()
 		time.Sleep(time.Duration(200+rng.Intn(1300)) * time.Millisecond)
 		if err := pc.Kill9(victim); err != nil {
 			t.Fatal(err)

@@ -54,8 +54,10 @@ type crashLoad struct {
 	floor   map[int]uint64 // epoch -> highest version acknowledged before it began
 	maxAck  uint64
 	chain   crashChain
-	ops     crashOps
-	errs    []string // invariant violations seen while loading
+	// devVersion is the highest version a device sync ended at.
+	devVersion uint64
+	ops        crashOps
+	errs       []string // invariant violations seen while loading
 }
 
 // crashOps counts what a crash run did.

@@ -69,17 +69,40 @@ func crashDeviceUser(t testing.TB, base, admin string) (user, token string) {
 	if len(prof.Users) == 0 {
 		t.Fatal("the demo's Field Sales profile has no users")
 	}
-	var tok struct{ Token string }
-	do("POST", "/v1/admin/users/"+prof.Users[0]+"/tokens", &tok)
-	return prof.Users[0], tok.Token
+	// A busy machine can cost a young cluster its leader: 503 is an
+	// answer to retry.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		req, _ := http.NewRequest("POST", base+"/v1/admin/users/"+prof.Users[0]+"/tokens", nil)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("mint a token: %v", err)
+		}
+		var tok struct{ Token string }
+		err = json.NewDecoder(resp.Body).Decode(&tok)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == 200 && err == nil:
+			return prof.Users[0], tok.Token
+		case resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline):
+			t.Fatalf("mint a token: %d %v", resp.StatusCode, err)
+		}
+	}
 }
 
 // syncLoop syncs d every 20-200ms until ctx ends (errors are expected
-// around a kill).
-func syncLoop(ctx context.Context, d *client.Device, seed int64) {
+// around a kill); the version a sync ends at must never go back.
+func (l *crashLoad) syncLoop(ctx context.Context, d *client.Device, seed int64) {
 	rng := rand.New(rand.NewSource(seed))
 	for ctx.Err() == nil {
-		_, _ = d.Sync(ctx)
+		if sum, err := d.Sync(ctx); err == nil {
+			l.mu.Lock()
+			if sum.Version < l.devVersion {
+				l.errs = append(l.errs, fmt.Sprintf("device sync ended at version %d after %d", sum.Version, l.devVersion))
+			}
+			l.devVersion = max(l.devVersion, sum.Version)
+			l.mu.Unlock()
+		}
 		sleepCtx(ctx, time.Duration(20+rng.Intn(180))*time.Millisecond)
 	}
 }
@@ -130,7 +153,7 @@ func runSingleNodeCrash(t *testing.T, bin string, seed int64, rounds int) crashO
 		var wg sync.WaitGroup
 		wg.Add(2)
 		go func() { defer wg.Done(); load.run(lctx, seed+int64(round)) }()
-		go func() { defer wg.Done(); syncLoop(lctx, dev, seed+int64(round)) }()
+		go func() { defer wg.Done(); load.syncLoop(lctx, dev, seed+int64(round)) }()
 		time.Sleep(time.Duration(100+rng.Intn(1400)) * time.Millisecond)
 		p.kill()
 		stop()

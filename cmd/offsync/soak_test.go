@@ -108,7 +108,7 @@ func soakFailover(t *testing.T, bin string, seed int64) bench.FailoverResult {
 	cfg.Kills, cfg.Duration, cfg.Devices, cfg.IngestRate, cfg.Seed = 3, 30*time.Second, 4, 30, seed
 	t.Cleanup(func() {
 		if t.Failed() {
-			logs, _ := filepath.Glob(filepath.Join(dir, "cluster", "*.log"))
+			logs, _ := filepath.Glob(filepath.Join(dir, "*", "cluster", "*.log"))
 			for _, l := range logs {
 				b, _ := os.ReadFile(l)
 				t.Logf("--- %s (end):\n%s", filepath.Base(l), tail(string(b), 16<<10))
@@ -117,9 +117,19 @@ func soakFailover(t *testing.T, bin string, seed int64) bench.FailoverResult {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	run, err := bench.StartFailover(ctx, cfg)
-	if err != nil {
-		t.Fatalf("start: %v", err)
+	var run *bench.FailoverRun
+	for attempt := 1; ; attempt++ {
+		// StartFailover does not retry a 503 (a young cluster that lost
+		// its leader on a busy machine); start again, in a new directory.
+		var err error
+		cfg.Dir = filepath.Join(dir, fmt.Sprint(attempt))
+		if run, err = bench.StartFailover(ctx, cfg); err == nil {
+			break
+		}
+		if attempt == 3 {
+			t.Fatalf("start: %v", err)
+		}
+		t.Logf("start %d failed, starting again: %v", attempt, err)
 	}
 	t.Cleanup(func() { run.Close() })
 	if err := run.Run(ctx); err != nil {
@@ -128,6 +138,7 @@ func soakFailover(t *testing.T, bin string, seed int64) bench.FailoverResult {
 	if err := run.Verify(ctx); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
+	settleFailover(t, ctx, run)
 	res := run.Result()
 	if len(res.FailoverSeconds) != cfg.Kills {
 		t.Errorf("writes resumed after %d of %d kills", len(res.FailoverSeconds), cfg.Kills)
@@ -137,4 +148,37 @@ func soakFailover(t *testing.T, bin string, seed int64) bench.FailoverResult {
 	}
 	checkConvergence(t, run)
 	return res
+}
+
+// settleFailover brings a verified failover run to rest before its
+// databases and devices are compared: Verify's last syncs push the
+// mutations still queued, which are writes that the devices synced
+// before them have not seen, and nodes may still be applying them. So it
+// syncs every device again until none pushed anything, and waits until
+// every node applied the same version.
+func settleFailover(t *testing.T, ctx context.Context, run *bench.FailoverRun) {
+	t.Helper()
+	for pass := 0; ; pass++ {
+		pushed := 0
+		for _, d := range run.Devices {
+			start := time.Now()
+			sum, err := syncUntil(ctx, d.Device)
+			if err != nil {
+				t.Fatalf("settle: sync the device of %s: %v", d.User, err)
+			}
+			d.LastSyncStart, d.LastSyncEnd = start, time.Now()
+			pushed += sum.Applied + len(sum.Rejected) + sum.Deferred
+		}
+		if pushed == 0 {
+			break
+		}
+		if pass == 3 {
+			t.Fatalf("settle: the devices still push after %d passes", pass+1)
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := run.Cluster.WaitCaughtUp(wctx, 0); err != nil {
+		t.Fatalf("settle: %v", err)
+	}
 }
