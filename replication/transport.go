@@ -114,11 +114,8 @@ func (s *streamLayer) dial(target string, timeout time.Duration) (net.Conn, erro
 	var conn net.Conn
 	var err error
 	if s.tls != nil {
-		cfg := s.tls.Clone()
-		if cfg.ServerName == "" {
-			cfg.ServerName, _, _ = net.SplitHostPort(target)
-		}
-		conn, err = tls.DialWithDialer(d, "tcp", target, cfg)
+		host, _, _ := net.SplitHostPort(target)
+		conn, err = tls.DialWithDialer(d, "tcp", target, DialTLS(s.tls, host))
 	} else {
 		conn, err = d.Dial("tcp", target)
 	}

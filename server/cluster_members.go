@@ -40,7 +40,9 @@ type statusReporter interface {
 func newPeerClient(cfg *tls.Config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if cfg != nil {
-		tr.TLSClientConfig = cfg.Clone()
+		// Each new connection takes the TLS material of the moment (a
+		// replication.CertReloader's config reloads it).
+		tr.DialTLSContext = replication.TLSDialer(cfg)
 	}
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }

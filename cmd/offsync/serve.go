@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/offsync/offsync/dataset"
@@ -113,10 +115,16 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 		fmt.Fprintf(out, "Generated admin token (saved in %s): %s\n", filepath.Join(f.data, server.AdminTokenFile), token)
 	}
 	var tlsConf *tls.Config
+	var certs *replication.CertReloader // reloaded on SIGHUP and when the files change
+	var hup chan os.Signal
 	if f.tlsCert != "" || f.tlsKey != "" || f.tlsCA != "" {
-		if tlsConf, err = replication.LoadTLS(f.tlsCert, f.tlsKey, f.tlsCA); err != nil {
+		if certs, err = replication.NewCertReloader(f.tlsCert, f.tlsKey, f.tlsCA, log); err != nil {
 			return err
 		}
+		tlsConf = certs.Config()
+		hup = make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
 	}
 	ecfg := engine.DefaultConfig(filepath.Join(f.data, "engine"))
 	ecfg.Logger = log
@@ -163,7 +171,7 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	if tlsConf != nil {
 		// Devices and admins have no client certificates: HTTPS asks
 		// for none (admin routes use the admin token).
-		hs.TLSConfig = &tls.Config{Certificates: tlsConf.Certificates, MinVersion: tls.VersionTLS12}
+		hs.TLSConfig = certs.ServerConfig()
 		ln = tls.NewListener(ln, hs.TLSConfig)
 	}
 	if f.metricsPublic != "" {
@@ -194,6 +202,9 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	defer bg.Wait()
 	defer bcancel()
 	bg.Go(func() { srv.WatchLeader(bctx) })
+	if certs != nil {
+		bg.Go(func() { certs.Watch(bctx, replication.DefaultTLSReloadInterval, hup) })
+	}
 	bg.Go(func() { joinAndRegister(bctx, srv, node, f.join, token, jr, self, tlsConf, log) })
 	select {
 	case <-ctx.Done():
@@ -242,7 +253,7 @@ func loadDemo(ctx context.Context, node *replication.Node, eng *engine.Engine, l
 func joinAndRegister(ctx context.Context, srv *server.Server, node *replication.Node, join, token string, jr server.JoinRequest, self engine.ClusterNode, tlsConf *tls.Config, log *slog.Logger) {
 	hc := http.DefaultClient
 	if tlsConf != nil {
-		hc = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf.Clone()}, Timeout: 30 * time.Second}
+		hc = &http.Client{Transport: &http.Transport{DialTLSContext: replication.TLSDialer(tlsConf)}, Timeout: 30 * time.Second}
 	}
 	retry := func(what string, fn func() error) bool {
 		for {
