@@ -23,6 +23,7 @@ type Node struct {
 	raft   *raft.Raft
 	fsm    *FSM
 	store  *raftboltdb.BoltStore
+	stable *stableStore // Raft's stable store: store, safe to close
 	trans  *raft.NetworkTransport
 	layer  *streamLayer
 	log    *slog.Logger
@@ -61,14 +62,14 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		store.Close()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, eng: eng, store: store, trans: trans, layer: layer, log: logger, fsm: NewFSM(eng)}
+	n := &Node{cfg: cfg, eng: eng, store: store, stable: &stableStore{s: store}, trans: trans, layer: layer, log: logger, fsm: NewFSM(eng)}
 	n.fsm.snapshotBytes = cfg.SnapshotBytes
 	if err := n.catchUpFromSnapshot(snaps); err != nil {
 		n.closeStores()
 		return nil, err
 	}
 	rc := n.raftConfig(hlog)
-	existing, err := raft.HasExistingState(store, store, snaps)
+	existing, err := raft.HasExistingState(store, n.stable, snaps)
 	if err != nil {
 		n.closeStores()
 		return nil, fmt.Errorf("read raft state: %w", err)
@@ -80,12 +81,12 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 				n.closeStores()
 				return nil, err
 			}
-		} else if err := raft.BootstrapCluster(rc, store, store, snaps, trans, conf); err != nil {
+		} else if err := raft.BootstrapCluster(rc, store, n.stable, snaps, trans, conf); err != nil {
 			n.closeStores()
 			return nil, fmt.Errorf("bootstrap cluster: %w", err)
 		}
 	}
-	r, err := raft.NewRaft(rc, n.fsm, store, store, snaps, trans)
+	r, err := raft.NewRaft(rc, n.fsm, store, n.stable, snaps, trans)
 	if err != nil {
 		n.closeStores()
 		return nil, fmt.Errorf("start raft: %w", err)
@@ -243,6 +244,7 @@ func (n *Node) keepDialing(addr string) bool {
 
 func (n *Node) closeStores() error {
 	terr := n.trans.Close()
+	n.stable.close()
 	serr := n.store.Close()
 	if serr != nil {
 		return serr
