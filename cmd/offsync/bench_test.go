@@ -133,10 +133,10 @@ func TestBenchMemoryWithStreams(t *testing.T) {
 	if m[bench.MetricStreams] != 60 || !(m[bench.MetricStreamEvents] > 0) || !(m[bench.MetricRSSMiB] > 0) || !(m[bench.MetricGoroutinesWithStreams] >= 60) {
 		t.Errorf("metrics = %v", m)
 	}
-	if r.Memory == nil || r.Memory.Tokens != 25 || len(r.Memory.Gauges) != 3 || len(r.Targets) != 1 || r.Targets[0].Metric != bench.MetricRSSMiB {
+	if r.Memory == nil || r.Memory.Tokens != 60 || len(r.Memory.Gauges) != 3 || len(r.Targets) != 1 || r.Targets[0].Metric != bench.MetricRSSMiB {
 		t.Errorf("memory = %+v, targets = %+v", r.Memory, r.Targets)
 	}
-	if !strings.Contains(strings.Join(r.Notes, "\n"), "share 25 device tokens") {
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "each with its own token, for 25 users") {
 		t.Errorf("notes = %q", r.Notes)
 	}
 }
