@@ -49,7 +49,7 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 			return usageErr(fmt.Errorf("%s: unknown key %q (the keys are serve's flag names, like data or admin-token; see offsync serve --help)", path, key))
 		}
 		node := doc[key]
-		if node.Kind != yaml.ScalarNode {
+		if node.Kind != yaml.ScalarNode || node.Tag == "!!null" {
 			return usageErr(fmt.Errorf("%s: %s: want a single value", path, key))
 		}
 		if env := configEnv[key]; fl.Changed || env != "" && os.Getenv(env) != "" {

@@ -114,6 +114,7 @@ func TestServeConfigFileRefusals(t *testing.T) {
 		"bad value":         {"max-concurrent-pulls: many\n", "max-concurrent-pulls:"},
 		"not a single item": {"tls:\n  cert: x\n", `unknown key "tls"`},
 		"a list":            {"http-advertise: [a, b]\n", "http-advertise: want a single value"},
+		"no value":          {"sync-error-retention:\n", "sync-error-retention: want a single value"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path, _, _ := writeConfig(t, tc.extra)
