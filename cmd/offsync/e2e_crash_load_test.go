@@ -63,6 +63,9 @@ type crashLoad struct {
 // crashOps counts what a crash run did.
 type crashOps struct {
 	Ingests, Pushes, Pulls, Unknown, UnknownApplied, Rounds int
+	// LateApplied counts unacknowledged batches first seen missing and
+	// found applied (whole) by a later check.
+	LateApplied int
 }
 
 // crashChain is the puller's cursor chain: the cursor of the last

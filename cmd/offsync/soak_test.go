@@ -28,7 +28,7 @@ func soakDuration(t *testing.T) time.Duration {
 // soakTotals adds up what the soak's runs did.
 type soakTotals struct {
 	crashRuns, crashRounds, clusterRuns, clusterKills, failoverRuns, failoverKills int
-	acked, pushes, pulls, unknown, syncs                                           int
+	acked, pushes, pulls, unknown, late, syncs                                     int
 	lost, failedRuns                                                               int
 }
 
@@ -82,8 +82,8 @@ func TestSoak(t *testing.T) {
 	}
 	t.Logf("soak of %s: %d single-node crash runs (%d kill -9 rounds), %d cluster crash runs (%d follower/leader kills), %d failover runs (%d leader kills)",
 		d, tot.crashRuns, tot.crashRounds, tot.clusterRuns, tot.clusterKills, tot.failoverRuns, tot.failoverKills)
-	t.Logf("operations: %d acknowledged writes (%d of them pushes), %d pulls along old cursors, %d device syncs in failover runs, %d writes cut off by kills (settled whole or not at all)",
-		tot.acked, tot.pushes, tot.pulls, tot.syncs, tot.unknown)
+	t.Logf("operations: %d acknowledged writes (%d of them pushes), %d pulls along old cursors, %d device syncs in failover runs, %d writes cut off by kills (each whole or not at all; %d of them committed after a check had seen them missing)",
+		tot.acked, tot.pushes, tot.pulls, tot.syncs, tot.unknown, tot.late)
 	t.Logf("losses: %d acknowledged writes lost (failover ledger); failed runs (a loss, half-applied batch, version regression, reset cursor or divergence; see above): %d",
 		tot.lost, tot.failedRuns)
 	if tot.lost != 0 || tot.failedRuns != 0 {
@@ -97,6 +97,7 @@ func (s *soakTotals) add(ops crashOps) {
 	s.pushes += ops.Pushes
 	s.pulls += ops.Pulls
 	s.unknown += ops.Unknown
+	s.late += ops.LateApplied
 }
 
 // soakFailover runs one failover run (TestFailoverKillLeader's, shorter)
