@@ -2,11 +2,13 @@ package replication
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -71,10 +73,11 @@ func (s *streamLayer) close() { s.quitOnce.Do(func() { close(s.quit) }) }
 // Dial opens a connection to another node, refused while the gate blocks
 // it.
 //
-// A leader's dial to a member that cannot be reached (a stopped node
-// refuses connections) is tried again every dialRetry until it succeeds,
-// the node stops leading, the member leaves the configuration or the node
-// closes. hashicorp/raft counts each failed call to a follower and waits
+// A leader's dial to a member that refuses connections (a stopped node)
+// is tried again every dialRetry until it succeeds, the node stops
+// leading, the member leaves the configuration or the node closes. Other
+// failures (a cut link, a timeout, a TLS error) fail at once, as before.
+// hashicorp/raft counts each failed call to a follower and waits
 // after it, doubling the wait up to about 10 s (replication.go's backoff,
 // not configurable), so a node back after a few seconds used to wait that
 // long for its missing entries and stay unready. Waiting in Dial instead
@@ -91,8 +94,8 @@ func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.
 			return conn, nil
 		}
 		keep := s.keep.Load()
-		if keep == nil || !(*keep)(target) {
-			return nil, err
+		if !errors.Is(err, syscall.ECONNREFUSED) || keep == nil || !(*keep)(target) {
+			return nil, err // only a stopped node's refusal is waited out
 		}
 		if _, was := s.down.LoadOrStore(target, true); !was {
 			s.log.Warn("raft peer unreachable; dialing it again until it is back", "peer", target, "err", err)
