@@ -89,7 +89,7 @@ func (st *cmdState) revokeAdminToken(t *Target) error {
 // ErrNotFound (for unknown and revoked tokens alike).
 func (e *Engine) AuthenticateAdmin(secret string) (AdminToken, error) {
 	var tok AdminToken
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		var id string
 		if err := getValue(txn, adminTokenHashKey(HashTokenSecret(secret)), func(v []byte) error {
 			id = string(v)

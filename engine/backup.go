@@ -26,6 +26,8 @@ func (e *Engine) Backup(w io.Writer, begin func(version uint64)) (int64, error) 
 		begin(version)
 	}
 	bw := NewBackupWriter(w, version)
+	e.restoring.RLock()
+	defer e.restoring.RUnlock()
 	stream := e.db.NewStream()
 	stream.LogPrefix = "offsync.backup"
 	// One producer is one read transaction: the stream is the state at

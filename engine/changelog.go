@@ -44,7 +44,7 @@ func decodeChange(b []byte, ce *ChangeEntry) error {
 // entries when limit > 0 or when fn returns an error. The scan touches only
 // those entries: its cost is O(changes), not O(rows).
 func (e *Engine) Changes(entity string, after uint64, limit int, fn func(ChangeEntry) error) error {
-	return e.db.View(func(txn *badger.Txn) error {
+	return e.readTxn(func(txn *badger.Txn) error {
 		prefix := changePrefix(entity)
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefix})
 		defer it.Close()

@@ -33,7 +33,7 @@ func (e *Engine) Digest() (Digest, error) {
 		h.Write(lenBuf[:])
 		h.Write(b)
 	}
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.DefaultIteratorOptions)
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -89,7 +89,7 @@ func (e *Engine) Diff(o *Engine, limit int) ([]string, error) {
 
 func (e *Engine) kv() (map[string]string, error) {
 	m := map[string]string{}
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.DefaultIteratorOptions)
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {

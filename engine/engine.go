@@ -31,6 +31,18 @@ type Engine struct {
 	access accessCache
 	// cursorKey is the cluster's cursor key (see cursorkey.go).
 	cursorKey atomic.Pointer[[]byte]
+	// restoring keeps reads out while Restore replaces the database:
+	// Badger's Load moves its transaction timestamps without a lock, so
+	// a read transaction opened meanwhile races it.
+	restoring sync.RWMutex
+}
+
+// readTxn runs fn in a read transaction (never during a Restore). fn must
+// not call readTxn again: a Restore waiting in between would deadlock it.
+func (e *Engine) readTxn(fn func(*badger.Txn) error) error {
+	e.restoring.RLock()
+	defer e.restoring.RUnlock()
+	return e.db.View(fn)
 }
 
 // Open opens (or creates) the database described by cfg and loads the last

@@ -66,7 +66,7 @@ func (e *Engine) Schema() *Schema { return e.schema.Load() }
 // Draft returns the schema draft, or ErrNotFound.
 func (e *Engine) Draft() (*Schema, error) {
 	var d Schema
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		return getDecoded(txn, []byte(keyDraft), &d)
 	})
 	if err != nil {

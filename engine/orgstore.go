@@ -246,7 +246,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // listDecoded decodes every value under prefix, in key order.
 func listDecoded[T any](e *Engine, prefix []byte) ([]T, error) {
 	var out []T
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -264,7 +264,7 @@ func listDecoded[T any](e *Engine, prefix []byte) ([]T, error) {
 // getObject decodes the object at key.
 func getObject[T any](e *Engine, key []byte) (T, error) {
 	var v T
-	err := e.db.View(func(txn *badger.Txn) error { return getDecoded(txn, key, &v) })
+	err := e.readTxn(func(txn *badger.Txn) error { return getDecoded(txn, key, &v) })
 	if errors.Is(err, ErrNotFound) {
 		return v, notFoundf("%s not found", key)
 	}

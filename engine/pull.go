@@ -79,7 +79,7 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 		}
 	}
 	epoch, ok := e.orgEpoch()
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		acc, err := e.accessIn(txn, userID, opt.App, epoch, ok)
 		if err != nil {
 			return err

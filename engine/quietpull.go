@@ -59,7 +59,7 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 // in [from, to): rows that aged out of a window between two pulls.
 func (e *Engine) anyModifiedBetween(entity string, from, to int64) (bool, error) {
 	found := false
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		prefix := modPrefix(entity)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()

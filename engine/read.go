@@ -17,7 +17,7 @@ func (e *Engine) Get(entity, id string) (codec.Row, error) {
 	if g, ok := CanonicalGUID(id); ok {
 		id = g
 	}
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		return getDecoded(txn, rowKey(entity, id), &r)
 	})
 	if err == nil && r.Deleted {
@@ -31,7 +31,7 @@ func (e *Engine) Get(entity, id string) (codec.Row, error) {
 
 // Scan calls fn for each live row of entity, in id order.
 func (e *Engine) Scan(entity string, fn func(codec.Row) error) error {
-	return e.db.View(func(txn *badger.Txn) error {
+	return e.readTxn(func(txn *badger.Txn) error {
 		prefix := rowPrefix(entity)
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: prefix})
 		defer it.Close()
@@ -53,7 +53,7 @@ func (e *Engine) Scan(entity string, fn func(codec.Row) error) error {
 
 // OwnedBy calls fn with the id of each live row of entity owned by owner.
 func (e *Engine) OwnedBy(entity, owner string, fn func(id string) error) error {
-	return e.db.View(func(txn *badger.Txn) error {
+	return e.readTxn(func(txn *badger.Txn) error {
 		prefix := ownerPrefix(entity, owner)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
@@ -73,7 +73,7 @@ type Reference struct {
 
 // ReferencesTo calls fn for each live lookup that points at targetID.
 func (e *Engine) ReferencesTo(targetID string, fn func(Reference) error) error {
-	return e.db.View(func(txn *badger.Txn) error {
+	return e.readTxn(func(txn *badger.Txn) error {
 		prefix := refPrefix(targetID)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()

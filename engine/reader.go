@@ -66,7 +66,7 @@ func (st *cmdState) keysWithPrefix(prefix []byte) ([]string, error) {
 func (e *Engine) Access(userID, app string) (*Access, error) {
 	var a *Access
 	epoch, ok := e.orgEpoch()
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		var err error
 		a, err = e.accessIn(txn, userID, app, epoch, ok)
 		return err

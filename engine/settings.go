@@ -43,7 +43,7 @@ func (st *cmdState) settings() (Settings, error) {
 // Settings returns the current settings.
 func (e *Engine) Settings() (Settings, error) {
 	var s Settings
-	err := e.db.View(func(txn *badger.Txn) error { return getDecoded(txn, []byte(keySettings), &s) })
+	err := e.readTxn(func(txn *badger.Txn) error { return getDecoded(txn, []byte(keySettings), &s) })
 	if errors.Is(err, ErrNotFound) {
 		return Settings{}, nil
 	}

@@ -37,6 +37,8 @@ func (s *Snapshot) Applied() uint64 { return s.applied }
 // WriteTo streams the snapshot as a Badger backup.
 func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
+	s.e.restoring.RLock()
+	defer s.e.restoring.RUnlock()
 	stream := s.e.db.NewStream()
 	stream.LogPrefix = "offsync.snapshot"
 	// One producer is one read transaction: with several, each opens its
@@ -56,6 +58,8 @@ func (e *Engine) Restore(r io.Reader) error {
 	if e.closed.Load() {
 		return ErrClosed
 	}
+	e.restoring.Lock()
+	defer e.restoring.Unlock()
 	clear(e.owners)
 	e.beginOrgCommit() // the organization is replaced too
 	defer e.endOrgCommit()

@@ -171,7 +171,7 @@ func (st *cmdState) pruneSyncErrors(before int64) error {
 func (e *Engine) OldestSyncErrorTime() (int64, bool, error) {
 	var se SyncError
 	found := false
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("e/"), PrefetchValues: false})
 		defer it.Close()
 		it.Rewind()

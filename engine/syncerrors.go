@@ -42,7 +42,7 @@ func (e *Engine) SyncErrors(f SyncErrorFilter) (page []SyncError, more bool, err
 	if limit < 0 || limit > MaxSyncErrorPage {
 		return nil, false, invalidf("limit: %d is not between 1 and %d", f.Limit, MaxSyncErrorPage)
 	}
-	err = e.db.View(func(txn *badger.Txn) error {
+	err = e.readTxn(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("e/"), PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		it.Rewind()

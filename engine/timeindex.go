@@ -102,7 +102,7 @@ func (st *cmdState) buildTimeIndex() error {
 // TimeIndexComplete reports whether the time index covers every row; until
 // it does, a delta across a day boundary under a today() filter reloads.
 func (e *Engine) TimeIndexComplete() bool {
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		return getValue(txn, []byte(keyTimeIndex), func([]byte) error { return nil })
 	})
 	return err == nil

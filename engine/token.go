@@ -94,7 +94,7 @@ func (st *cmdState) revokeToken(t *Target) error {
 // ErrNotFound (for unknown and revoked tokens alike).
 func (e *Engine) Authenticate(secret string) (DeviceToken, error) {
 	var tok DeviceToken
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		var id string
 		if err := getValue(txn, tokenHashKey(HashTokenSecret(secret)), func(v []byte) error {
 			id = string(v)

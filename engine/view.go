@@ -43,7 +43,7 @@ func (e *Engine) ViewOf(userID string, rules []Rule, now int64, fn func(ViewRow)
 func (e *Engine) view(userID, app string, rules []Rule, now int64, fn func(ViewRow) error) (*Access, error) {
 	var acc *Access
 	epoch, ok := e.orgEpoch()
-	err := e.db.View(func(txn *badger.Txn) error {
+	err := e.readTxn(func(txn *badger.Txn) error {
 		var err error
 		acc, err = e.accessIn(txn, userID, app, epoch, ok)
 		if err != nil {
