@@ -116,15 +116,16 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	}
 	var tlsConf *tls.Config
 	var certs *replication.CertReloader // reloaded on SIGHUP and when the files change
-	var hup chan os.Signal
+	// SIGHUP reloads the certificates; without TLS it is ignored (it
+	// must not end the node).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	if f.tlsCert != "" || f.tlsKey != "" || f.tlsCA != "" {
 		if certs, err = replication.NewCertReloader(f.tlsCert, f.tlsKey, f.tlsCA, log); err != nil {
 			return err
 		}
 		tlsConf = certs.Config()
-		hup = make(chan os.Signal, 1)
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
 	}
 	ecfg := engine.DefaultConfig(filepath.Join(f.data, "engine"))
 	ecfg.Logger = log

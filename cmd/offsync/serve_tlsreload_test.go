@@ -22,11 +22,11 @@ import (
 func TestServeReloadsTLSOnSIGHUP(t *testing.T) {
 	pki := clustertest.WritePKI(t, t.TempDir())
 	t.Setenv(envTLSCA, pki.CA)
-	httpAddr, raftAddr := freeAddr(t), freeAddr(t)
+	httpAddr, raftAddr, data := freeAddr(t), freeAddr(t), t.TempDir() // removed after the cleanup below
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := run(t, ctx, "serve", "--data", t.TempDir(), "--http", httpAddr, "--raft", raftAddr, "--admin-token", e2eToken,
+		_, err := run(t, ctx, "serve", "--data", data, "--http", httpAddr, "--raft", raftAddr, "--admin-token", e2eToken,
 			"--tls-cert", pki.Cert, "--tls-key", pki.Key, "--tls-ca", pki.CA)
 		done <- err
 	}()
@@ -76,4 +76,28 @@ func TestServeReloadsTLSOnSIGHUP(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &ms) != nil || len(ms) != 1 || !ms[0].Ready {
 		t.Fatalf("cluster status over the new certificate: %v\n%s", err, strings.TrimSpace(out))
 	}
+}
+
+// TestServeIgnoresSIGHUPWithoutTLS: SIGHUP, which reloads certificates,
+// does not end a node that has none.
+func TestServeIgnoresSIGHUPWithoutTLS(t *testing.T) {
+	addr, data := freeAddr(t), t.TempDir() // removed after the cleanup below
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, ctx, "serve", "--data", data, "--http", addr, "--admin-token", e2eToken)
+		done <- err
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	waitReady(t, "http://"+addr, 60*time.Second)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("serve returned after SIGHUP: %v", err)
+	default:
+	}
+	waitReady(t, "http://"+addr, 10*time.Second)
 }
