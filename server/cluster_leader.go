@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -41,8 +43,10 @@ func (s *Server) clusterTransferLeader(w http.ResponseWriter, r *http.Request) {
 	}
 	var req TransferLeaderRequest
 	if len(body) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
-			writeError(w, http.StatusBadRequest, CodeBadRequest, "decode JSON body: "+err.Error())
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil || dec.More() {
+			writeError(w, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("decode JSON body: not a transfer request (%v)", err))
 			return
 		}
 	}
