@@ -193,19 +193,7 @@ func runClusterCrash(t *testing.T, ctx context.Context, pc *bench.ProcCluster, s
 	if load.ops.Ingests < perKind || load.ops.Pushes < perKind {
 		t.Errorf("the load hardly ran: %+v", load.ops)
 	}
-	states := sameClusterState(t, pc)
-	got := deviceView(t, dev, states)
-	var diffs []string
-	for _, at := range lastSync {
-		want, err := reference.Compute(states, user, "", at.UnixMilli())
-		if err != nil {
-			t.Fatal(err)
-		}
-		diffs = append(diffs, diffViews(got, normalizeView(want), "the device", "the reference view"))
-	}
-	if diffs[0] != "" && diffs[1] != "" {
-		t.Errorf("the device differs from its reference view:%s", diffs[0])
-	}
+	checkDeviceAgainstReference(t, dev, sameClusterState(t, pc), user, lastSync)
 	return load.ops
 }
 

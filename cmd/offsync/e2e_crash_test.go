@@ -212,6 +212,16 @@ func runSingleNodeCrash(t *testing.T, bin string, seed int64, rounds int) crashO
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkDeviceAgainstReference(t, dev, st, user, lastSync)
+	return load.ops
+}
+
+// checkDeviceAgainstReference compares the device with the reference view
+// of user as of its last sync, which started at lastSync[0] and ended at
+// lastSync[1]: the pull's time lies between, so the device must equal the
+// view at one of the two.
+func checkDeviceAgainstReference(t *testing.T, dev *client.Device, st *reference.State, user string, lastSync [2]time.Time) {
+	t.Helper()
 	got := deviceView(t, dev, st)
 	var diffs []string
 	for _, at := range lastSync {
@@ -224,5 +234,4 @@ func runSingleNodeCrash(t *testing.T, bin string, seed int64, rounds int) crashO
 	if diffs[0] != "" && diffs[1] != "" {
 		t.Errorf("the device differs from its reference view:%s", diffs[0])
 	}
-	return load.ops
 }
