@@ -81,6 +81,10 @@ type Config struct {
 	TLS *tls.Config
 	// Logger receives request errors; nil means slog.Default.
 	Logger *slog.Logger
+	// Audit receives the audit log (audit.go): admin writes, device and
+	// admin tokens created and revoked, rejected pushes, each with its
+	// request id and never a secret. nil means Logger, with log=audit.
+	Audit *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

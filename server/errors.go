@@ -88,7 +88,7 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this node cannot accept the request now; retry")
 	default:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", r.Header.Get(RequestIDHeader), "err", err)
 		writeError(w, http.StatusInternalServerError, CodeInternal, "internal error")
 	}
 }

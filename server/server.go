@@ -90,6 +90,7 @@ type Server struct {
 	r       Reader
 	ready   Readiness
 	log     *slog.Logger
+	audit   *slog.Logger // the audit log (audit.go)
 	now     func() time.Time
 	mux     *http.ServeMux
 	metrics *metrics
@@ -116,6 +117,10 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 	s := &Server{cfg: cfg, w: w, r: r, ready: ready, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	s.audit = cfg.Audit
+	if s.audit == nil {
+		s.audit = s.log.With("log", "audit")
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -168,9 +173,12 @@ func (s *Server) routes() {
 // handle registers a route with recovery, metrics and (when admin) the
 // admin-token check.
 func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
-	route, read := pattern, isRead(pattern)
+	route, read, audit := pattern, isRead(pattern), audited(pattern, admin)
 	h = s.activity.wrap(pattern, h)
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rid := requestID(r)
+		r.Header.Set(RequestIDHeader, rid)
+		w.Header().Set(RequestIDHeader, rid)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		body := &countingBody{ReadCloser: r.Body}
 		r.Body = body
@@ -183,6 +191,9 @@ func (s *Server) handle(pattern string, h http.HandlerFunc, admin bool) {
 				}
 			}
 			s.metrics.observe(route, rec.status, time.Since(start), body.n, rec.n)
+			if audit && rec.status != http.StatusUnauthorized {
+				s.auditRequest(r, rid, rec.status, time.Since(start))
+			}
 		}()
 		if admin && !s.authorized(r) {
 			s.writeErr(rec, r, ErrUnauthorized)

@@ -41,6 +41,7 @@ func (s *Server) devicePush(w http.ResponseWriter, r *http.Request) {
 		s.deviceErr(w, r, err)
 		return
 	}
+	s.auditRejections(r, tok, app, p, res.Mutations)
 	out := codec.PushResponse{Version: res.Version, Results: []codec.PushResult{}}
 	for _, m := range res.Mutations {
 		out.Results = append(out.Results, codec.PushResult{ID: m.ID, Applied: m.Applied, Version: m.Version, Code: m.Code, Message: m.Message})
