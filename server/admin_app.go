@@ -46,15 +46,16 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// appIncluded handles GET /v1/admin/apps/{id}/included: "see what's
-// included" for one app, its offline-enabled entities and the lookups
-// between them.
+// appIncluded handles GET /v1/admin/apps/{id}/included[?profile=]: "see
+// what's included" for one app, its offline-enabled entities and the
+// lookups between them (with a profile's rules, as offlineEntities).
 func (s *Server) appIncluded(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.findApp(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, included(s.r.Schema(), func(e string) bool { return a.Allows(s.r.Schema(), e) }))
+	sch := s.r.Schema()
+	s.answerIncluded(w, r, sch, func(e string) bool { return a.Allows(sch, e) })
 }
 
 // included lists the offline-enabled entities that in accepts and their

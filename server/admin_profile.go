@@ -13,12 +13,16 @@ import (
 // that more than one profile has (stored before names were unique) is a
 // 409 asking for the id.
 func (s *Server) findProfile(w http.ResponseWriter, r *http.Request) (*engine.Profile, bool) {
+	return s.findProfileBy(w, r, r.PathValue("id"))
+}
+
+// findProfileBy is findProfile for the profile named (or with id) key.
+func (s *Server) findProfileBy(w http.ResponseWriter, r *http.Request, key string) (*engine.Profile, bool) {
 	ps, err := s.r.Profiles()
 	if err != nil {
 		s.writeErr(w, r, err)
 		return nil, false
 	}
-	key := r.PathValue("id")
 	if id, ok := engine.CanonicalGUID(key); ok {
 		for i := range ps {
 			if ps[i].ID == id {
@@ -104,6 +108,9 @@ type OfflineEntity struct {
 	DisplayName   string         `json:"displayName,omitempty"`
 	Ownership     string         `json:"ownership"`
 	Relationships []Relationship `json:"relationships"`
+	// Rule is the draft rule of the profile asked for (?profile=), if it
+	// carries the entity.
+	Rule *IncludedRule `json:"rule,omitempty"`
 }
 
 // Relationship is a lookup from one entity to others.
@@ -112,8 +119,10 @@ type Relationship struct {
 	Targets   []string `json:"targets"`
 }
 
-// offlineEntities handles GET /v1/admin/offline-entities[?app=NAME|ID]:
-// every offline-enabled entity and its relationships, or an app's.
+// offlineEntities handles GET /v1/admin/offline-entities[?app=NAME|ID]
+// [&profile=NAME|ID]: every offline-enabled entity and its relationships,
+// or an app's; with a profile, each entity also shows the profile's draft
+// rule for it and whether that rule depends on time.
 func (s *Server) offlineEntities(w http.ResponseWriter, r *http.Request) {
 	sch := s.r.Schema()
 	in := func(string) bool { return true }
@@ -125,5 +134,33 @@ func (s *Server) offlineEntities(w http.ResponseWriter, r *http.Request) {
 		}
 		in = func(e string) bool { return a.Allows(sch, e) }
 	}
-	writeJSON(w, http.StatusOK, included(sch, in))
+	s.answerIncluded(w, r, sch, in)
+}
+
+// answerIncluded answers "see what's included" for the entities in
+// accepts, with the rules of the profile the request names, if any.
+func (s *Server) answerIncluded(w http.ResponseWriter, r *http.Request, sch *engine.Schema, in func(string) bool) {
+	out := included(sch, in)
+	if ref := r.URL.Query().Get("profile"); ref != "" {
+		p, ok := s.findProfileBy(w, r, ref)
+		if !ok {
+			return
+		}
+		for i := range out {
+			for _, rule := range p.Rules {
+				if rule.Entity == out[i].Name {
+					out[i].Rule = &IncludedRule{Rule: rule, DependsOnTime: rule.DependsOnTime(sch)}
+				}
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// IncludedRule is a profile's draft rule for an entity of "see what's
+// included", and whether its filter depends on time (today()): then its
+// rows enter and leave devices' views as days pass.
+type IncludedRule struct {
+	engine.Rule
+	DependsOnTime bool `json:"dependsOnTime"`
 }

@@ -40,6 +40,13 @@ func TestTimeRelativeFilterAcrossMidnight(t *testing.T) {
 	if getJSON(t, ts.URL+"/v1/admin/profiles/Due%20soon/estimate?rules=published", &est) != 200 || len(est.Entities) != 1 || !est.Entities[0].DependsOnTime {
 		t.Fatalf("the estimate does not say the rule depends on time: %+v", est)
 	}
+	var inc []OfflineEntity
+	if getJSON(t, ts.URL+"/v1/admin/apps/Due/included?profile=Due%20soon", &inc) != 200 || len(inc) != 1 || inc[0].Rule == nil || !inc[0].Rule.DependsOnTime {
+		t.Fatalf("see what's included does not say the rule depends on time: %+v", inc)
+	}
+	if getJSON(t, ts.URL+"/v1/admin/offline-entities?profile=Field%20Sales", &inc) != 200 || len(inc) != 4 || inc[0].Rule == nil || inc[0].Rule.DependsOnTime {
+		t.Fatalf("Field Sales, included: %+v", inc)
+	}
 	token, _ := techToken(t, ts, "Due")
 	held := map[string]bool{}
 	cursor := ""
