@@ -31,7 +31,11 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 		quiet = quiet && n.entity[rules[i].Entity] <= cur.Version
 	}
 	n.mu.Unlock()
-	if !quiet || v1 < cur.Version {
+	// A commit between storing the applied version and notifying (see
+	// batch.commit) leaves v1 behind: take the full path then, so that
+	// an answer is never older than what the node has applied (a device
+	// waiting for its own write asked for at least that version).
+	if !quiet || v1 < cur.Version || v1 < e.applied.Load() {
 		return nil, false
 	}
 	sch := e.Schema()
