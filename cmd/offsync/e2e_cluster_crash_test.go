@@ -164,22 +164,7 @@ func runClusterCrash(t *testing.T, ctx context.Context, pc *bench.ProcCluster, s
 		if err != nil {
 			t.Fatalf("%s: after killing %s: %v", where, pc.ID(victim), err)
 		}
-		if problems := load.check(ctx, pc.URLs(), checked); len(problems) > 0 {
-			t.Fatalf("%s: after killing %s: %d problems:\n%v", where, pc.ID(victim), len(problems), problems)
-		}
-		checked = load.sent()
-		if err := load.pullChain(ctx, true); err != nil {
-			t.Fatalf("%s: a cursor taken before the kill: %v", where, err)
-		}
-		lastSync[0] = time.Now()
-		diff, err := deviceMatchesFreshLoad(ctx, dev, devCfg, t.TempDir())
-		lastSync[1] = time.Now()
-		if err != nil || diff != "" {
-			t.Fatalf("%s: the device does not converge: %v %s", where, err, diff)
-		}
-		if errs := load.violations(); len(errs) > 0 {
-			t.Fatalf("%s: %v", where, errs)
-		}
+		load.checkRound(ctx, t, where+": after killing "+pc.ID(victim), pc.URLs(), &checked, dev, devCfg, &lastSync)
 		kind := "follower"
 		if killLeader {
 			kind = "leader"

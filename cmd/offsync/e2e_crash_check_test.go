@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/offsync/offsync/client"
@@ -247,4 +248,29 @@ func deviceRows(d *client.Device) (map[string]client.Row, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkRound runs the checks that follow a kill and restart: every batch
+// sent since *checked is whole (or, if cut off, all or nothing) on every
+// node of bases, a cursor taken before the kill still gets a delta, the
+// device converges on a fresh load (lastSync brackets that sync), and no
+// version went back.
+func (l *crashLoad) checkRound(ctx context.Context, t *testing.T, where string, bases []string, checked *int, dev *client.Device, devCfg client.DeviceConfig, lastSync *[2]time.Time) {
+	t.Helper()
+	if problems := l.check(ctx, bases, *checked); len(problems) > 0 {
+		t.Fatalf("%s: %d problems:\n%v", where, len(problems), problems)
+	}
+	*checked = l.sent()
+	if err := l.pullChain(ctx, true); err != nil {
+		t.Fatalf("%s: a cursor taken before the kill: %v", where, err)
+	}
+	lastSync[0] = time.Now()
+	diff, err := deviceMatchesFreshLoad(ctx, dev, devCfg, t.TempDir())
+	lastSync[1] = time.Now()
+	if err != nil || diff != "" {
+		t.Fatalf("%s: the device does not converge: %v %s", where, err, diff)
+	}
+	if errs := l.violations(); len(errs) > 0 {
+		t.Fatalf("%s: %v", where, errs)
+	}
 }

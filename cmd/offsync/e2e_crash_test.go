@@ -129,6 +129,11 @@ func runSingleNodeCrash(t *testing.T, bin string, seed int64, rounds int) crashO
 	data, dir := t.TempDir(), t.TempDir()
 	httpAddr, raftAddr := freeAddr(t), freeAddr(t)
 	p := startServe(t, bin, data, httpAddr, raftAddr, "--demo")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log of the last round:\n%s", p.logs)
+		}
+	})
 	user, token := crashDeviceUser(t, p.base, e2eToken)
 	load := newCrashLoad(e2eToken, token, user, func() []string { return []string{p.base} })
 	devCfg := client.DeviceConfig{Store: filepath.Join(dir, "device"), Server: p.base, Token: token}
@@ -163,22 +168,7 @@ func runSingleNodeCrash(t *testing.T, bin string, seed int64, rounds int) crashO
 		p = startServe(t, bin, data, httpAddr, raftAddr, "--demo")
 		ready := time.Since(restart)
 		where := fmt.Sprintf("seed %d round %d", seed, round)
-		if problems := load.check(ctx, []string{p.base}, checked); len(problems) > 0 {
-			t.Fatalf("%s: %d problems:\n%v\n%s", where, len(problems), problems, p.logs)
-		}
-		checked = load.sent()
-		if err := load.pullChain(ctx, true); err != nil {
-			t.Fatalf("%s: a cursor taken before the kill: %v", where, err)
-		}
-		lastSync[0] = time.Now()
-		diff, err := deviceMatchesFreshLoad(ctx, dev, devCfg, t.TempDir())
-		lastSync[1] = time.Now()
-		if err != nil || diff != "" {
-			t.Fatalf("%s: the device does not converge: %v %s", where, err, diff)
-		}
-		if errs := load.violations(); len(errs) > 0 {
-			t.Fatalf("%s: %v", where, errs)
-		}
+		load.checkRound(ctx, t, where, []string{p.base}, &checked, dev, devCfg, &lastSync)
 		if testing.Verbose() {
 			t.Logf("round %d: ready after %s, checked in %s", round, ready.Round(time.Millisecond), (time.Since(restart) - ready).Round(time.Millisecond))
 		}
