@@ -76,15 +76,8 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) {
 
 // listTokens lists tokens (all, or one user's), never their secrets.
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
-	toks, err := s.r.Tokens(strings.ToLower(r.PathValue("id")))
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	if toks == nil {
-		toks = []engine.DeviceToken{}
-	}
-	writeJSON(w, http.StatusOK, toks)
+	user := strings.ToLower(r.PathValue("id"))
+	listHandler(s, func() ([]engine.DeviceToken, error) { return s.r.Tokens(user) })(w, r)
 }
 
 // revokeToken handles DELETE /v1/admin/tokens/{id}.

@@ -123,15 +123,7 @@ func (s *Server) listAdminTokens(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, []engine.AdminToken{})
 		return
 	}
-	toks, err := ar.AdminTokens()
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	if toks == nil {
-		toks = []engine.AdminToken{}
-	}
-	writeJSON(w, http.StatusOK, toks)
+	listHandler(s, ar.AdminTokens)(w, r)
 }
 
 // revokeAdminToken handles DELETE /v1/admin/admin-tokens/{id}: the token
