@@ -35,7 +35,7 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
-	b := &batch{e: e, txn: e.db.NewTransaction(true), schema: e.schema.Load(), applied: e.applied.Load(), horizon: e.horizon.Load(), touched: map[string]uint64{}}
+	b := &batch{e: e, txn: e.db.NewTransaction(true), schema: e.schema.Load(), applied: e.applied.Load(), horizon: e.horizon.Load(), touched: map[string]uint64{}, partsFrom: e.partsFrom.Load()}
 	defer func() { b.txn.Discard() }()
 	results := make([]*Result, len(entries))
 	for i, en := range entries {
@@ -48,6 +48,11 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 			if err := b.txn.Set([]byte(keyTimeIndex), []byte{1}); err != nil {
 				return nil, fmt.Errorf("mark time index: %w", err)
 			}
+			// ... and its partition logs every write.
+			if err := b.txn.Set([]byte(keyPartitions), encodeVersion(en.Version)); err != nil {
+				return nil, fmt.Errorf("mark partitions: %w", err)
+			}
+			b.partsFrom = en.Version
 			b.dirty = true
 		}
 		st := newCmdState(b, en.Version, en.Cmd.Now)
@@ -86,6 +91,9 @@ type batch struct {
 	horizon uint64 // change-log horizon including uncommitted prunes
 	// cursorKey is a cursor key created in txn and not yet committed.
 	cursorKey []byte
+	// partsFrom is the version from which partition logs are kept (0:
+	// not yet), including an uncommitted start.
+	partsFrom uint64
 }
 
 // flush moves a command's staged writes into the transaction. When they
@@ -127,6 +135,12 @@ func (b *batch) flush(st *cmdState) error {
 	for _, e := range st.touched {
 		b.touched[e] = st.version
 	}
+	for p := range st.parts {
+		b.touched[p] = st.version
+	}
+	if st.partsFrom != 0 {
+		b.partsFrom = st.partsFrom
+	}
 	return nil
 }
 
@@ -156,6 +170,7 @@ func (b *batch) commit() error {
 	}
 	b.e.schema.Store(b.schema)
 	b.e.horizon.Store(b.horizon)
+	b.e.partsFrom.Store(b.partsFrom)
 	if b.cursorKey != nil {
 		k := b.cursorKey
 		b.e.cursorKey.Store(&k)

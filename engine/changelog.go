@@ -10,7 +10,9 @@ import (
 )
 
 // ChangeEntry is one change-log entry: the row's new image (Row.Deleted set
-// for a tombstone) and the version of its previous image (0 if none).
+// for a tombstone) and the version of its previous image (0 if none). From
+// the version the partition logs start (partition.go) the previous image
+// may be a tombstone; before it, Prev is 0 after a tombstone.
 //
 // Stored as the previous version (8 bytes, big-endian) followed by the
 // row's msgpack, the very bytes stored under the row key, so a write

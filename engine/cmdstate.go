@@ -21,6 +21,10 @@ type cmdState struct {
 	touched []string          // entities whose rows the command wrote
 	// cursorKey is set when the command creates the cursor key.
 	cursorKey []byte
+	// parts names the partitions whose logs the command appended to
+	// (partitionHead); partsFrom is set when it starts the logs.
+	parts     map[string]struct{}
+	partsFrom uint64
 }
 
 // touch notes that the command wrote rows of entity.
@@ -76,6 +80,10 @@ func (st *cmdState) run(cmd *Command) *Result {
 		err = st.setCursorKey(cmd.CursorKey)
 	case KindBuildTimeIndex:
 		err = st.buildTimeIndex()
+	case KindStartPartitions:
+		err = st.startPartitions()
+	case KindRecordContexts:
+		err = st.recordContexts(cmd.Contexts)
 	case KindIssueAdminToken:
 		err = st.issueAdminToken(cmd.AdminToken)
 	case KindRevokeAdminToken:
@@ -88,6 +96,7 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.Rows = 0
 		res.MetadataVersion = 0
 		st.writes, st.order, st.schema, st.touched, st.cursorKey = nil, nil, nil, nil, nil
+		st.parts, st.partsFrom = nil, 0
 	}
 	return res
 }

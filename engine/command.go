@@ -57,6 +57,12 @@ const (
 	// KindBuildTimeIndex fills in the time index of a database written
 	// before it existed (timeindex.go).
 	KindBuildTimeIndex
+	// KindStartPartitions starts the partition logs of a database written
+	// before they existed (partitionwrite.go).
+	KindStartPartitions
+	// KindRecordContexts registers the access contexts cursors name
+	// (Contexts; see contextstore.go).
+	KindRecordContexts
 )
 
 // String names the kind.
@@ -96,6 +102,10 @@ func (k Kind) String() string {
 		return "set-cursor-key"
 	case KindBuildTimeIndex:
 		return "build-time-index"
+	case KindStartPartitions:
+		return "start-partitions"
+	case KindRecordContexts:
+		return "record-contexts"
 	case KindIssueAdminToken:
 		return "issue-admin-token"
 	case KindRevokeAdminToken:
@@ -130,6 +140,8 @@ type Command struct {
 	SyncErrorsBefore int64 `msgpack:"sb,omitempty"`
 	// AdminToken is the token a KindIssueAdminToken stores.
 	AdminToken *AdminToken `msgpack:"at,omitempty"`
+	// Contexts are the access contexts a KindRecordContexts registers.
+	Contexts []RecordedContext `msgpack:"cx,omitempty"`
 }
 
 // Target names one object: its kind (ObjectBusinessUnit, ...) and id.
@@ -191,7 +203,8 @@ func DecodeCommand(b []byte) (*Command, error) {
 func (k Kind) changesOrg() bool {
 	switch k {
 	case KindIngest, KindPush, KindReapplySyncError, KindDeleteSyncError, KindPrune, KindPutNode, KindSetCursorKey,
-		KindIssueAdminToken, KindRevokeAdminToken, KindBuildTimeIndex:
+		KindIssueAdminToken, KindRevokeAdminToken, KindBuildTimeIndex, KindStartPartitions,
+		KindRecordContexts:
 		return false
 	}
 	return true

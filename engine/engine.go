@@ -29,6 +29,9 @@ type Engine struct {
 	// accesscache.go).
 	orgSeq atomic.Uint64
 	access accessCache
+	// partsFrom is the version from which partition logs are complete
+	// (0: none yet; see partition.go).
+	partsFrom atomic.Uint64
 	// cursorKey is the cluster's cursor key (see cursorkey.go).
 	cursorKey atomic.Pointer[[]byte]
 	// restoring keeps reads out while Restore replaces the database:
@@ -97,6 +100,11 @@ func (e *Engine) loadState() error {
 			return err
 		}
 		e.horizon.Store(horizon)
+		var partsFrom uint64
+		if err := getValue(txn, []byte(keyPartitions), func(v []byte) error { partsFrom = decodeVersion(v); return nil }); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		e.partsFrom.Store(partsFrom)
 		e.notes.mu.Lock()
 		e.notes.version, e.notes.since = applied, applied
 		e.notes.mu.Unlock()

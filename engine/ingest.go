@@ -219,8 +219,12 @@ func (st *cmdState) deleteRow(def *EntityDef, id string) error {
 // keeps the owner and reference indexes in step with it.
 func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row codec.Row) error {
 	rk := rowKey(def.Name, row.ID)
+	parts := st.partitioned()
 	prev := uint64(0)
-	if found && !cur.Deleted {
+	if found && (!cur.Deleted || parts) {
+		// With partition logs, prev names the previous image even when it
+		// is a tombstone, so that a delta can walk back to any row's image
+		// at its cursor (partitionread.go).
 		prev = cur.Version
 	}
 	if found {
@@ -263,6 +267,8 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 		st.set(buKey(def.Name, row.OwningBusinessUnit, row.ID), nil)
 	}
 	st.indexTimes(def, cur, live, row)
+	rs := refScopes{}
+	moved := live && (cur.OwnerID != row.OwnerID || cur.OwningBusinessUnit != row.OwningBusinessUnit)
 	for _, a := range def.Attributes {
 		if a.Type != TypeLookup {
 			continue
@@ -274,6 +280,13 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 		if !row.Deleted {
 			now, _ = row.Attrs[a.Name].(string)
 		}
+		if old == now && !(moved && parts) {
+			continue
+		}
+		if parts {
+			rs.add(old, cur.OwnerID, cur.OwningBusinessUnit, -1)
+			rs.add(now, row.OwnerID, row.OwningBusinessUnit, 1)
+		}
 		if old == now {
 			continue
 		}
@@ -284,5 +297,11 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 			st.set(refKey(now, def.Name, row.ID, a.Name), nil)
 		}
 	}
-	return nil
+	if !parts {
+		return nil
+	}
+	if err := st.applyRefScopes(rs); err != nil {
+		return err
+	}
+	return st.logPartitions(def, cur, found, row, prev)
 }

@@ -377,7 +377,7 @@ func (st *cmdState) checkConflict(def *EntityDef, cur *codec.Row, m *Mutation) e
 			return reject(CodeConflict, "the row changed on the server since your version")
 		}
 		var prev ChangeEntry
-		if err := st.get(changeKey(def.Name, ce.Prev, img.ID), func(b []byte) error { return decodeChange(b, &prev) }); err != nil {
+		if err := st.get(changeKey(def.Name, ce.Prev, img.ID), func(b []byte) error { return decodeChange(b, &prev) }); err != nil || prev.Row.Deleted {
 			return reject(CodeConflict, "the row changed on the server since your version")
 		}
 		img = prev.Row

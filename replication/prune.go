@@ -9,7 +9,8 @@ import (
 
 // pruneLoop lets the leader keep the log and the indexes: every
 // PruneInterval it builds the time index if a database written before it
-// existed lacks it (BuildTimeIndexOnce), and proposes pruning when
+// existed lacks it (BuildTimeIndexOnce), starts the partition logs
+// likewise (StartPartitionsOnce), and proposes pruning when
 // the change-log history passes RetainVersions by a tenth, or the oldest
 // sync error is older than SyncErrorRetention.
 // Pruning goes through the log like every change, so every node prunes
@@ -31,6 +32,9 @@ func (n *Node) pruneLoop() {
 		if err := n.BuildTimeIndexOnce(context.Background()); err != nil {
 			n.log.Warn("build time index", "err", err)
 		}
+		if err := n.StartPartitionsOnce(context.Background()); err != nil {
+			n.log.Warn("start partitions", "err", err)
+		}
 		if n.cfg.RetainVersions == 0 && n.cfg.SyncErrorRetention == 0 {
 			continue
 		}
@@ -49,6 +53,21 @@ func (n *Node) BuildTimeIndexOnce(ctx context.Context) error {
 		return nil
 	}
 	res, err := n.Propose(ctx, &engine.Command{Kind: engine.KindBuildTimeIndex, Now: time.Now().UnixMilli()})
+	if err != nil {
+		return err
+	}
+	return res.Err
+}
+
+// StartPartitionsOnce proposes KindStartPartitions when this node leads
+// and the engine keeps no partition logs yet (a database written before
+// they existed): until then, and for cursors older than the start,
+// deltas read the whole change log of the profile's entities.
+func (n *Node) StartPartitionsOnce(ctx context.Context) error {
+	if !n.IsLeader() || n.eng.PartitionsComplete() {
+		return nil
+	}
+	res, err := n.Propose(ctx, &engine.Command{Kind: engine.KindStartPartitions, Now: time.Now().UnixMilli()})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/offsync/offsync/codec"
+)
+
+// refSummary counts, for one target row, the live rows that look it up,
+// by their owner and by their owning business unit: the partitions in
+// which a change to the target is logged (see partition.go).
+type refSummary map[string]uint32
+
+// encodeRefSummary writes s sorted by scope (the bytes are part of the
+// replicated state): per scope, its length, the scope and the count, as
+// uvarints.
+func encodeRefSummary(s refSummary) []byte {
+	scopes := make([]string, 0, len(s))
+	for k, n := range s {
+		if n > 0 {
+			scopes = append(scopes, k)
+		}
+	}
+	slices.Sort(scopes)
+	var b []byte
+	for _, k := range scopes {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(s[k]))
+	}
+	return b
+}
+
+// decodeRefSummary parses encodeRefSummary's bytes.
+func decodeRefSummary(b []byte) (refSummary, error) {
+	s := refSummary{}
+	for len(b) > 0 {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || uint64(len(b)-w) < n {
+			return nil, fmt.Errorf("decode reference summary: %w", ErrCorrupt)
+		}
+		k := string(b[w : w+int(n)])
+		b = b[w+int(n):]
+		c, w := binary.Uvarint(b)
+		if w <= 0 || c > 1<<32-1 {
+			return nil, fmt.Errorf("decode reference summary: %w", ErrCorrupt)
+		}
+		b = b[w:]
+		s[k] = uint32(c)
+	}
+	return s, nil
+}
+
+// partitioned reports whether this command keeps the partition logs.
+func (st *cmdState) partitioned() bool {
+	return st.b.partsFrom != 0 && st.version >= st.b.partsFrom
+}
+
+// refScopes is what one row write changes in the reference summaries:
+// target -> scope -> count delta.
+type refScopes map[string]map[string]int
+
+func (rs refScopes) add(target, owner, bu string, n int) {
+	if target == "" {
+		return
+	}
+	m := rs[target]
+	if m == nil {
+		m = map[string]int{}
+		rs[target] = m
+	}
+	if owner != "" {
+		m[owner] += n
+	}
+	if bu != "" {
+		m[bu] += n
+	}
+}
+
+// applyRefScopes writes the summaries a row write changed, in target
+// order.
+func (st *cmdState) applyRefScopes(rs refScopes) error {
+	targets := make([]string, 0, len(rs))
+	for t := range rs {
+		targets = append(targets, t)
+	}
+	slices.Sort(targets)
+	for _, t := range targets {
+		changed := false
+		for _, n := range rs[t] {
+			changed = changed || n != 0
+		}
+		if !changed {
+			continue
+		}
+		s, err := st.refSummary(t)
+		if err != nil {
+			return err
+		}
+		for scope, n := range rs[t] {
+			c := int(s[scope]) + n
+			if c < 0 {
+				c = 0 // a summary built from a partial index: never below zero
+			}
+			s[scope] = uint32(c)
+		}
+		if b := encodeRefSummary(s); len(b) == 0 {
+			st.del(refSummaryKey(t))
+		} else {
+			st.set(refSummaryKey(t), b)
+		}
+	}
+	return nil
+}
+
+// refSummary reads a target's summary as this command sees it.
+func (st *cmdState) refSummary(target string) (refSummary, error) {
+	var s refSummary
+	err := st.get(refSummaryKey(target), func(b []byte) error {
+		var err error
+		s, err = decodeRefSummary(b)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return refSummary{}, nil
+	}
+	return s, err
+}
+
+// logPartitions appends a row write to the logs of its partitions: the
+// scopes of its owner and business unit before (cur, when found) and
+// after, and those of the rows that look it up. prev is the version of
+// the row's previous image, tombstones included (0: none).
+func (st *cmdState) logPartitions(def *EntityDef, cur codec.Row, found bool, row codec.Row, prev uint64) error {
+	scopes := appendScopes(nil, row.OwnerID, row.OwningBusinessUnit)
+	if found {
+		scopes = appendScopes(scopes, cur.OwnerID, cur.OwningBusinessUnit)
+	}
+	s, err := st.refSummary(row.ID)
+	if err != nil {
+		return err
+	}
+	for scope, n := range s {
+		if n > 0 {
+			scopes = appendScopes(scopes, scope)
+		}
+	}
+	slices.Sort(scopes)
+	val := encodeVersion(prev)
+	for _, scope := range scopes {
+		st.set(partitionKey(def.Name, scope, st.version, row.ID), val)
+		st.touchPartition(partitionHead(def.Name, scope))
+	}
+	return nil
+}
+
+// touchPartition notes that the command moved a partition's head.
+func (st *cmdState) touchPartition(head string) {
+	if st.parts == nil {
+		st.parts = map[string]struct{}{}
+	}
+	st.parts[head] = struct{}{}
+}
+
+// startPartitions runs a KindStartPartitions: it builds the reference
+// summaries from the reference index of a database written before
+// partitions existed, and marks the logs complete from this version on.
+// On a database that has them it changes nothing.
+func (st *cmdState) startPartitions() error {
+	if st.b.partsFrom != 0 {
+		return nil
+	}
+	keys, err := st.keysWithPrefix([]byte(prefixRef))
+	if err != nil {
+		return err
+	}
+	rs := refScopes{}
+	type ownerBU struct{ owner, bu string }
+	sources := map[string]*ownerBU{}
+	for _, k := range keys {
+		parts := strings.SplitN(k[len(prefixRef):], "/", 4)
+		if len(parts) != 4 {
+			continue
+		}
+		target, source, sourceID := parts[0], parts[1], parts[2]
+		ob, ok := sources[source+"/"+sourceID]
+		if !ok {
+			row, found, err := st.readRow(source, sourceID)
+			if err != nil {
+				return err
+			}
+			if found && !row.Deleted {
+				ob = &ownerBU{row.OwnerID, row.OwningBusinessUnit}
+			}
+			sources[source+"/"+sourceID] = ob
+		}
+		if ob != nil {
+			rs.add(target, ob.owner, ob.bu, 1)
+		}
+	}
+	if err := st.applyRefScopes(rs); err != nil {
+		return err
+	}
+	st.set([]byte(keyPartitions), encodeVersion(st.version))
+	st.partsFrom = st.version
+	return nil
+}
+
+// PartitionsComplete reports whether the partition logs cover every
+// write from some version on (see partition.go).
+func (e *Engine) PartitionsComplete() bool { return e.partsFrom.Load() != 0 }
