@@ -107,6 +107,8 @@ type Server struct {
 	activity *activity
 	// backupBusy is set while a backup streams (admin_backup.go).
 	backupBusy atomic.Bool
+	// mdVersions caches the metadata versions pulls report (sync_metadata.go).
+	mdVersions metadataVersions
 }
 
 // New returns a Server. Its Handler serves every route.

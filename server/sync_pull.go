@@ -102,7 +102,9 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.writeDevice(w, r, toWire(s.r.Schema(), part, cursor, !last), toJSONPull(part, cursor, !last))
+	ans := *part
+	ans.MetadataVersion = s.pullMetadataVersion(user, app) // sync_metadata.go
+	s.writeDevice(w, r, toWire(s.r.Schema(), &ans, cursor, !last), toJSONPull(&ans, cursor, !last))
 }
 
 // pullRequest reads a pull request from the body (POST) or the query
