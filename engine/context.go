@@ -36,10 +36,17 @@ func guidString(b []byte) string {
 
 // oldContext rebuilds the view builder of the access context a cursor
 // remembers, or returns nil when it cannot (another user's cursor, a
-// metadata publish, a changed business-unit tree, rules no longer known):
-// then the device reloads.
+// metadata publish, a changed business-unit tree, rules no longer known,
+// a context the registry does not hold): then the device reloads. A
+// cursor decoded from the wire carries no Was, only its fingerprint: the
+// context is then the one registered under it (contextstore.go). The
+// fingerprint comes from a cursor the server authenticated for this user
+// and app, and the context must still name this user.
 func (ps *pullState) oldContext(cur *Cursor) *viewBuilder {
 	w := cur.Was
+	if w == nil {
+		w = registeredContext(ps.txn, cur.Context)
+	}
 	a := ps.acc
 	if w == nil || w.User != hashString(a.User.ID) || w.Schema != ps.sch.Version {
 		return nil

@@ -22,6 +22,7 @@ import "encoding/binary"
 //	at/{id}, ath/{hash}                      admin tokens, and the live ones by secret hash
 //	a/applied                                last applied version (be64)
 //	a/horizon                                change-log retention horizon (be64)
+//	cx/{fingerprint:be64}                    access contexts cursors name (contextEntry; contextstore.go)
 const (
 	prefixRow       = "r/"
 	prefixChange    = "c/"

@@ -24,6 +24,9 @@ func (st *cmdState) prune(horizon uint64, syncErrorsBefore int64) error {
 	if err := st.pruneSyncErrors(syncErrorsBefore); err != nil {
 		return err
 	}
+	if err := st.pruneContexts(horizon); err != nil { // before pruneChanges moves st.b.horizon
+		return err
+	}
 	return st.pruneChanges(horizon)
 }
 
