@@ -104,7 +104,7 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 		return false // an unexpected error: end, the device reconnects
 	}
 	seen := s.r.Applied()
-	meta := s.r.Schema().Version
+	meta := s.metadataVersion(s.r.Schema(), acc) // the device's mv (sync_metadata.go)
 	ctxKey := accessKey(acc)
 	if !send("ready", Event{Version: seen, MetadataVersion: meta}) {
 		return
@@ -145,7 +145,7 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if m := s.r.Schema().Version; m != meta {
+		if m := s.metadataVersion(s.r.Schema(), acc); m != meta {
 			meta = m
 			if !send("metadata", Event{Version: now, MetadataVersion: m}) {
 				return

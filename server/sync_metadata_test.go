@@ -1,12 +1,16 @@
 package server
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/offsync/offsync/dataset"
 	"github.com/offsync/offsync/engine"
@@ -111,5 +115,35 @@ func TestMetadataVersionFollowsProfileMoveAndRepublish(t *testing.T) {
 	md, _ = check("republish", md, etag, dataset.ProfileManagers)
 	if md.Entities[0].SyncIntervalMinutes != p.Rules[0].SyncIntervalMinutes {
 		t.Fatalf("republished metadata: %+v", md.Entities[0])
+	}
+}
+
+// TestMetadataEventOnProfileMove: an event stream announces a move to
+// another profile with a metadata event carrying the new metadata
+// version, the one GET /v1/sync/metadata then answers.
+func TestMetadataEventOnProfileMove(t *testing.T) {
+	ts, _ := newDemoServerWith(t, nil)
+	token, user := fieldSalesToken(t, ts)
+	_, before, _ := getMetadata(t, ts, token, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/v1/sync/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("events: %v %v", err, resp)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	if name, data := readEvent(t, sc); name != "ready" || !strings.Contains(data, fmt.Sprintf(`"metadataVersion":%d`, before.MetadataVersion)) {
+		t.Fatalf("ready: %s %s, metadata version %d", name, data, before.MetadataVersion)
+	}
+	if r, b := do(t, "POST", ts.URL+"/v1/admin/profiles/Managers/members", []byte(fmt.Sprintf(`{"users":[%q],"move":true}`, user)), nil); r.StatusCode != 200 {
+		t.Fatalf("move: %d %s", r.StatusCode, b)
+	}
+	name, data := readEvent(t, sc)
+	_, after, _ := getMetadata(t, ts, token, "")
+	if name != "metadata" || after.MetadataVersion == before.MetadataVersion || !strings.Contains(data, fmt.Sprintf(`"metadataVersion":%d`, after.MetadataVersion)) {
+		t.Fatalf("after a move: %s %s, metadata version %d", name, data, after.MetadataVersion)
 	}
 }
