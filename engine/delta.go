@@ -40,17 +40,24 @@ type deltaState struct {
 	moved   bool            // the context changed
 	changes map[rowRef]*changed
 	oldRefs map[string][]Reference // target id -> lookups from old images of changed rows
-	current map[rowRef]*codec.Row  // current rows read so far (nil: absent)
+	current map[rowRef]*codec.Row  // current rows read so far, tombstones too (nil: absent)
+	past    map[rowRef]*codec.Row  // images at v0 found by walkBack
 	memo    [2]map[rowRef]int8     // [old, new]: 1 in, 2 out, 3 being decided
+	err     error                  // a read failure met while deciding
+	scanned int                    // log entries read
 }
 
 func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*PullResult, error) {
 	ps.v0, ps.t0 = cur.Version, cur.Time
-	ds := &deltaState{pullState: ps, changes: map[rowRef]*changed{}, oldRefs: map[string][]Reference{}, current: map[rowRef]*codec.Row{}}
+	ds := &deltaState{pullState: ps, changes: map[rowRef]*changed{}, oldRefs: map[string][]Reference{}, current: map[rowRef]*codec.Row{}, past: map[rowRef]*codec.Row{}}
 	ds.vbs = [2]*viewBuilder{old, &ps.viewBuilder}
 	ds.moved = old != &ps.viewBuilder
 	ds.memo = [2]map[rowRef]int8{{}, {}}
-	if err := ds.loadChanges(maxChanges); err != nil {
+	load := ds.loadChanges
+	if ds.usesPartitions() {
+		load = ds.loadPartitionChanges
+	}
+	if err := load(maxChanges); err != nil {
 		return nil, err
 	}
 	cand := map[rowRef]bool{}
@@ -85,7 +92,7 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 			return nil, err
 		}
 	}
-	res := &PullResult{}
+	res := &PullResult{Scanned: ds.scanned}
 	byEntity := map[string]*EntityDelta{}
 	for i := range ps.rules {
 		d := ps.entityDelta(&ps.rules[i])
@@ -127,6 +134,9 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 			ds.addTargets(r, add) // related rows hanging off it may follow
 		}
 	}
+	if ds.err != nil {
+		return nil, ds.err
+	}
 	for i := range res.Entities {
 		d := &res.Entities[i]
 		slices.SortFunc(d.Upserts, func(a, b codec.Row) int { return strings.Compare(a.ID, b.ID) })
@@ -152,6 +162,7 @@ func (ds *deltaState) loadChanges(max int) error {
 			key := it.Item().Key()
 			id := string(key[len(prefix)+9:])
 			r := rowRef{entity, id}
+			ds.scanned++
 			if ds.changes[r] != nil {
 				continue
 			}
@@ -230,13 +241,24 @@ func (ds *deltaState) image(r rowRef, when int) *codec.Row {
 	row, seen := ds.current[r]
 	if !seen {
 		var cur codec.Row
-		if err := getDecoded(ds.txn, rowKey(r.entity, r.id), &cur); err == nil && !cur.Deleted {
+		if err := getDecoded(ds.txn, rowKey(r.entity, r.id), &cur); err == nil {
 			row = &cur
+		} else if !errors.Is(err, ErrNotFound) {
+			ds.err = err
 		}
 		ds.current[r] = row
 	}
-	if row == nil || (when == 0 && row.Version > ds.v0) {
+	switch {
+	case row == nil:
+		return nil
+	case when == 0 && row.Version > ds.v0:
+		if ds.usesPartitions() {
+			// Written since v0 in partitions the view does not read.
+			return ds.walkBack(r, row)
+		}
 		return nil // (changed since v0 but not in the change log: cannot be)
+	case row.Deleted:
+		return nil
 	}
 	return row
 }

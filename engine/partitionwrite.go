@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
 )
 
@@ -213,3 +215,44 @@ func (st *cmdState) startPartitions() error {
 // PartitionsComplete reports whether the partition logs cover every
 // write from some version on (see partition.go).
 func (e *Engine) PartitionsComplete() bool { return e.partsFrom.Load() != 0 }
+
+// prunePartitions drops the partition-log entries below horizon: a delta
+// reads only entries above its cursor, and cursors below the horizon
+// reload. It visits each partition once, from its oldest entry up to the
+// first kept one, then seeks to the next partition.
+func (st *cmdState) prunePartitions(horizon uint64) error {
+	prefix := []byte(prefixPartition)
+	it := st.b.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Seek(prefix); it.ValidForPrefix(prefix); {
+		key := it.Item().Key()
+		p := partitionOf(key)
+		if p < 0 || len(key) < p+8 {
+			return fmt.Errorf("prune partitions: key %q: %w", key, ErrCorrupt)
+		}
+		if binary.BigEndian.Uint64(key[p:]) < horizon {
+			st.del(bytes.Clone(key))
+			it.Next()
+			continue
+		}
+		// The first key past this partition: its prefix with the
+		// closing "/" replaced by the next byte.
+		next := append(bytes.Clone(key[:p-1]), '/'+1)
+		it.Seek(next)
+	}
+	return nil
+}
+
+// partitionOf returns the length of the partition prefix
+// pl/{entity}/{scope}/ of a partition-log key, -1 if it has none.
+func partitionOf(key []byte) int {
+	n := len(prefixPartition)
+	for slashes := 0; n < len(key); n++ {
+		if key[n] == '/' {
+			if slashes++; slashes == 2 {
+				return n + 1
+			}
+		}
+	}
+	return -1
+}

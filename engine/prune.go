@@ -91,6 +91,9 @@ func (st *cmdState) pruneChanges(horizon uint64) error {
 			st.del([]byte(k))
 		}
 	}
+	if err := st.prunePartitions(horizon); err != nil {
+		return err
+	}
 	st.b.horizon = horizon
 	st.set([]byte(keyHorizon), encodeVersion(horizon))
 	return nil

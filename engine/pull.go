@@ -35,6 +35,9 @@ type PullResult struct {
 	Reset    bool
 	Cursor   Cursor
 	Entities []EntityDelta
+	// Scanned counts the change-log and partition-log entries a delta
+	// read (0 for first loads and quiet pulls): what its cost follows.
+	Scanned int
 }
 
 // EntityDelta is one entity's part of a pull.
@@ -92,7 +95,8 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 			return err
 		}
 		sch := e.Schema()
-		ps := &pullState{viewBuilder: viewBuilder{txn: txn, sch: sch, acc: acc, rules: acc.Profile.PublishedRules, now: now}, v1: version, t1: now}
+		ps := &pullState{viewBuilder: viewBuilder{txn: txn, sch: sch, acc: acc, rules: acc.Profile.PublishedRules, now: now}, v1: version, t1: now,
+			partsFrom: e.partsFrom.Load(), horizon: e.horizon.Load()}
 		if opt.Cache != nil && sharedAt == version {
 			ps.cache, ps.shared = opt.Cache, shared
 		}
@@ -131,10 +135,13 @@ var errReload = errors.New("reload")
 // pullState is one pull's read transaction and evaluation context.
 type pullState struct {
 	viewBuilder
-	v0 uint64
-	t0 int64
-	v1 uint64
-	t1 int64
+	// partsFrom and horizon are the engine's (see partition.go, prune.go).
+	partsFrom uint64
+	horizon   uint64
+	v0        uint64
+	t0        int64
+	v1        uint64
+	t1        int64
 }
 
 // fingerprint hashes everything a view depends on besides rows and time:

@@ -8,7 +8,8 @@ import (
 )
 
 // quietPull answers, without computing a delta, a pull whose cursor is
-// still current: nothing wrote rows of the profile's entities and no
+// still current: nothing wrote rows of the view's partitions (of the
+// profile's entities, for a cursor older than the partition logs) and no
 // admin change happened since the cursor's version, and the time that
 // passed since its time takes no row in or out (no today() rule crossed a
 // day, and no source of related rows aged out of a window). Most pulls of
@@ -24,11 +25,29 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 		return nil, false
 	}
 	rules := acc.Profile.PublishedRules
+	sch := e.Schema()
+	// With partition logs since the cursor, the heads of the view's
+	// partitions tell; before, any write to the entities does.
+	var parts map[string]entityParts
+	if from := e.partsFrom.Load(); from != 0 && cur.Version >= from {
+		parts = viewPartitions(sch, acc, rules)
+	}
 	n := &e.notes
 	n.mu.Lock()
 	v1, quiet := n.version, cur.Version >= n.since && n.entity[orgEntity] <= cur.Version
 	for i := range rules {
-		quiet = quiet && n.entity[rules[i].Entity] <= cur.Version
+		entity := rules[i].Entity
+		p, ok := parts[entity]
+		switch {
+		case parts != nil && !ok:
+			// not in the schema: no rows
+		case parts == nil || p.whole:
+			quiet = quiet && n.entity[entity] <= cur.Version
+		default:
+			for _, s := range p.scopes {
+				quiet = quiet && n.entity[partitionHead(entity, s)] <= cur.Version
+			}
+		}
 	}
 	n.mu.Unlock()
 	// A commit between storing the applied version and notifying (see
@@ -38,7 +57,6 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 	if !quiet || v1 < cur.Version || v1 < e.applied.Load() {
 		return nil, false
 	}
-	sch := e.Schema()
 	dayMoved := filter.TodayMillis(cur.Time, 0) != filter.TodayMillis(now, 0)
 	for i := range rules {
 		r := &rules[i]

@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+)
+
+// usesPartitions reports whether a delta from v0 can read partition logs:
+// the logs cover every write after v0, and the access context is the
+// cursor's (after an access change both whole views are candidates, and
+// loadChanges reads the entities' change logs).
+func (ds *deltaState) usesPartitions() bool {
+	from := ds.partsFrom
+	return !ds.moved && from != 0 && ds.v0 >= from
+}
+
+// loadPartitionChanges is loadChanges for a delta that reads the logs of
+// the view's partitions only: the rows written since v0 in those
+// partitions (and the whole change log of an entity the view reads whole),
+// with each row's image as of v0. A row written since v0 only in other
+// partitions was in none of the view's partitions at v0 (its first write
+// after v0 is logged under the scopes of its image at v0) and is not in
+// the view now; if another candidate reaches it, image walks back to its
+// image at v0 (walkBack).
+func (ds *deltaState) loadPartitionChanges(max int) error {
+	parts := viewPartitions(ds.sch, ds.acc, ds.rules)
+	first := map[rowRef]uint64{} // earliest version seen since v0
+	prevs := map[rowRef]uint64{}
+	note := func(r rowRef, version, prev uint64) error {
+		ds.scanned++
+		if v, ok := first[r]; ok && v <= version {
+			return nil
+		}
+		if _, ok := first[r]; !ok && len(first) >= max {
+			return errReload
+		}
+		first[r], prevs[r] = version, prev
+		return nil
+	}
+	entities := make([]string, 0, len(parts))
+	for entity := range parts {
+		entities = append(entities, entity)
+	}
+	slices.Sort(entities)
+	for _, entity := range entities {
+		p := parts[entity]
+		if p.whole {
+			prefix := changePrefix(entity)
+			if err := ds.scanLog(prefix, changeSeek(entity, ds.v0), func(version uint64, id string, prev uint64) error {
+				return note(rowRef{entity, id}, version, prev)
+			}); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, scope := range p.scopes {
+			prefix := partitionPrefix(entity, scope)
+			if err := ds.scanLog(prefix, partitionSeek(entity, scope, ds.v0), func(version uint64, id string, prev uint64) error {
+				return note(rowRef{entity, id}, version, prev)
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	for r, version := range first {
+		_ = version
+		old, err := ds.imageBefore(r, prevs[r])
+		if err != nil {
+			return err
+		}
+		c := &changed{prev: prevs[r], old: old}
+		ds.changes[r] = c
+		if old != nil {
+			for _, a := range ds.lookups(r.entity, 0) {
+				if t, _ := old.Attrs[a].(string); t != "" {
+					ds.oldRefs[t] = append(ds.oldRefs[t], Reference{Source: r.entity, SourceID: r.id, Attribute: a})
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// scanLog calls fn for each entry of a change or partition log under
+// prefix from seek on: its version, row id and the version of the row's
+// previous image. Both logs' keys end in {version:be64}/{id} and their
+// values start with the previous version.
+func (ds *deltaState) scanLog(prefix, seek []byte, fn func(version uint64, id string, prev uint64) error) error {
+	it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {
+		key := it.Item().Key()
+		if len(key) < len(prefix)+9 {
+			return fmt.Errorf("read log key %q: %w", key, ErrCorrupt)
+		}
+		version := binary.BigEndian.Uint64(key[len(prefix):])
+		id := string(key[len(prefix)+9:])
+		var prev uint64
+		if err := it.Item().Value(func(v []byte) error {
+			if len(v) < 8 {
+				return fmt.Errorf("decode log entry: %w", ErrCorrupt)
+			}
+			prev = binary.BigEndian.Uint64(v)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := fn(version, id, prev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// imageBefore returns the image of r as of v0, given that a write above
+// v0 replaced the image at prev: it follows the previous versions back
+// through the change log to the last image at or below v0 (nil: none, or a
+// tombstone).
+func (ds *deltaState) imageBefore(r rowRef, prev uint64) (*codec.Row, error) {
+	for prev > ds.v0 {
+		var ce ChangeEntry
+		err := getValue(ds.txn, changeKey(r.entity, prev, r.id), func(v []byte) error { return decodeChange(v, &ce) })
+		if errors.Is(err, ErrNotFound) {
+			return nil, errReload // (above the horizon every entry is kept)
+		}
+		if err != nil {
+			return nil, err
+		}
+		prev = ce.Prev
+	}
+	if prev == 0 {
+		return nil, nil
+	}
+	var ce ChangeEntry
+	err := getValue(ds.txn, changeKey(r.entity, prev, r.id), func(v []byte) error { return decodeChange(v, &ce) })
+	if errors.Is(err, ErrNotFound) {
+		if prev < ds.horizon {
+			// Pruning keeps each row's last live image below the horizon
+			// and drops tombstones: a missing one was a tombstone.
+			return nil, nil
+		}
+		return nil, errReload
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ce.Row.Deleted {
+		return nil, nil
+	}
+	return &ce.Row, nil
+}
+
+// walkBack returns the image as of v0 of a row written since v0 that the
+// partitions read did not list (cur is its current image, tombstone or
+// not).
+func (ds *deltaState) walkBack(r rowRef, cur *codec.Row) *codec.Row {
+	if row, ok := ds.past[r]; ok {
+		return row
+	}
+	var ce ChangeEntry
+	err := getValue(ds.txn, changeKey(r.entity, cur.Version, r.id), func(v []byte) error { return decodeChange(v, &ce) })
+	var row *codec.Row
+	if err == nil {
+		row, err = ds.imageBefore(r, ce.Prev)
+	}
+	if err != nil {
+		ds.err = err
+	}
+	ds.past[r] = row
+	return row
+}
