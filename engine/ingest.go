@@ -284,8 +284,8 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 			continue
 		}
 		if parts {
-			rs.add(old, cur.OwnerID, cur.OwningBusinessUnit, -1)
-			rs.add(now, row.OwnerID, row.OwningBusinessUnit, 1)
+			rs.add(old, def.Name, cur.OwnerID, cur.OwningBusinessUnit, -1)
+			rs.add(now, def.Name, row.OwnerID, row.OwningBusinessUnit, 1)
 		}
 		if old == now {
 			continue

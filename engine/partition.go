@@ -14,10 +14,10 @@ import (
 //
 // written by writeRow in the same transaction as the row: under the
 // scopes of the row's owner and owning business unit before and after the
-// write, and under the scopes of the rows that look the row up (their
-// owner and business unit, counted per target in the reference summary
-// xs/{targetId}), so that the targets a partition's rows look up have a
-// log in that partition too. A user's view reads the partitions its access
+// write, and under the related scopes "{source}:{scope}" of the rows that
+// look the row up (the entity, owner and business unit of each, counted
+// per target in the reference summary xs/{targetId}), so that the targets
+// a partition's rows look up have a log of their own. A user's view reads the partitions its access
 // context and rules select (viewPartitions): a delta reads only their logs
 // since the cursor, and a pull whose partitions did not move since the
 // cursor is answered from the heads kept in memory (notify), with no read.
@@ -98,7 +98,9 @@ func viewPartitions(sch *Schema, acc *Access, rules []Rule) map[string]entityPar
 				p = entityParts{whole: true}
 				break
 			}
-			p.scopes = appendScopes(p.scopes, sp.scopes...)
+			for _, sc := range sp.scopes {
+				p.scopes = appendScopes(p.scopes, relatedScope(s.Entity, sc))
+			}
 		}
 		if len(p.scopes) > maxViewScopes {
 			p = entityParts{whole: true}

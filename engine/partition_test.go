@@ -228,7 +228,7 @@ func TestRefSummariesMatchTheRows(t *testing.T) {
 			}
 			for _, a := range []string{"primarycontactid", "parentcustomerid"} {
 				if target, _ := row.Attrs[a].(string); target != "" {
-					want.add(target, row.OwnerID, row.OwningBusinessUnit, 1)
+					want.add(target, strings.Split(strings.TrimPrefix(k, prefixRow), "/")[0], row.OwnerID, row.OwningBusinessUnit, 1)
 				}
 			}
 		}

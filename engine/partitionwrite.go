@@ -66,7 +66,10 @@ func (st *cmdState) partitioned() bool {
 // target -> scope -> count delta.
 type refScopes map[string]map[string]int
 
-func (rs refScopes) add(target, owner, bu string, n int) {
+// add counts n rows of entity source, with this owner and business unit,
+// that look target up: under the scopes relatedScope(source, owner) and
+// relatedScope(source, bu).
+func (rs refScopes) add(target, source, owner, bu string, n int) {
 	if target == "" {
 		return
 	}
@@ -76,11 +79,17 @@ func (rs refScopes) add(target, owner, bu string, n int) {
 		rs[target] = m
 	}
 	if owner != "" {
-		m[owner] += n
+		m[relatedScope(source, owner)] += n
 	}
 	if bu != "" {
-		m[bu] += n
+		m[relatedScope(source, bu)] += n
 	}
+}
+
+// relatedScope names the partition of the rows that rows of entity source
+// in scope look up: "{source}:{scope}".
+func relatedScope(source, scope string) string {
+	return source + ":" + scope
 }
 
 // applyRefScopes writes the summaries a row write changed, in target
@@ -201,7 +210,7 @@ func (st *cmdState) startPartitions() error {
 			sources[source+"/"+sourceID] = ob
 		}
 		if ob != nil {
-			rs.add(target, ob.owner, ob.bu, 1)
+			rs.add(target, source, ob.owner, ob.bu, 1)
 		}
 	}
 	if err := st.applyRefScopes(rs); err != nil {
