@@ -113,16 +113,27 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int, days bool) {
 	if s := os.Getenv("OFFSYNC_CONVERGENCE_ROUNDS"); s != "" {
 		rounds, _ = strconv.Atoi(s)
 	}
-	t.Logf("seed %d, %d rounds (replay with OFFSYNC_SEED=%d; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed-seedOffset, rounds, seed-seedOffset)
+	name := "TestConvergenceRandomized"
+	switch {
+	case days:
+		name = "TestConvergenceAcrossDays"
+	case churn > 1:
+		name = "TestNoLeakUnderPrivilegeChurn"
+	}
+	t.Logf("seed %d, %d rounds (replay: %s; more with OFFSYNC_CONVERGENCE_ROUNDS)", seed-seedOffset, rounds, replay(name, seed-seedOffset, rounds-1))
 	hits := 0
 	stats = struct{ reloads, contextDeltas, prunes, pushed int }{}
+	round := 0
 	defer func() {
+		if t.Failed() {
+			t.Logf("failed in seed %d round %d: replay with %s", seed-seedOffset, round, replay(name, seed-seedOffset, round))
+		}
 		t.Logf("%d first loads shared rule rows; access changes answered by %d deltas and %d reloads; %d prunes; %d pushed mutations applied", hits, stats.contextDeltas, stats.reloads, stats.prunes, stats.pushed)
 		if rounds >= 20 && stats.contextDeltas == 0 {
 			t.Error("no access change was answered with a delta: that path went untested")
 		}
 	}()
-	for round := 0; round < rounds; round++ {
+	for ; round < rounds; round++ {
 		rng := rand.New(rand.NewSource(seed + int64(round)))
 		w := newWorld(t, engine.DepthOrganization)
 		w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
@@ -135,7 +146,7 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int, days bool) {
 		}
 		clock := now
 		for step := 0; step < 40; step++ {
-			where := fmt.Sprintf("seed %d round %d step %d", seed-seedOffset, round, step)
+			where := fmt.Sprintf("seed %d round %d step %d (replay: %s)", seed-seedOffset, round, step, replay(name, seed-seedOffset, round))
 			switch op := rng.Intn(10 + churn); {
 			case op < 4:
 				d := pick(rng, devices)
@@ -171,9 +182,14 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int, days bool) {
 			}
 		}
 		for _, d := range devices {
-			syncDevice(t, w, d, clock, fmt.Sprintf("seed %d round %d final", seed-seedOffset, round))
+			syncDevice(t, w, d, clock, fmt.Sprintf("seed %d round %d final (replay: %s)", seed-seedOffset, round, replay(name, seed-seedOffset, round)))
 		}
 	}
+}
+
+// replay is the command that runs a seed again up to a round.
+func replay(name string, seed int64, round int) string {
+	return fmt.Sprintf("OFFSYNC_SEED=%d OFFSYNC_CONVERGENCE_ROUNDS=%d go test ./reference -run '^%s$' -v", seed, round+1, name)
 }
 
 // syncDevice pulls once, checking that nothing leaks and that the device
@@ -213,7 +229,13 @@ func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 // stats counts how access-context changes were answered.
 var stats struct{ reloads, contextDeltas, prunes, pushed int }
 
-// checkNoLeak: upserts are in the new view; removals were in the old view.
+// checkNoLeak checks that an answer names no row or id outside the
+// device's old view (what it held) and the user's new reference view:
+// upserts are in the new view, image for image (so a lookup attribute
+// carries an id only when the reference row carries it: the rule's
+// columns include the lookup); patches are of rows in both views, each
+// attribute and system attribute as the new view has it; removals are of
+// rows the device held, reset or not.
 func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, now View) {
 	t.Helper()
 	for _, ed := range res.Entities {
@@ -235,20 +257,12 @@ func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, 
 					t.Fatalf("%s: user %s got %s.%s = %v in a patch, the view has %v", where, user, ed.Entity, k, v, want.Attrs[k])
 				}
 			}
-		}
-		for _, p := range ed.Patches {
-			want, ok := now[ed.Entity][p.ID]
-			if _, held := old[ed.Entity][p.ID]; !ok || !held {
-				t.Fatalf("%s: user %s got a patch of %s %s, in view %v, held %v", where, user, ed.Entity, p.ID, ok, held)
-			}
-			for k, v := range p.Attrs {
-				if want.Attrs[k] != v {
-					t.Fatalf("%s: user %s got %s.%s = %v in a patch, the view has %v", where, user, ed.Entity, k, v, want.Attrs[k])
-				}
+			if p.OwnerID != want.OwnerID || p.OwningBusinessUnit != want.OwningBusinessUnit || p.Version != want.Version || p.ModifiedOn != want.ModifiedOn || p.CreatedOn != want.CreatedOn || p.Deleted {
+				t.Fatalf("%s: user %s got a patch of %s %s with system attributes %+v, the view has %+v", where, user, ed.Entity, p.ID, p, want)
 			}
 		}
 		for _, id := range ed.Removals {
-			if _, ok := old[ed.Entity][id]; !ok && !res.Reset {
+			if _, ok := old[ed.Entity][id]; !ok {
 				t.Fatalf("%s: user %s got a removal of %s %s, which it could not hold (old view %v; cursor %+v)", where, user, ed.Entity, id, summary(old), res.Cursor)
 			}
 		}

@@ -22,7 +22,7 @@ func TestEngineViewMatchesReference(t *testing.T) {
 	if s := os.Getenv("OFFSYNC_SEED"); s != "" {
 		seed, _ = strconv.ParseInt(s, 10, 64)
 	}
-	t.Logf("seed %d (replay with OFFSYNC_SEED=%d)", seed, seed)
+	t.Logf("seed %d (replay with OFFSYNC_SEED=%d go test ./reference -run '^TestEngineViewMatchesReference$'; more rounds with OFFSYNC_ROUNDS)", seed, seed)
 	rounds := 8
 	if s := os.Getenv("OFFSYNC_ROUNDS"); s != "" {
 		rounds, _ = strconv.Atoi(s)
@@ -32,7 +32,7 @@ func TestEngineViewMatchesReference(t *testing.T) {
 		w := newWorld(t, engine.DepthOrganization)
 		randomWorld(w, rng)
 		for step := 0; step < 6; step++ {
-			compareAll(t, w, fmt.Sprintf("round %d step %d", round, step))
+			compareAll(t, w, fmt.Sprintf("seed %d round %d step %d (replay: OFFSYNC_SEED=%d OFFSYNC_ROUNDS=%d go test ./reference -run '^TestEngineViewMatchesReference$')", seed, round, step, seed, round+1))
 			mutate(w, rng)
 		}
 	}

@@ -58,14 +58,7 @@ func (w world) apply(cmds ...*engine.Command) {
 }
 
 func newWorld(t *testing.T, read engine.Depth) world {
-	cfg := engine.DefaultConfig(t.TempDir())
-	cfg.MemTableSize, cfg.BlockCacheSize = 8<<20, 1<<20
-	e, err := engine.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	w := world{t: t, e: e}
+	w := world{t: t, e: openEngine(t)}
 	w.apply(&engine.Command{Kind: engine.KindSetSchemaDraft, Schema: &engine.Schema{Entities: []engine.EntityDef{
 		{Name: "account", Offline: true, Attributes: []engine.Attribute{{Name: "name", Type: engine.TypeString}, {Name: "revenue", Type: engine.TypeDecimal},
 			{Name: "primarycontactid", Type: engine.TypeLookup, Targets: []string{"contact"}}, {Name: "due", Type: engine.TypeDateTime}}},
@@ -96,6 +89,19 @@ func newWorld(t *testing.T, read engine.Depth) world {
 	}
 	w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: recs})
 	return w
+}
+
+// openEngine opens an engine in a temporary directory, closed at cleanup.
+func openEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	cfg := engine.DefaultConfig(t.TempDir())
+	cfg.MemTableSize, cfg.BlockCacheSize = 8<<20, 1<<20
+	e, err := engine.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
 }
 
 func (w world) publish(rules ...engine.Rule) {
