@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -9,6 +11,13 @@ import (
 // memoryDevices caps the devices that run first loads and pull cycles
 // while the memory scenario's streams are open.
 const memoryDevices = 8
+
+// memoryConnHeadroom is how many connections a started server accepts
+// beside the memory scenario's streams: the devices, the ingest, the
+// admin client and the gauges. Without it, streams as many as the
+// server's default --max-connections take every slot, and the rest of
+// the scenario waits to be accepted.
+const memoryConnHeadroom = 256
 
 // MemoryDetail is what the memory scenario measured.
 type MemoryDetail struct {
@@ -56,6 +65,16 @@ func (t *serverTarget) gauges(ctx context.Context) (ServerGauges, error) {
 		StackInuseMiB: mib(uint64(g[gaugeStackInuse])), Goroutines: g[gaugeGoroutines]}, nil
 }
 
+// memoryServeArgs returns the arguments that start the memory scenario's
+// server: c.ServeArgs, plus room for c.Streams streams beside the rest
+// when the harness starts a child server.
+func memoryServeArgs(c HarnessConfig) []string {
+	if c.Server != "" || c.Binary == "" {
+		return c.ServeArgs
+	}
+	return append(slices.Clone(c.ServeArgs), "--max-connections", strconv.Itoa(c.Streams+memoryConnHeadroom))
+}
+
 // runMemoryScenario is ScenarioMemory: on a freshly started server over
 // the loaded dataset, c.Streams event streams are opened, each with a
 // device token of its own (a server holds at most a few streams per
@@ -63,6 +82,7 @@ func (t *serverTarget) gauges(ctx context.Context) (ServerGauges, error) {
 // c.IngestRate (so that every stream gets events) while a few devices run
 // their first loads and pull cycles. rss-mib is the server's peak RSS.
 func runMemoryScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) error {
+	c.ServeArgs = memoryServeArgs(c)
 	t, dc, org, err := openLoaded(ctx, c, r)
 	if err != nil {
 		return err

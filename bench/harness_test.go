@@ -208,3 +208,15 @@ func TestReservoirKeepsUniformSample(t *testing.T) {
 		t.Fatalf("kept %d of %d", len(got), r.seen)
 	}
 }
+
+func TestMemoryServeArgsMakeRoomForTheStreams(t *testing.T) {
+	c := HarnessConfig{Binary: "offsync", ServeArgs: []string{"serve"}, Streams: 10_000}
+	got := memoryServeArgs(c)
+	if strings.Join(got, " ") != "serve --max-connections 10256" || len(c.ServeArgs) != 1 {
+		t.Fatalf("child server args = %q (config's %q)", got, c.ServeArgs)
+	}
+	c.Server = "http://127.0.0.1:1"
+	if got := memoryServeArgs(c); strings.Join(got, " ") != "serve" {
+		t.Fatalf("running server args = %q", got)
+	}
+}

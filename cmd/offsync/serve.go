@@ -33,7 +33,7 @@ type serveFlags struct {
 	demo, bootstrap, nonvoter                  bool
 	maxStaleness                               time.Duration
 	maxLag                                     uint64
-	maxPulls, maxStreams                       int
+	maxPulls, maxStreams, maxConns             int
 	minFreeMB                                  uint64
 	config, metricsPublic                      string
 }
@@ -67,6 +67,7 @@ func newServeCmd() *cobra.Command {
 	fl.BoolVar(&f.nonvoter, "nonvoter", false, "with --join: join as a non-voter (a read replica)")
 	fl.IntVar(&f.maxPulls, "max-concurrent-pulls", server.DefaultMaxConcurrentPulls, "pulls computed at once; the others wait for a slot")
 	fl.IntVar(&f.maxStreams, "max-streams-per-token", server.DefaultMaxStreamsPerToken, "event streams one device token may hold open on this node")
+	fl.IntVar(&f.maxConns, "max-connections", server.DefaultMaxConnections, "HTTP connections open at once, event streams included; more wait to be accepted")
 	fl.Uint64Var(&f.maxLag, "max-lag", server.DefaultMaxLag, "refuse reads when this many versions behind the leader")
 	fl.DurationVar(&f.maxStaleness, "max-staleness", server.DefaultMaxStaleness, "refuse reads after this long without contact with the leader")
 	fl.Uint64Var(&f.minFreeMB, "min-free-disk-mb", replication.DefaultMinFreeBytes>>20, "refuse writes (507) while the data directory's file system has fewer MiB free; 0 turns it off")
@@ -148,7 +149,7 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	defer node.Close()
 	scfg := server.DefaultConfig(token)
 	scfg.Logger, scfg.TLS, scfg.MaxStaleness, scfg.MaxLag = log, tlsConf, f.maxStaleness, f.maxLag
-	scfg.MaxConcurrentPulls, scfg.MaxStreamsPerToken = f.maxPulls, f.maxStreams
+	scfg.MaxConcurrentPulls, scfg.MaxStreamsPerToken, scfg.MaxConnections = f.maxPulls, f.maxStreams, f.maxConns
 	guard, err := replication.NewDiskGuard(replication.DiskGuardConfig{Dirs: []string{ecfg.Dir, rcfg.Dir}, MinFreeBytes: f.minFreeMB << 20, Logger: log})
 	if err != nil {
 		return err
