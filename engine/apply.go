@@ -158,12 +158,23 @@ func (b *batch) commit() error {
 	if !b.dirty && b.applied == b.e.applied.Load() {
 		return nil
 	}
-	if err := b.txn.Set([]byte(keyApplied), encodeVersion(b.applied)); err != nil {
-		return fmt.Errorf("set applied version: %w", err)
-	}
 	if _, org := b.touched[orgEntity]; org {
 		b.e.beginOrgCommit()
 		defer b.e.endOrgCommit()
+	}
+	err := b.txn.Set([]byte(keyApplied), encodeVersion(b.applied))
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		// The last command filled the transaction: commit its writes
+		// alone (the applied version stays behind them, as for a command
+		// written across transactions), then the version.
+		if err := b.txn.Commit(); err != nil {
+			return fmt.Errorf("commit version %d: %w", b.applied, err)
+		}
+		b.txn = b.e.db.NewTransaction(true)
+		err = b.txn.Set([]byte(keyApplied), encodeVersion(b.applied))
+	}
+	if err != nil {
+		return fmt.Errorf("set applied version: %w", err)
 	}
 	if err := b.txn.Commit(); err != nil {
 		return fmt.Errorf("commit version %d: %w", b.applied, err)

@@ -61,12 +61,22 @@ func TestDeltaReadsOnlyItsPartitions(t *testing.T) {
 	if err != nil || quiet.Scanned != 0 || quiet.Reset || len(quiet.Entities[0].Upserts)+len(quiet.Entities[1].Upserts) != 0 {
 		t.Fatalf("after writes outside the view the pull must read nothing: %+v %v", quiet, err)
 	}
+	acc, err := e.Access(tAlice, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved := e.ViewChanges(acc, first.Cursor.Version); len(moved) != 0 {
+		t.Fatalf("writes outside the view must not wake Alice's streams: %v", moved)
+	}
 	// One write to the contact Bob owns, one to Alice's account.
 	mustApply(t, e, ingestCmd(6000,
 		codec.Record{Entity: "contact", ID: tContact, OwnerID: tBob, Attrs: map[string]any{"lastname": "Ngo"}},
 		codec.Record{Entity: "account", ID: tAcctA, OwnerID: tAlice, Attrs: map[string]any{"name": "A2", "primarycontactid": tContact}}))
 	for i := 0; i < 20; i++ {
 		mustApply(t, e, ingestCmd(6000, codec.Record{Entity: "account", ID: bobAccount(i), OwnerID: tBob, Attrs: map[string]any{"name": "C"}}))
+	}
+	if moved := e.ViewChanges(acc, quiet.Cursor.Version); !slices.Equal(moved, []string{"account", "contact"}) {
+		t.Fatalf("a write to Alice's account and to its contact moves both: %v", moved)
 	}
 	res, err := e.Pull(tAlice, &quiet.Cursor, 7000, PullOptions{})
 	if err != nil || res.Reset {

@@ -28,27 +28,11 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 	sch := e.Schema()
 	// With partition logs since the cursor, the heads of the view's
 	// partitions tell; before, any write to the entities does.
-	var parts map[string]entityParts
-	if from := e.partsFrom.Load(); from != 0 && cur.Version >= from {
-		parts = viewPartitions(sch, acc, rules)
-	}
+	parts := e.partsSince(acc, rules, cur.Version)
 	n := &e.notes
 	n.mu.Lock()
-	v1, quiet := n.version, cur.Version >= n.since && n.entity[orgEntity] <= cur.Version
-	for i := range rules {
-		entity := rules[i].Entity
-		p, ok := parts[entity]
-		switch {
-		case parts != nil && !ok:
-			// not in the schema: no rows
-		case parts == nil || p.whole:
-			quiet = quiet && n.entity[entity] <= cur.Version
-		default:
-			for _, s := range p.scopes {
-				quiet = quiet && n.entity[partitionHead(entity, s)] <= cur.Version
-			}
-		}
-	}
+	v1 := n.version
+	quiet := cur.Version >= n.since && n.entity[orgEntity] <= cur.Version && len(n.movedIn(parts, rules, cur.Version)) == 0
 	n.mu.Unlock()
 	// A commit between storing the applied version and notifying (see
 	// batch.commit) leaves v1 behind: take the full path then, so that
