@@ -125,10 +125,13 @@ func newAbuseEnv(t *testing.T, tune ...func(*Config)) *abuseEnv {
 		t.Fatalf("revoke admin token: %d %s", r.StatusCode, b)
 	}
 	env.findHidden(t, dc.Now.UnixMilli())
-	// A first pull creates the cursor key: later pulls write nothing.
-	if code, _, _ := devicePullRaw(t, env.ts.URL, env.token, "", nil); code != 200 {
+	// A first pull creates the cursor key and registers its access
+	// context: later pulls write nothing.
+	code, first, _ := devicePullRaw(t, env.ts.URL, env.token, "", nil)
+	if code != 200 {
 		t.Fatalf("first pull: %d", code)
 	}
+	awaitCursorContext(t, e, env.user, first.Cursor)
 	return env
 }
 

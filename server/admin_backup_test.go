@@ -83,6 +83,7 @@ func TestBackupRouteAndCursorAheadOfTheCluster(t *testing.T) {
 	a, _, ae := demoNode(t, t.TempDir())
 	token, user := fieldSalesToken(t, a)
 	_, own, _ := devicePullRaw(t, a.URL, token, "", nil) // makes the cursor key, which the backup then holds
+	awaitCursorContext(t, ae, user, own.Cursor)          // and registers its context
 	resp, file := do(t, "GET", a.URL+"/v1/admin/backup", nil, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("backup: %d %s", resp.StatusCode, file)

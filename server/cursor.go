@@ -6,34 +6,114 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"math"
 
-	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
 )
 
-// Cursor sealing. A device's cursor is opaque and authenticated: its
-// payload (a msgpack wireCursor) is followed by a MAC, HMAC-SHA256 under
-// the cluster's cursor key (engine.CursorKey, created once through the
-// replicated log, so every node checks every node's cursors) over the
-// user's id, the app and the payload, cut to cursorMACLen bytes. Nothing a device
-// sends is trusted about its own access: a cursor whose MAC does not match
-// (edited, forged, another user's, or another app's) is treated as no cursor at all, so
-// its answer is a reload of the caller's own view.
+// Cursor sealing. A device's cursor is opaque and authenticated: a small
+// binary payload followed by a MAC, HMAC-SHA256 under the cluster's
+// cursor key (engine.CursorKey, created once through the replicated log,
+// so every node checks every node's cursors) over the user's id, the app
+// and the payload, cut to cursorMACLen bytes; base64url without padding
+// on the wire. Nothing a device sends is trusted about its own access: a
+// cursor whose MAC does not match (edited, forged, another user's,
+// another app's, or of an older format: the MAC's domain names the
+// format) is treated as no cursor at all, so its answer is a reload of
+// the caller's own view.
+//
+// The payload (all integers uvarint):
+//
+//	delta cursor: head = version<<1 | 0, time, fingerprint (8 bytes, big-endian)
+//	paged load:   head = page<<1 | 1, snapshot id (snapIDLen bytes)
+//
+// time is seconds<<1 when the cursor's time (unix ms) is a whole second,
+// as the server's pull times are, else milliseconds<<1 | 1. The access
+// context the fingerprint names is not on the wire: the pull finds it in
+// the replicated context registry (engine/contextstore.go). A delta cursor
+// is 43 to 44 characters up to version 2^27, a paged one 40.
 const (
 	cursorMACLen = 16
-	// maxCursorLen caps a cursor as sent (base64).
+	// maxCursorLen caps a cursor as sent (base64). It stays well above
+	// what this format needs, so that a cursor of the earlier, longer
+	// format (up to about 240 characters) reloads instead of being a
+	// 400.
 	maxCursorLen = 1024
-	// cursorDomain separates cursor MACs from any other use of the key.
-	cursorDomain = "offsync cursor v1\x00"
+	// cursorDomain separates cursor MACs from any other use of the key,
+	// and names the format: cursors of another format fail the MAC.
+	cursorDomain = "offsync cursor v2\x00"
+	// snapIDLen is the length in bytes of a paged load's snapshot id.
+	snapIDLen = 12
 )
 
-// wireCursor is what a device's cursor holds: the engine's cursor, and
+// wireCursor is what a device's cursor holds: the engine's cursor, or
 // while a first load is paged, the snapshot and the next page.
 type wireCursor struct {
-	C    *engine.Cursor `msgpack:"c,omitempty"`
-	Snap string         `msgpack:"s,omitempty"`
-	Page int            `msgpack:"p,omitempty"`
+	C    *engine.Cursor
+	Snap string // hex, snapIDLen bytes
+	Page int
+}
+
+// errCursorShape is a payload that is not a cursor of this format.
+var errCursorShape = errors.New("not a cursor")
+
+// appendCursor appends the payload of c to b.
+func appendCursor(b []byte, c wireCursor) ([]byte, error) {
+	switch {
+	case c.Snap != "" && c.C == nil:
+		id, err := hex.DecodeString(c.Snap)
+		if err != nil || len(id) != snapIDLen || c.Page < 0 {
+			return nil, fmt.Errorf("encode cursor: snapshot %q page %d: %w", c.Snap, c.Page, errCursorShape)
+		}
+		b = binary.AppendUvarint(b, uint64(c.Page)<<1|1)
+		return append(b, id...), nil
+	case c.Snap == "" && c.C != nil:
+		if c.C.Version > math.MaxUint64>>1 || c.C.Time < 0 || c.C.Time > math.MaxInt64>>1 {
+			return nil, fmt.Errorf("encode cursor: version %d time %d: %w", c.C.Version, c.C.Time, errCursorShape)
+		}
+		b = binary.AppendUvarint(b, c.C.Version<<1)
+		t := uint64(c.C.Time)<<1 | 1
+		if c.C.Time%1000 == 0 {
+			t = uint64(c.C.Time/1000) << 1
+		}
+		b = binary.AppendUvarint(b, t)
+		return binary.BigEndian.AppendUint64(b, c.C.Context), nil
+	}
+	return nil, fmt.Errorf("encode cursor: %w", errCursorShape)
+}
+
+// parseCursor decodes a payload appendCursor wrote.
+func parseCursor(b []byte) (wireCursor, error) {
+	var c wireCursor
+	head, n := binary.Uvarint(b)
+	if n <= 0 {
+		return c, errCursorShape
+	}
+	b = b[n:]
+	if head&1 == 1 {
+		if len(b) != snapIDLen || head>>1 > math.MaxInt32 {
+			return c, errCursorShape
+		}
+		c.Snap, c.Page = hex.EncodeToString(b), int(head>>1)
+		return c, nil
+	}
+	t, n := binary.Uvarint(b)
+	if n <= 0 || len(b) != n+8 {
+		return c, errCursorShape
+	}
+	ms := int64(t >> 1)
+	if t&1 == 0 {
+		if t>>1 > math.MaxInt64/1000 {
+			return c, errCursorShape
+		}
+		ms *= 1000
+	}
+	c.C = &engine.Cursor{Version: head >> 1, Time: ms, Context: binary.BigEndian.Uint64(b[n:])}
+	return c, nil
 }
 
 // cursorMAC is the MAC of payload for user and app under key.
@@ -51,9 +131,9 @@ func cursorMAC(key []byte, user, app string, payload []byte) []byte {
 // sealCursor encodes c for user's device of app and appends its MAC
 // under key.
 func sealCursor(key []byte, user, app string, c wireCursor) (string, error) {
-	b, err := codec.MarshalCompact(&c)
+	b, err := appendCursor(make([]byte, 0, 48), c)
 	if err != nil {
-		return "", fmt.Errorf("encode cursor: %w", err)
+		return "", err
 	}
 	b = append(b, cursorMAC(key, user, app, b)...)
 	return base64.RawURLEncoding.EncodeToString(b), nil
@@ -80,7 +160,7 @@ func openCursor(key []byte, user, app, s string) (c wireCursor, authentic bool, 
 	if key == nil || !hmac.Equal(mac, cursorMAC(key, user, app, payload)) {
 		return wireCursor{}, false, nil
 	}
-	if codec.Unmarshal(payload, &c) != nil || c.Page < 0 {
+	if c, err = parseCursor(payload); err != nil {
 		return wireCursor{}, false, bad // only a leaked key gets here
 	}
 	return c, true, nil

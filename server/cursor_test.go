@@ -1,11 +1,18 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
-	"hash/fnv"
+	"io"
 	"math/rand"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,15 +153,24 @@ func TestForgedCursorNeverLeaks(t *testing.T) {
 	// MAC cannot match.
 	key := e.CursorKey()
 	mg, ok, err := openCursor(key, mgUser, engine.DefaultAppID, mgCursor)
-	if err != nil || !ok || mg.C == nil || mg.C.Was == nil {
+	if err != nil || !ok || mg.C == nil {
 		t.Fatalf("open the manager's cursor: %v %v", ok, err)
 	}
-	h := fnv.New64a()
-	h.Write([]byte(fsUser))
-	mg.C.Was.User = h.Sum64()
 	check("a forged manager context", forgeWith(t, fsUser, mg))
-	payload, _ := codec.MarshalCompact(&mg)
+	payload, _ := appendCursor(nil, mg)
 	check("a forged context without a MAC", base64.RawURLEncoding.EncodeToString(payload))
+	// Sealed under the cluster's own key (as with a leaked key): the
+	// manager's registered context names the manager, not the caller.
+	// (An admin change first, so that the pull computes the view: a
+	// pull with nothing new since the cursor's version answers from the
+	// cursor alone, and sends no row at all.)
+	waitRegistered(t, e, mg.C.Context)
+	profileToken(t, ts, "Managers")
+	underKey, err := sealCursor(key, fsUser, engine.DefaultAppID, mg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("the manager's context under the cluster key", underKey)
 	fs, _, _ := openCursor(key, fsUser, engine.DefaultAppID, fsCursor)
 	fs.C.Version = 1 // an old version: every change since would be a candidate
 	check("an older version", forgeWith(t, fsUser, fs))
@@ -223,5 +239,323 @@ func TestCursorKeyIsSharedAndCreatedOnce(t *testing.T) {
 	code, pr, _ := devicePullRaw(t, ts2.URL, token, cursor, nil)
 	if code != 200 || pr.Reset {
 		t.Fatalf("the cursor on another server: %d reset=%v", code, pr.Reset)
+	}
+}
+
+// waitRegistered waits until the context fp is in e's registry (a
+// server registers it in the background after handing out a cursor).
+func waitRegistered(t *testing.T, e *engine.Engine, fp uint64) {
+	t.Helper()
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if ok, err := e.ContextRegistered(fp); err != nil || ok {
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatalf("context %x never registered", fp)
+		}
+	}
+}
+
+// pullWire pulls as a device does (msgpack, zstd or gzip accepted) and
+// returns the status, the body as sent and the decoded answer.
+func pullWire(t *testing.T, url, token, cursor string) (int, []byte, codec.PullResponse) {
+	t.Helper()
+	body, _ := codec.Marshal(codec.PullRequest{Cursor: cursor})
+	req, _ := http.NewRequest("POST", url+"/v1/sync/pull", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/msgpack")
+	req.Header.Set("Accept", "application/msgpack")
+	req.Header.Set("Accept-Encoding", "zstd, gzip")
+	hc := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	wire, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return resp.StatusCode, wire, codec.PullResponse{}
+	}
+	enc, err := codec.ParseEncoding(resp.Header.Get("Content-Encoding"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := codec.ReadBody(bytes.NewReader(wire), enc, 1<<30, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := codec.DecodePullResponse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 200, wire, pr
+}
+
+// TestCursorAndNoChangeAnswerAreSmall: a delta cursor and a paged-load
+// cursor are at most 64 characters, and a pull with nothing new is at
+// most 64 bytes on the wire, with the cursor the device needs next; the
+// bound holds up to version 2^27 with the largest metadata version.
+func TestCursorAndNoChangeAnswerAreSmall(t *testing.T) {
+	ts, _ := newDemoServerWith(t, func(c *Config) { c.PageRows = 25 })
+	token, _ := fieldSalesToken(t, ts)
+	_, _, first := pullWire(t, ts.URL, token, "")
+	if !first.More || len(first.Cursor) > 64 {
+		t.Fatalf("paged cursor of %d characters (more %v)", len(first.Cursor), first.More)
+	}
+	t.Logf("paged-load cursor: %d characters", len(first.Cursor))
+	cursor := syncAll(t, ts.URL, token, first.Cursor)
+	if len(cursor) > 64 {
+		t.Fatalf("delta cursor of %d characters: %s", len(cursor), cursor)
+	}
+	t.Logf("delta cursor: %d characters", len(cursor))
+	for range 2 {
+		code, wire, pr := pullWire(t, ts.URL, token, cursor)
+		if code != 200 || pr.Reset || pr.More || len(pr.Entities) != 0 || pr.Cursor == "" || pr.Version == 0 || pr.MetadataVersion == 0 {
+			t.Fatalf("no-change pull: %d %+v", code, pr)
+		}
+		if len(wire) > 64 {
+			t.Fatalf("no-change answer of %d bytes on the wire: %q", len(wire), wire)
+		}
+		t.Logf("no-change answer: %d bytes on the wire", len(wire))
+		cursor = pr.Cursor
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	for _, v := range []uint64{1, 1 << 14, 1 << 16, 1<<27 - 1} {
+		c, err := sealCursor(key, "u", "a", wireCursor{C: &engine.Cursor{Version: v, Time: 4_102_444_800_000, Context: 1<<64 - 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := codec.MarshalCompact(&quietWire{Version: v, MetadataVersion: 0x7fffffff, Cursor: c})
+		if len(c) > 64 || len(b) > 64 {
+			t.Fatalf("version %d: cursor %d characters, answer %d bytes", v, len(c), len(b))
+		}
+	}
+}
+
+// TestCursorEditsNeverGiveADelta (property): whatever edit a device makes
+// to its cursor (bytes changed, inserted, removed, characters changed),
+// the answer is a 400 or a reload of the caller's own view, never a
+// delta. OFFSYNC_CURSOR_ROUNDS runs more rounds.
+func TestCursorEditsNeverGiveADelta(t *testing.T) {
+	ts, e := newDemoServer(t)
+	now := time.UnixMilli(1_700_000_000_000)
+	token, user := fieldSalesToken(t, ts)
+	own := viewIDs(t, e, user, now)
+	cursor := syncAll(t, ts.URL, token, "")
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rounds := 300
+	if n, err := strconv.Atoi(os.Getenv("OFFSYNC_CURSOR_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d (%d rounds)", seed, rounds)
+	rng := rand.New(rand.NewSource(seed))
+	for i := range rounds {
+		var edited string
+		b := append([]byte(nil), raw...)
+		switch rng.Intn(4) {
+		case 0: // some bytes changed
+			for range 1 + rng.Intn(3) {
+				b[rng.Intn(len(b))] ^= byte(1 + rng.Intn(255))
+			}
+			edited = base64.RawURLEncoding.EncodeToString(b)
+		case 1: // a byte inserted
+			at := rng.Intn(len(b) + 1)
+			b = append(b[:at], append([]byte{byte(rng.Intn(256))}, b[at:]...)...)
+			edited = base64.RawURLEncoding.EncodeToString(b)
+		case 2: // a byte removed
+			at := rng.Intn(len(b))
+			edited = base64.RawURLEncoding.EncodeToString(append(b[:at], b[at+1:]...))
+		default: // a character of the text changed
+			c := []byte(cursor)
+			at := rng.Intn(len(c))
+			alphabet := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/!"
+			for c[at] == cursor[at] {
+				c[at] = alphabet[rng.Intn(len(alphabet))]
+			}
+			edited = string(c)
+		}
+		if edited == cursor {
+			continue
+		}
+		code, pr, _ := devicePullRaw(t, ts.URL, token, edited, nil)
+		switch {
+		case code == 400:
+			continue
+		case code != 200:
+			t.Fatalf("round %d (%q): status %d", i, edited, code)
+		case !pr.Reset:
+			t.Fatalf("round %d: the edited cursor %q was accepted as a delta cursor", i, edited)
+		}
+		for _, id := range answerIDs(pr) {
+			if !own[id] {
+				t.Fatalf("round %d: the answer names %s, outside the caller's view", i, id)
+			}
+		}
+	}
+}
+
+// moveUser moves user to another business unit (an access change).
+func moveUser(t *testing.T, w Writer, e *engine.Engine, user string) {
+	t.Helper()
+	users, _ := e.Users()
+	bus, _ := e.BusinessUnits()
+	for _, u := range users {
+		if u.ID != user {
+			continue
+		}
+		for _, bu := range bus {
+			if bu.ID != u.BusinessUnit {
+				u.BusinessUnit = bu.ID
+				res, err := w.Propose(context.Background(), &engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{u}}})
+				if err != nil || res.Err != nil {
+					t.Fatalf("move the user: %v %v", err, res)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("no other business unit to move the user to")
+}
+
+// TestAccessChangeIsADeltaOnceTheContextIsRegistered: the server
+// registers the access context of the cursors it hands out; after the
+// user moves to another business unit, the pull from that cursor is a
+// delta within the old and new views. A cursor naming a context that
+// was never registered reloads the caller's view instead.
+func TestAccessChangeIsADeltaOnceTheContextIsRegistered(t *testing.T) {
+	ts, e := newDemoServer(t)
+	now := time.UnixMilli(1_700_000_000_000)
+	token, user := fieldSalesToken(t, ts)
+	before := viewIDs(t, e, user, now)
+	cursor := syncAll(t, ts.URL, token, "")
+	wc, ok, err := openCursor(e.CursorKey(), user, engine.DefaultAppID, cursor)
+	if err != nil || !ok || wc.C == nil {
+		t.Fatalf("open the cursor: %v %v", ok, err)
+	}
+	waitRegistered(t, e, wc.C.Context)
+	unknown := wc
+	unknown.C = &engine.Cursor{Version: wc.C.Version, Time: wc.C.Time, Context: wc.C.Context ^ 1}
+	unregistered, err := sealCursor(e.CursorKey(), user, engine.DefaultAppID, unknown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moveUser(t, directWriter{e}, e, user)
+	after := viewIDs(t, e, user, now)
+
+	code, pr, _ := devicePullRaw(t, ts.URL, token, cursor, nil)
+	if code != 200 || pr.Reset {
+		t.Fatalf("the pull after the move: %d reset %v, want a delta", code, pr.Reset)
+	}
+	for _, id := range answerIDs(pr) {
+		if !before[id] && !after[id] {
+			t.Fatalf("the delta names %s, in neither view", id)
+		}
+	}
+	code, pr, _ = devicePullRaw(t, ts.URL, token, unregistered, nil)
+	if code != 200 || !pr.Reset {
+		t.Fatalf("an unregistered context: %d reset %v, want a reload", code, pr.Reset)
+	}
+	for _, id := range answerIDs(pr) {
+		if !after[id] {
+			t.Fatalf("the reload names %s, outside the view", id)
+		}
+	}
+}
+
+// TestNoChangeAnswersKeepTheDeviceExact: as days pass with no write, a
+// pull leaves out the entities with nothing to apply, but still sends a
+// window cutoff that drops rows the device holds; a device that applies
+// the answers holds exactly its view at each pull's time.
+func TestNoChangeAnswersKeepTheDeviceExact(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(1_700_000_000_000)
+	ts, e := newDemoServerWith(t, func(c *Config) { c.Now = func() time.Time { return time.UnixMilli(clock.Load()) } })
+	token, user := fieldSalesToken(t, ts)
+	held := map[string]int64{} // entity/id -> modifiedon
+	apply := func(pr codec.PullResponse) {
+		if pr.Reset {
+			clear(held)
+		}
+		for _, ec := range pr.Entities {
+			for _, id := range ec.Removals {
+				s, _ := codec.GUIDString(id)
+				delete(held, ec.Entity+"/"+s)
+			}
+			for _, rows := range [][][]any{ec.Rows, ec.Patches} {
+				for _, r := range rows {
+					s, _ := codec.GUIDString(r[0].([]byte))
+					held[ec.Entity+"/"+s], _ = codec.AsInt64(r[4])
+				}
+			}
+			for k, m := range held {
+				if ec.Cutoff != 0 && strings.HasPrefix(k, ec.Entity+"/") && m < ec.Cutoff {
+					delete(held, k)
+				}
+			}
+		}
+	}
+	cursor := ""
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	compact, cut := 0, 0
+	for round := range 40 {
+		code, wire, pr := pullWire(t, ts.URL, token, cursor)
+		if code != 200 || pr.More {
+			t.Fatalf("round %d: %d more %v", round, code, pr.More)
+		}
+		apply(pr)
+		cursor = pr.Cursor
+		if len(pr.Entities) == 0 {
+			compact++
+			if len(wire) > 64 {
+				t.Fatalf("round %d: a no-change answer of %d bytes", round, len(wire))
+			}
+		}
+		for _, ec := range pr.Entities {
+			if ec.Cutoff != 0 && len(ec.Rows)+len(ec.Patches)+len(ec.Removals) == 0 {
+				cut++
+			}
+		}
+		want := viewIDs(t, e, user, time.UnixMilli(clock.Load()).Truncate(time.Second))
+		for k := range held {
+			if !want[k] {
+				t.Fatalf("round %d: the device holds %s, out of its view", round, k)
+			}
+		}
+		if len(held) != len(want) {
+			t.Fatalf("round %d: the device holds %d rows, its view %d", round, len(held), len(want))
+		}
+		// Mostly short steps (nothing ages out), sometimes days.
+		step := int64(rng.Intn(5_000))
+		if rng.Intn(3) == 0 {
+			step = int64(rng.Intn(3 * 86_400_000))
+		}
+		clock.Add(step)
+	}
+	t.Logf("%d compact answers, %d entities sent for their cutoff alone", compact, cut)
+	if compact == 0 || cut == 0 {
+		t.Fatalf("the test proves little: %d compact answers, %d entities sent for their cutoff alone", compact, cut)
+	}
+}
+
+// awaitCursorContext waits until the access context that cursor (user's,
+// of the default app) names is registered: a test that then checks that
+// a request writes nothing must not see the registration land.
+func awaitCursorContext(t *testing.T, e *engine.Engine, user, cursor string) {
+	t.Helper()
+	wc, ok, err := openCursor(e.CursorKey(), user, engine.DefaultAppID, cursor)
+	if err != nil || !ok {
+		t.Fatalf("open the cursor: %v %v", ok, err)
+	}
+	if wc.C != nil {
+		waitRegistered(t, e, wc.C.Context)
 	}
 }

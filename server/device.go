@@ -115,11 +115,17 @@ func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug an
 		enc = codec.Identity
 	}
 	if enc != codec.Identity {
-		if body, err = codec.Compress(enc, nil, body); err != nil {
+		packed, err := codec.Compress(enc, nil, body)
+		if err != nil {
 			s.writeErr(w, r, err)
 			return
 		}
-		w.Header().Set("Content-Encoding", enc.String())
+		// An answer compression does not shrink (a no-change pull) goes
+		// as it is: identity is always acceptable.
+		if len(packed) < len(body) {
+			body = packed
+			w.Header().Set("Content-Encoding", enc.String())
+		}
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Vary", "Accept, Accept-Encoding")

@@ -107,6 +107,8 @@ type Server struct {
 	activity *activity
 	// backupBusy is set while a backup streams (admin_backup.go).
 	backupBusy atomic.Bool
+	// contexts queues the access contexts to register (contextqueue.go).
+	contexts contextQueue
 	// mdVersions caches the metadata versions pulls report (sync_metadata.go).
 	mdVersions metadataVersions
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
@@ -81,7 +82,9 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		part, last = pageOf(res, page, s.cfg.PageRows)
 	}
 	next := wireCursor{C: &res.Cursor}
-	if !last {
+	if last {
+		s.rememberContext(res.Cursor.Context, res.Cursor.Was) // contextqueue.go
+	} else {
 		next = wireCursor{Snap: wc.Snap, Page: page + 1}
 	}
 	cursor, err := sealCursor(key, user, app, next)
@@ -104,7 +107,10 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	}
 	ans := *part
 	ans.MetadataVersion = s.pullMetadataVersion(user, app) // sync_metadata.go
-	s.writeDevice(w, r, toWire(s.r.Schema(), &ans, cursor, !last), toJSONPull(&ans, cursor, !last))
+	if wc.Snap == "" {
+		s.dropIdle(wc.C, &ans, last) // sync_nochange.go
+	}
+	s.writeDevice(w, r, wireAnswer(s.r.Schema(), &ans, cursor, !last), toJSONPull(&ans, cursor, !last))
 }
 
 // pullRequest reads a pull request from the body (POST) or the query
@@ -289,5 +295,7 @@ func (s *Server) pullBounded(r *http.Request, user, app string, cur *engine.Curs
 		return nil, fmt.Errorf("wait for a pull slot: %w", ErrBusy)
 	}
 	defer func() { <-s.pullSlots }()
-	return s.r.Pull(user, cur, s.now().UnixMilli(), engine.PullOptions{Cache: s.rules, App: app})
+	// Views are taken at whole seconds: a cursor then carries its time
+	// in seconds (cursor.go).
+	return s.r.Pull(user, cur, s.now().Truncate(time.Second).UnixMilli(), engine.PullOptions{Cache: s.rules, App: app})
 }
