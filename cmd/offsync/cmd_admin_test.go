@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +27,14 @@ const adminTestToken = "cmd-admin-test-token-0123456789"
 // versions, standing in for the replication node.
 type directWriter struct{ e *engine.Engine }
 
+// directMu serializes directWriter proposals: two at once (a test's and
+// a server's background one, such as registering cursor contexts) would
+// take the same version, and the second would be skipped.
+var directMu sync.Mutex
+
 func (d directWriter) Propose(_ context.Context, cmd *engine.Command) (*engine.Result, error) {
+	directMu.Lock()
+	defer directMu.Unlock()
 	return d.e.Apply(d.e.Applied()+1, cmd)
 }
 
