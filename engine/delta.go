@@ -45,6 +45,7 @@ type deltaState struct {
 	memo    [2]map[rowRef]int8     // [old, new]: 1 in, 2 out, 3 being decided
 	err     error                  // a read failure met while deciding
 	scanned int                    // log entries read
+	cuts    int                    // cycles cut while deciding (see in)
 }
 
 func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*PullResult, error) {
@@ -380,19 +381,33 @@ func (ds *deltaState) agedSources(fn func(rowRef)) error {
 	return nil
 }
 
-// in decides whether r is in the old (when=0) or new (when=1) view.
+// in decides whether r is in the old (when=0) or new (when=1) view. A
+// related row is in when a chain of lookups leads to it from a row of a
+// rule of rows in the view: a depth-first search over its sources that
+// cuts a cycle at a row it is still deciding. A "no" reached under such a
+// cut holds only for the row whose search made the cut, so it is not
+// remembered for the rows in between (another search may reach them
+// through the cut row's other sources).
 func (ds *deltaState) in(r rowRef, when int) bool {
 	switch ds.memo[when][r] {
 	case 1:
 		return true
-	case 2, 3:
-		return false // 3: a cycle of related rows supports nothing
+	case 2:
+		return false
+	case 3:
+		ds.cuts++ // a cycle of related rows supports nothing by itself
+		return false
 	}
+	cuts := ds.cuts
 	ds.memo[when][r] = 3
 	ok := ds.decide(r, when)
-	ds.memo[when][r] = 2
-	if ok {
+	switch {
+	case ok:
 		ds.memo[when][r] = 1
+	case ds.cuts > cuts:
+		delete(ds.memo[when], r)
+	default:
+		ds.memo[when][r] = 2
 	}
 	return ok
 }

@@ -67,23 +67,78 @@ func (ds *deltaState) loadPartitionChanges(max int) error {
 			}
 		}
 	}
-	for r, version := range first {
-		_ = version
+	for r := range first {
 		old, err := ds.imageBefore(r, prevs[r])
 		if err != nil {
 			return err
 		}
-		c := &changed{prev: prevs[r], old: old}
-		ds.changes[r] = c
-		if old != nil {
-			for _, a := range ds.lookups(r.entity, 0) {
-				if t, _ := old.Attrs[a].(string); t != "" {
-					ds.oldRefs[t] = append(ds.oldRefs[t], Reference{Source: r.entity, SourceID: r.id, Attribute: a})
+		ds.changes[r] = &changed{prev: prevs[r], old: old}
+		ds.noteOldRefs(r, old)
+	}
+	return ds.followChanged()
+}
+
+// noteOldRefs records the lookups of r's image at v0 (old), so that the
+// rows it looked up then count it among their sources at v0.
+func (ds *deltaState) noteOldRefs(r rowRef, old *codec.Row) {
+	if old == nil {
+		return
+	}
+	for _, a := range ds.lookups(r.entity, 0) {
+		if t, _ := old.Attrs[a].(string); t != "" {
+			ds.oldRefs[t] = append(ds.oldRefs[t], Reference{Source: r.entity, SourceID: r.id, Attribute: a})
+		}
+	}
+}
+
+// followChanged finds, before any membership is decided, the rows written
+// since v0 that the rows written since v0 looked up (then or now) and
+// that the partitions read did not list, transitively, and records their
+// lookups at v0. Such a row is a related row whose sources in the view let
+// go of it before it was written (a task that stops naming an
+// opportunity, which is then deleted): its write is logged where its
+// sources were at the time, not in the view's partitions, yet the rows it
+// looked up at v0 may have been in the view through it.
+func (ds *deltaState) followChanged() error {
+	queue := make([]rowRef, 0, len(ds.changes))
+	for r := range ds.changes {
+		queue = append(queue, r)
+	}
+	slices.SortFunc(queue, compareRef)
+	seen := map[rowRef]bool{}
+	for len(queue) > 0 {
+		r := queue[0]
+		queue = queue[1:]
+		def := ds.sch.Entity(r.entity)
+		if def == nil {
+			continue
+		}
+		for when := 0; when < 2; when++ {
+			img := ds.image(r, when)
+			if img == nil {
+				continue
+			}
+			for _, a := range ds.lookups(r.entity, when) {
+				attr := def.Attribute(a)
+				t, _ := img.Attrs[a].(string)
+				if attr == nil || t == "" {
+					continue
+				}
+				for _, te := range attr.Targets {
+					tr := rowRef{te, t}
+					if seen[tr] || ds.changes[tr] != nil {
+						continue
+					}
+					seen[tr] = true
+					ds.image(tr, 0) // walks back (and notes its lookups) when written since v0
+					if cur := ds.current[tr]; cur != nil && cur.Version > ds.v0 {
+						queue = append(queue, tr)
+					}
 				}
 			}
 		}
 	}
-	return nil
+	return ds.err
 }
 
 // scanLog calls fn for each entry of a change or partition log under
@@ -172,5 +227,6 @@ func (ds *deltaState) walkBack(r rowRef, cur *codec.Row) *codec.Row {
 		ds.err = err
 	}
 	ds.past[r] = row
+	ds.noteOldRefs(r, row)
 	return row
 }
