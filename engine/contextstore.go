@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
 )
 
 // The context registry. A device's cursor names the access context its
@@ -198,13 +199,14 @@ func (st *cmdState) currentContexts(users map[uint64]bool) (map[uint64]bool, err
 		return nil, err
 	}
 	current := map[uint64]bool{}
+	r := &memoReader{st: st, vals: map[string][]byte{}, lists: map[string][]string{}}
 	for _, k := range keys {
 		id := k[len(secPrefix(kindUser)):]
 		if !users[hashString(id)] {
 			continue
 		}
 		for _, app := range apps {
-			a, err := loadAccess(st, id, app.ID)
+			a, err := loadAccess(r, id, app.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -216,4 +218,44 @@ func (st *cmdState) currentContexts(users map[uint64]bool) (map[uint64]bool, err
 		}
 	}
 	return current, nil
+}
+
+// memoReader reads objects through a command's state and remembers what
+// it read: resolving many users' access reads the business units, roles
+// and teams they share once. The command writes none of them meanwhile.
+type memoReader struct {
+	st    *cmdState
+	vals  map[string][]byte
+	lists map[string][]string
+}
+
+func (m *memoReader) getDecoded(key []byte, v any) error {
+	b, ok := m.vals[string(key)]
+	if !ok {
+		err := m.st.get(key, func(val []byte) error { b = append(make([]byte, 0, len(val)), val...); return nil })
+		if errors.Is(err, ErrNotFound) {
+			b = nil
+		} else if err != nil {
+			return err
+		}
+		m.vals[string(key)] = b
+	}
+	if b == nil {
+		return ErrNotFound
+	}
+	if err := codec.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %q: %w: %w", key, ErrCorrupt, err)
+	}
+	return nil
+}
+
+func (m *memoReader) keysWithPrefix(prefix []byte) ([]string, error) {
+	if l, ok := m.lists[string(prefix)]; ok {
+		return l, nil
+	}
+	l, err := m.st.keysWithPrefix(prefix)
+	if err == nil {
+		m.lists[string(prefix)] = l
+	}
+	return l, err
 }
