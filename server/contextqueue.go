@@ -142,6 +142,9 @@ func (q *contextQueue) take(n int) []engine.RecordedContext {
 func (q *contextQueue) putBack(batch []engine.RecordedContext) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.pending == nil {
+		q.pending = map[uint64]engine.CursorContext{}
+	}
 	for _, rc := range batch {
 		if len(q.pending) >= DefaultContextQueueMax {
 			return
