@@ -130,7 +130,12 @@ func (a *activity) wrap(pattern string, h http.HandlerFunc) http.HandlerFunc {
 		dev := maphash.String(a.seed, r.Header.Get("Authorization"))
 		a.begin(kind, dev)
 		cw := &countingWriter{ResponseWriter: w, a: a, status: http.StatusOK}
-		defer func() { a.end(kind, dev, cw.status < 400) }()
+		cw.end = func(ok bool) { a.end(kind, dev, ok) }
+		defer func() {
+			if !cw.detached {
+				cw.end(cw.status < 400)
+			}
+		}()
 		h(cw, r)
 	}
 }
@@ -249,6 +254,20 @@ type countingWriter struct {
 	a      *activity
 	status int
 	wrote  bool
+	// end counts the request's end; detached says a stream that
+	// outlives its handler calls it instead (detachRequest).
+	end      func(ok bool)
+	detached bool
+}
+
+// detachRequest hands the request's end over to a stream that outlives
+// its handler (a hijacked event stream): it counts the bytes the stream
+// writes with addBytes, and calls finish once when it ends. Neither holds
+// the request or its writers, which the stream lets go.
+func (c *countingWriter) detachRequest() (addBytes func(int), finish func()) {
+	c.detached = true
+	end, ok := c.end, c.status < 400
+	return c.a.addBytes, func() { end(ok) }
 }
 
 // WriteHeader records the status.

@@ -98,7 +98,7 @@ func (s *Server) HTTPServer() *http.Server {
 
 // httpServer is HTTPServer for any handler.
 func (s *Server) httpServer(h http.Handler) *http.Server {
-	return &http.Server{
+	hs := &http.Server{
 		Handler:           s.withResponseDeadline(h),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadBodyTimeout,
@@ -106,6 +106,8 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(s.endStreams) // net/http no longer tracks them
+	return hs
 }
 
 // withResponseDeadline sets each response's write deadline before h runs.

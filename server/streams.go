@@ -23,6 +23,40 @@ var errStreamRevoked = errors.New("device token revoked or user disabled")
 type streamCounter struct {
 	mu   sync.Mutex
 	open map[string]int // by token id
+	// wires are the streams taken over from net/http, which the server
+	// ends itself when it shuts down.
+	wires map[*connWire]struct{}
+}
+
+// track adds a taken-over stream, until untrack.
+func (c *streamCounter) track(w *connWire) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.wires == nil {
+		c.wires = map[*connWire]struct{}{}
+	}
+	c.wires[w] = struct{}{}
+}
+
+// untrack removes a stream that track added.
+func (c *streamCounter) untrack(w *connWire) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.wires, w)
+}
+
+// endStreams ends every event stream taken over from net/http (see
+// openEventWire): http.Server's Shutdown no longer sees them.
+func (s *Server) endStreams() {
+	s.streams.mu.Lock()
+	ws := make([]*connWire, 0, len(s.streams.wires))
+	for w := range s.streams.wires {
+		ws = append(ws, w)
+	}
+	s.streams.mu.Unlock()
+	for _, w := range ws {
+		w.end()
+	}
 }
 
 // acquire takes one of max stream slots of token, false when all are

@@ -41,6 +41,9 @@ type Event struct {
 // profile removed or unpublished, it says "revoked" ({code, message}, as
 // the next request would get) and ends. A token holds at most
 // MaxStreamsPerToken streams on a node; more get 429 too_many_streams.
+// On HTTP/1.1 the stream takes its connection over from net/http (see
+// openEventWire), so that an idle stream costs little memory, and closes
+// it when it ends (Connection: close).
 func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 	dt, ok := s.deviceToken(w, r)
 	if !ok {
@@ -60,40 +63,92 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		writeError(w, http.StatusInternalServerError, CodeInternal, "streaming unsupported")
-		return
-	}
 	if !s.streams.acquire(dt.ID, s.cfg.MaxStreamsPerToken) {
 		w.Header().Set("Retry-After", "30")
 		writeError(w, http.StatusTooManyRequests, CodeTooManyStreams,
 			fmt.Sprintf("this device token already has %d event streams open on this node: close one first", s.cfg.MaxStreamsPerToken))
 		return
 	}
-	defer s.streams.release(dt.ID)
-	// A stream lives past the server's read and write timeouts: no read
-	// deadline (the request has no body), and a deadline per write.
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
+	st := &eventStream{s: s, secret: strings.Clone(secret), tokenID: dt.ID, app: strings.Clone(app), acc: acc}
+	wire, detached, ok := openEventWire(w, r)
+	if !ok {
+		s.streams.release(dt.ID)
+		return
+	}
+	if !detached {
+		defer s.streams.release(dt.ID)
+		st.run(wire)
+		return
+	}
+	// The stream outlives this handler: it ends the request's
+	// accounting itself.
+	addBytes, finish := func(int) {}, func() {}
+	if d, ok := requestDetacherOf(w); ok {
+		addBytes, finish = d.detachRequest()
+	}
+	st.addBytes = addBytes
+	cw := wire.(*connWire)
+	s.streams.track(cw)
+	go func() {
+		defer finish()
+		defer s.streams.release(dt.ID)
+		defer s.streams.untrack(cw)
+		defer cw.end()
+		st.run(wire)
+	}()
+}
+
+// requestDetacher is a ResponseWriter wrapper that accounts for a
+// request when its handler returns; a stream that outlives its handler
+// takes that over (countingWriter.detachRequest).
+type requestDetacher interface {
+	detachRequest() (addBytes func(int), finish func())
+}
+
+// requestDetacherOf finds a requestDetacher among w and the writers it
+// wraps.
+func requestDetacherOf(w http.ResponseWriter) (requestDetacher, bool) {
+	for {
+		if d, ok := w.(requestDetacher); ok {
+			return d, true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil, false
+		}
+		w = u.Unwrap()
+	}
+}
+
+// eventStream is one open event stream: what it stands on (re-checked
+// on admin changes and heartbeats) and where it has got to.
+type eventStream struct {
+	s                    *Server
+	secret, tokenID, app string
+	acc                  *engine.Access
+	addBytes             func(int) // counts bytes a detached stream writes
+}
+
+// run sends the stream's events over wire until the device goes, the
+// node falls stale or the stream's rights end.
+func (st *eventStream) run(wire eventWire) {
+	s, acc := st.s, st.acc
 	write := func(name string, data any) bool {
 		b, _ := json.Marshal(data)
-		_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b); err != nil {
-			return false
+		ev := fmt.Appendf(nil, "event: %s\ndata: %s\n\n", name, b)
+		if st.addBytes != nil {
+			st.addBytes(len(ev))
 		}
-		flusher.Flush()
-		return true
+		return wire.send(ev)
 	}
 	send := func(name string, ev Event) bool { return write(name, ev) }
 	// recheck says whether the stream may go on; when not, it sends the
 	// final event.
 	recheck := func() bool {
-		a, err := s.streamAccess(secret, dt.ID, app)
+		a, err := s.streamAccess(st.secret, st.tokenID, st.app)
 		if err == nil {
 			acc = a
 			return true
@@ -111,11 +166,14 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	heartbeat := time.NewTicker(EventHeartbeat)
 	defer heartbeat.Stop()
+	coalesce := time.NewTimer(eventCoalesce)
+	coalesce.Stop()
+	defer coalesce.Stop()
 	for {
 		changed := s.r.Changed()
 		if s.r.Applied() == seen { // else a commit came before the channel: go on
 			select {
-			case <-r.Context().Done():
+			case <-wire.gone():
 				return
 			case <-heartbeat.C:
 				if s.fresh() != nil { // cut off: let the device reconnect elsewhere
@@ -125,19 +183,21 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 				if !recheck() {
 					return
 				}
-				_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
-				if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+				if st.addBytes != nil {
+					st.addBytes(len(pingEvent))
+				}
+				if !wire.send(pingEvent) {
 					return
 				}
-				flusher.Flush()
 				continue
 			case <-changed:
 			}
 		}
+		coalesce.Reset(eventCoalesce)
 		select { // let a burst of commits settle into one event
-		case <-r.Context().Done():
+		case <-wire.gone():
 			return
-		case <-time.After(eventCoalesce):
+		case <-coalesce.C:
 		}
 		now := s.r.Applied()
 		if s.r.OrgVersion() > seen { // an admin change: revoked, or a new view?
@@ -170,6 +230,9 @@ func (s *Server) deviceEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// pingEvent is the heartbeat: a comment line.
+var pingEvent = []byte(": ping\n\n")
 
 // accessKey summarizes what a user's view depends on besides rows.
 func accessKey(a *engine.Access) string {
