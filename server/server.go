@@ -37,7 +37,7 @@ type Reader interface {
 	Access(userID, app string) (*engine.Access, error)
 	Pull(userID string, cur *engine.Cursor, now int64, opt engine.PullOptions) (*engine.PullResult, error)
 	Changed() <-chan struct{}
-	LastChange(entity string) uint64
+	ViewChanges(acc *engine.Access, since uint64) []string
 	OrgVersion() uint64
 	Settings() (engine.Settings, error)
 	SyncErrors(f engine.SyncErrorFilter) (page []engine.SyncError, more bool, err error)

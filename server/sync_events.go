@@ -211,12 +211,9 @@ func (st *eventStream) run(wire eventWire) {
 				return
 			}
 		}
-		var ents []string
-		for _, rule := range acc.Profile.PublishedRules {
-			if s.r.LastChange(rule.Entity) > seen {
-				ents = append(ents, rule.Entity)
-			}
-		}
+		// Only writes to the partitions of the user's view wake the
+		// device (engine/partitionheads.go).
+		ents := s.r.ViewChanges(acc, seen)
 		if k := accessKey(acc); k != ctxKey {
 			ctxKey = k
 			ents = append(ents, "*")

@@ -215,3 +215,44 @@ func TestDeviceEventsPerTokenLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestDeviceEventsOnlyForTheView: a write outside the user's view (a task
+// of another user) does not wake the user's stream; the next event is the
+// one for a write in the view.
+func TestDeviceEventsOnlyForTheView(t *testing.T) {
+	ts, e := newDemoServerWith(t, nil)
+	token, user := fieldSalesToken(t, ts)
+	users, err := e.Users()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := ""
+	for _, u := range users {
+		if u.ID != user {
+			other = u.ID
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp := openEvents(t, ctx, ts, token)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	if name, _ := readEvent(t, sc); name != "ready" {
+		t.Fatalf("first event %s", name)
+	}
+	task := func(id, owner string) uint64 {
+		body := fmt.Sprintf(`{"records":[{"entity":"task","id":%q,"ownerid":%q,"attributes":{"subject":"Call back"}}]}`, id, owner)
+		if r, b := do(t, "POST", ts.URL+"/v1/records", []byte(body), nil); r.StatusCode != 200 {
+			t.Fatalf("ingest: %d %s", r.StatusCode, b)
+		}
+		return e.Applied()
+	}
+	task("7a5c0000-0000-4000-8000-0000000000e1", other)
+	time.Sleep(4 * eventCoalesce) // let a (wrong) event for it go out first
+	mine := task("7a5c0000-0000-4000-8000-0000000000e2", user)
+	name, data := readEvent(t, sc)
+	if name != "changed" || !strings.Contains(data, `"task"`) || !strings.Contains(data, fmt.Sprintf(`"version":%d`, mine)) {
+		t.Fatalf("the first event after a write outside the view and one in it must be the latter's (version %d): %s %s", mine, name, data)
+	}
+}
