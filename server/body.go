@@ -26,7 +26,16 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > wire {
 		return nil, fmt.Errorf("read body: %d bytes is more than %d: %w", r.ContentLength, wire, codec.ErrTooLarge)
 	}
-	b, err := codec.ReadBody(r.Body, enc, wire, decoded)
+	// The body as sent, then, if compressed, decompressed in one of the
+	// few decode slots (decodeGate).
+	b, err := codec.ReadBody(r.Body, codec.Identity, wire, wire)
+	if err == nil && enc != codec.Identity {
+		if err := s.decodes.enter(r.Context(), s.cfg.MaxConcurrentDecodes); err != nil {
+			return nil, fmt.Errorf("read body: waiting to decompress: %v: %w", err, ErrBadRequest)
+		}
+		b, err = codec.Decompress(enc, b, decoded)
+		s.decodes.leave()
+	}
 	switch {
 	case err == nil:
 		return b, nil

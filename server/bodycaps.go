@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 )
 
 // Defaults for BodyCaps.
@@ -17,6 +18,10 @@ const (
 	// org upload, a token request, a cluster join) after decompression.
 	DefaultMaxAdminDecodedBytes = 4 << 20
 )
+
+// DefaultMaxConcurrentDecodes is MaxConcurrentDecodes's default: two per
+// core.
+var DefaultMaxConcurrentDecodes = 2 * runtime.GOMAXPROCS(0)
 
 // BodyCaps bound the decoded size of request bodies by route: a push or a
 // pull has no reason to be as large as an ingest batch, and every byte a
@@ -33,6 +38,11 @@ type BodyCaps struct {
 	// MaxAdminDecodedBytes caps the admin routes' JSON bodies and cluster
 	// joins.
 	MaxAdminDecodedBytes int64
+	// MaxConcurrentDecodes bounds the compressed bodies decompressed at
+	// once, all routes together; the others wait for a slot (or their
+	// request's end). Each may hold its route's decoded cap, so this
+	// bounds what compression bombs sent at once cost.
+	MaxConcurrentDecodes int
 }
 
 // DefaultBodyCaps returns BodyCaps with every default set.
@@ -41,6 +51,7 @@ func DefaultBodyCaps() BodyCaps {
 		MaxPushDecodedBytes:  DefaultMaxPushDecodedBytes,
 		MaxPullDecodedBytes:  DefaultMaxPullDecodedBytes,
 		MaxAdminDecodedBytes: DefaultMaxAdminDecodedBytes,
+		MaxConcurrentDecodes: DefaultMaxConcurrentDecodes,
 	}
 }
 
@@ -53,6 +64,8 @@ func (c BodyCaps) validate() error {
 		return fmt.Errorf("server config: MaxPullDecodedBytes: must be positive")
 	case c.MaxAdminDecodedBytes <= 0:
 		return fmt.Errorf("server config: MaxAdminDecodedBytes: must be positive")
+	case c.MaxConcurrentDecodes < 1:
+		return fmt.Errorf("server config: MaxConcurrentDecodes: must be positive")
 	}
 	return nil
 }

@@ -101,6 +101,8 @@ type Server struct {
 	apps    appNames     // app names devices ask for
 	// pullSlots bounds the pulls computed at once (MaxConcurrentPulls).
 	pullSlots chan struct{}
+	// decodes bounds the bodies decompressed at once (decodegate.go).
+	decodes decodeGate
 	// streams counts the open event streams per token (streams.go).
 	streams streamCounter
 	// activity counts device traffic (GET /v1/admin/activity).
