@@ -141,7 +141,7 @@ func (ab *abuser) badCursors() []namedCursor {
 			Snap string         `msgpack:"s,omitempty"`
 			Page int            `msgpack:"p,omitempty"`
 		}
-		if len(raw) <= macLen || codec.Unmarshal(raw[:len(raw)-macLen], &wc) != nil || wc.C == nil || wc.C.Was == nil {
+		if len(raw) <= macLen || codec.Unmarshal(raw[:len(raw)-macLen], &wc) != nil || wc.C == nil {
 			return "not-a-sealed-engine-cursor" // still a bad cursor
 		}
 		f(wc.C)
@@ -152,7 +152,11 @@ func (ab *abuser) badCursors() []namedCursor {
 		// Issue 12, finding 1: an organization-depth access context of
 		// another business unit, seen from the first version.
 		{"forged access context", forge(func(c *engine.Cursor) {
-			c.Context, c.Version, c.Was.BU = c.Context+1, 1, ab.otherBU
+			c.Context, c.Version = c.Context+1, 1
+			if c.Was == nil {
+				c.Was = &engine.CursorContext{Depths: []uint8{4, 4, 4, 4}}
+			}
+			c.Was.BU = ab.otherBU
 			for i := range c.Was.Depths {
 				c.Was.Depths[i] = 4
 			}

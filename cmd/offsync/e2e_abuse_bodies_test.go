@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"strings"
 
@@ -175,6 +174,22 @@ func bodyKinds() []abuseKind {
 	}
 }
 
+// burstKind is what a burst of devices sends all at once: compression
+// bombs on the push route, each decoding to past the route's cap.
+func burstKind() abuseKind {
+	return abuseKind{"a burst of push bombs at once", func(ab *abuser, i int) error {
+		body, enc := ab.zstdBomb, "zstd"
+		if i%2 == 1 {
+			body, enc = ab.gzipBomb, "gzip"
+		}
+		a, err := ab.send("POST", "/v1/sync/push", ab.token, map[string]string{"Content-Type": mMsgpack, "Content-Encoding": enc}, body)
+		if err == nil {
+			err = ab.refused(a, nil, 413, server.CodeTooLarge)
+		}
+		return err
+	}}
+}
+
 // padded is b followed by spaces up to n bytes (JSON and msgpack
 // decoders see trailing data; the caps see size first).
 func padded(b []byte, n int64) []byte {
@@ -268,42 +283,39 @@ func zstdPack(b []byte) []byte {
 	return enc.EncodeAll(b, nil)
 }
 
-// makeBombs compresses n zero bytes with zstd (streamed: no size in the
-// frame; and with the size declared) and with gzip.
+// makeBombs returns n zero bytes (n a multiple of 1 MiB) compressed
+// with zstd (frames of 1 MiB, no size declared), with zstd in one frame
+// that declares its size, and with gzip (members of 1 MiB). A decoder
+// reads every frame or member, so the first and last decode to n bytes
+// as surely as one frame would, and cost the test little to make.
 func makeBombs(n int64) (zs, zsSized, gz []byte, err error) {
 	zeros := make([]byte, 1<<20)
-	fill := func(w io.Writer) error {
-		for left := n; left > 0; left -= int64(len(zeros)) {
-			if _, err := w.Write(zeros[:min(left, int64(len(zeros)))]); err != nil {
-				return err
-			}
-		}
-		return nil
+	var frame, sized, member bytes.Buffer
+	enc, err := zstd.NewWriter(&frame, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	var bufs [3]bytes.Buffer
-	for i := range 2 {
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if i == 0 {
-			enc.Reset(&bufs[i])
-		} else {
-			enc.ResetContentSize(&bufs[i], n)
-		}
-		if err := fill(enc); err != nil {
-			return nil, nil, nil, err
-		}
-		if err := enc.Close(); err != nil {
+	if _, err := enc.Write(zeros); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, nil, nil, err
+	}
+	enc.ResetContentSize(&sized, n)
+	for range n >> 20 {
+		if _, err := enc.Write(zeros); err != nil {
 			return nil, nil, nil, err
 		}
 	}
-	zw, _ := gzip.NewWriterLevel(&bufs[2], gzip.BestCompression)
-	if err := fill(zw); err != nil {
+	if err := enc.Close(); err != nil {
+		return nil, nil, nil, err
+	}
+	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+	if _, err := zw.Write(zeros); err != nil {
 		return nil, nil, nil, err
 	}
 	if err := zw.Close(); err != nil {
 		return nil, nil, nil, err
 	}
-	return bufs[0].Bytes(), bufs[1].Bytes(), bufs[2].Bytes(), nil
+	return bytes.Repeat(frame.Bytes(), int(n>>20)), sized.Bytes(), bytes.Repeat(member.Bytes(), int(n>>20)), nil
 }

@@ -180,9 +180,12 @@ func newAbuser(t *testing.T, base string) *abuser {
 		t.Fatalf("the dataset's account %s is not on the server: %d %s %v", ab.hiddenAccount, code, b, err)
 	}
 	t.Logf("caller %s: %d ids in its first load, %d rows outside its view", user, len(seen), len(ab.hidden.str))
+	made := time.Now()
 	if ab.zstdBomb, ab.zstdBombSized, ab.gzipBomb, err = makeBombs(bombBytes); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("bombs of %d MiB: zstd %d bytes (%d declaring its size), gzip %d bytes; made in %s",
+		bombBytes>>20, len(ab.zstdBomb), len(ab.zstdBombSized), len(ab.gzipBomb), time.Since(made).Round(time.Millisecond))
 	return ab
 }
 

@@ -22,6 +22,8 @@ const (
 	// abuseWorkers send hostile requests at once: under the server's
 	// pull slots (two per core), so that no pull waits for one.
 	abuseWorkers = 4
+	// abuseBurst devices send abuseBurstEach bombs each, all at once.
+	abuseBurst, abuseBurstEach = 512, 2
 	// A trickled body: this many bytes, one per trickleEvery.
 	trickleBytes = 20
 	trickleEvery = 50 * time.Millisecond
@@ -32,23 +34,31 @@ const (
 
 // TestAbuseServeDemoRSS attacks the built binary, `offsync serve --demo`,
 // as a hostile Field Sales device (and a careless administrator on the
-// ingest route) would: from several goroutines at once, OFFSYNC_ABUSE_ROUNDS
-// rounds (10 by default) of every kind of hostile request of issue 12 —
-// compression bombs, length claims of 4 G, count bombs, deep nesting,
-// oversized, truncated and lying bodies, trickled bodies, garbage, forged
-// and other users' cursors, wrong, revoked and other users' tokens, ids
-// outside the view, one event stream too many. Every refusal must be the
-// expected 4xx with a JSON {code, message}, never a 5xx; no answer to the
-// device names a row outside its view; the rows attacked are unchanged;
-// and the server's peak RSS (VmHWM) stays under 1 GiB.
-// OFFSYNC_ABUSE_SLOW=1 also trickles bodies past the server's 60 s read
-// timeout (400, and the connection closed).
+// ingest route) would. From several goroutines at once, rounds of every
+// kind of hostile request of issue 12: compression bombs, length claims
+// of 4 G, count bombs, deep nesting, oversized, truncated and lying
+// bodies, trickled bodies, garbage, forged and other users' cursors,
+// wrong, revoked and other users' tokens, ids outside the view, one event
+// stream too many; then a burst of push bombs from hundreds of
+// connections at once. Every refusal must be the expected 4xx with a
+// JSON {code, message}, never a 5xx; no answer to the device names a row
+// outside its view; the rows attacked are unchanged; nothing is logged at
+// ERROR; and the server's peak RSS (VmHWM) stays under 1 GiB (past it,
+// the server is killed at once).
+//
+// OFFSYNC_ABUSE_ROUNDS sets the rounds (10), OFFSYNC_ABUSE_WORKERS the
+// goroutines (4), OFFSYNC_ABUSE_KINDS a regular expression of the kinds
+// to send; OFFSYNC_ABUSE_SLOW=1 also trickles bodies past the server's
+// 60 s read timeout (400).
 func TestAbuseServeDemoRSS(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads the server's memory from /proc")
 	}
 	rounds := envRounds(t, "OFFSYNC_ABUSE_ROUNDS", 10)
 	bin := buildBinary(t)
+	// The server's slots (pulls, decompressions) are two per core: two
+	// cores make its memory bound the same on every machine.
+	t.Setenv("GOMAXPROCS", "2")
 	p := startServe(t, bin, t.TempDir(), freeAddr(t), freeAddr(t), "--demo")
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -63,6 +73,9 @@ func TestAbuseServeDemoRSS(t *testing.T) {
 	kinds = selectKinds(t, append(kinds, streamKinds()...))
 	workers := envRounds(t, "OFFSYNC_ABUSE_WORKERS", abuseWorkers)
 	streams := ab.holdStreams(t)
+	if rss, hwm, err := procMem(pid); err == nil {
+		t.Logf("server RSS before the attacks: %d MiB (peak so far %d MiB)", rss>>20, hwm>>20)
+	}
 
 	// The server's memory, sampled while it is attacked; past the limit
 	// it is killed at once (the machine's memory is shared).
@@ -94,6 +107,13 @@ func TestAbuseServeDemoRSS(t *testing.T) {
 	var next atomic.Int64
 	var mu sync.Mutex
 	var problems []string
+	report := func(err error, kind string) {
+		if err != nil {
+			mu.Lock()
+			problems = append(problems, kind+": "+err.Error())
+			mu.Unlock()
+		}
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range workers {
@@ -104,13 +124,21 @@ func TestAbuseServeDemoRSS(t *testing.T) {
 					return
 				}
 				k := int(n) % len(kinds)
-				err := kinds[k].do(ab, int(n)/len(kinds))
+				report(kinds[k].do(ab, int(n)/len(kinds)), kinds[k].name)
 				counts[k].Add(1)
-				if err != nil {
-					mu.Lock()
-					problems = append(problems, kinds[k].name+": "+err.Error())
-					mu.Unlock()
-				}
+			}
+		})
+	}
+	wg.Wait()
+	tookKinds := time.Since(start)
+	// Then a burst: many devices at once, each with a bomb.
+	burst := burstKind()
+	burstCounts := make([]atomic.Int64, 1)
+	for w := range abuseBurst {
+		wg.Go(func() {
+			for i := range abuseBurstEach {
+				report(burst.do(ab, w+i), burst.name)
+				burstCounts[0].Add(1)
 			}
 		})
 	}
@@ -130,11 +158,12 @@ func TestAbuseServeDemoRSS(t *testing.T) {
 	for k := range kinds {
 		t.Logf("%5d  %s", counts[k].Load(), kinds[k].name)
 	}
-	t.Logf("%d requests of %d kinds from %d goroutines in %s; server RSS peak %d MiB (VmHWM; sampled peak %d MiB, now %d MiB)",
-		total, len(kinds), workers, took.Round(time.Millisecond), hwm>>20, peak.Load()>>20, rss>>20)
+	t.Logf("%5d  %s (%d goroutines)", burstCounts[0].Load(), burst.name, abuseBurst)
+	t.Logf("%d requests of %d kinds from %d goroutines in %s, then %d from %d at once in %s; server RSS peak %d MiB (VmHWM; sampled peak %d MiB, now %d MiB)",
+		total, len(kinds), workers, tookKinds.Round(time.Millisecond), burstCounts[0].Load(), abuseBurst, (took - tookKinds).Round(time.Millisecond), hwm>>20, peak.Load()>>20, rss>>20)
 	problems = append(problems, slowProblems...)
 	if len(problems) > 0 {
-		t.Errorf("%d of %d hostile requests were answered wrongly; the first:\n%s", len(problems), total, strings.Join(problems[:min(len(problems), 20)], "\n"))
+		t.Errorf("%d of %d hostile requests were answered wrongly; the first:\n%s", len(problems), total+burstCounts[0].Load(), strings.Join(problems[:min(len(problems), 20)], "\n"))
 	}
 	if hwm > abuseRSSLimit {
 		t.Errorf("the server's RSS peaked at %d MiB, over %d MiB", hwm>>20, abuseRSSLimit>>20)
