@@ -11,7 +11,7 @@ func TestSnapCacheIsBoundedAndPerUser(t *testing.T) {
 	res := func(rows int) *engine.PullResult {
 		return &engine.PullResult{Entities: []engine.EntityDelta{{Entity: "a", Upserts: make([]codec.Row, rows)}}}
 	}
-	c := newSnapCache(10_000)
+	c := newSnapCache(25 * rowBytes)
 	c.put("one", "alice", res(10))
 	if c.get("one", "bob") != nil {
 		t.Fatal("another user's snapshot was served")
@@ -20,7 +20,7 @@ func TestSnapCacheIsBoundedAndPerUser(t *testing.T) {
 		t.Fatal("own snapshot missing")
 	}
 	c.put("two", "alice", res(10))
-	c.put("three", "alice", res(10)) // 3 x ~4.2 KB > 10 KB: the least recent goes
+	c.put("three", "alice", res(10)) // 3 x 10 rows > 25 rows' worth: the least recent goes
 	if c.get("one", "alice") != nil || c.get("three", "alice") == nil {
 		t.Fatal("eviction did not drop the least recently used")
 	}
