@@ -10,8 +10,12 @@ const (
 	// DefaultMemTableSize is Badger's memtable size in bytes. A single
 	// command's writes must fit in 15% of it.
 	DefaultMemTableSize = 64 << 20
-	// DefaultBlockCacheSize is Badger's block cache in bytes.
-	DefaultBlockCacheSize = 128 << 20
+	// DefaultBlockCacheSize is Badger's block cache in bytes: the
+	// decompressed blocks it keeps live in the Go heap (so count twice
+	// against the collector's goal). A miss costs a Snappy decode of a
+	// block from the OS page cache, so a small cache is enough for
+	// serving (the memory scenario of docs/benchmarks.md; was 128 MiB).
+	DefaultBlockCacheSize = 32 << 20
 )
 
 // Config configures an Engine.
