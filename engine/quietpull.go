@@ -26,6 +26,12 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 	}
 	rules := acc.Profile.PublishedRules
 	sch := e.Schema()
+	// The cursor's view was computed under the user's current context
+	// (else the full path answers the change of context).
+	ps := &pullState{viewBuilder: viewBuilder{acc: acc, sch: sch, rules: rules}}
+	if ps.fingerprint() != cur.Context {
+		return nil, false
+	}
 	// With partition logs since the cursor, the heads of the view's
 	// partitions tell; before, any write to the entities does.
 	parts := e.partsSince(acc, rules, cur.Version)
@@ -54,7 +60,7 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 		}
 	}
 	res = &PullResult{Version: v1, MetadataVersion: sch.Version, Cursor: Cursor{Version: v1, Time: now, Context: cur.Context, Was: cur.Was}}
-	ps := &pullState{t1: now}
+	ps.t1 = now
 	for i := range rules {
 		res.Entities = append(res.Entities, ps.entityDelta(&rules[i]))
 	}
