@@ -138,6 +138,9 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 	if ds.err != nil {
 		return nil, ds.err
 	}
+	if ds.moved && ds.biggerThanReload(res) {
+		return nil, errReload
+	}
 	for i := range res.Entities {
 		d := &res.Entities[i]
 		slices.SortFunc(d.Upserts, func(a, b codec.Row) int { return strings.Compare(a.ID, b.ID) })
@@ -147,6 +150,23 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 		slices.Sort(d.Removals)
 	}
 	return res, nil
+}
+
+// biggerThanReload reports whether a delta across an access change
+// carries more rows and ids than a reload of the new view would (a move
+// to another business unit can remove every held row and send every new
+// one): the device then gets the reload. wholeViews has built the new
+// view.
+func (ds *deltaState) biggerThanReload(res *PullResult) bool {
+	n, view := 0, 0
+	for i := range res.Entities {
+		d := &res.Entities[i]
+		n += len(d.Upserts) + len(d.Patches) + len(d.Removals)
+	}
+	for _, rows := range ds.vbs[1].rows {
+		view += len(rows)
+	}
+	return n > view
 }
 
 // loadChanges reads the change log of the profile's entities after v0,

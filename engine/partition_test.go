@@ -268,3 +268,44 @@ func TestRefSummariesMatchTheRows(t *testing.T) {
 		check("rebuilt")
 	})
 }
+
+// TestAccessChangeReloadsWhenSmaller: across an access change the device
+// gets the difference between its old and new views, unless that
+// difference carries more rows and ids than a reload of the new view (a
+// move to another business unit that drops every row held): then a
+// reload.
+func TestAccessChangeReloadsWhenSmaller(t *testing.T) {
+	e, _ := openTest(t)
+	mustApply(t, e, setupCommands()...)
+	const carol = "00000000-0000-4000-8000-0000000000c7"
+	org := testOrg()
+	org.Users = append(org.Users, User{ID: carol, Name: "Carol", BusinessUnit: tRootBU, Enabled: true})
+	org.Publish = true
+	org.Profiles = []Profile{{ID: tProfile, Name: "Unit", Users: []string{tAlice}, Rules: []Rule{{Entity: "account", Rows: []string{RowsBusinessUnit}}}}}
+	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 1000, Org: org})
+	var recs []codec.Record
+	for i := 0; i < 5; i++ {
+		recs = append(recs, codec.Record{Entity: "account", ID: bobAccount(i), OwnerID: carol, Attrs: map[string]any{"name": "C"}})
+	}
+	recs = append(recs, codec.Record{Entity: "account", ID: bobAccount(9), OwnerID: tBob, Attrs: map[string]any{"name": "B"}})
+	mustApply(t, e, ingestCmd(2000, recs...))
+	first, err := e.Pull(tAlice, nil, 3000, PullOptions{})
+	if err != nil || len(first.Entities[0].Upserts) != 5 {
+		t.Fatalf("first load: %+v %v", first, err)
+	}
+	// Joining a team changes the context, not the rows: a delta.
+	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 4000, Org: &Org{Teams: []Team{{ID: "00000000-0000-4000-8000-0000000000c2", Name: "T2", BusinessUnit: tRootBU, Members: []string{tAlice}}}}})
+	res, err := e.Pull(tAlice, &first.Cursor, 5000, PullOptions{})
+	if err != nil || res.Reset || len(res.Entities[0].Upserts)+len(res.Entities[0].Removals) != 0 {
+		t.Fatalf("after joining a team: %+v %v", res, err)
+	}
+	// Moving to Bob's business unit: 5 removals and 1 upsert against a
+	// view of 1 row: a reload.
+	alice := testOrg().Users[0]
+	alice.BusinessUnit = tChildBU
+	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 6000, Org: &Org{Users: []User{alice}}})
+	moved, err := e.Pull(tAlice, &res.Cursor, 7000, PullOptions{})
+	if err != nil || !moved.Reset || len(moved.Entities[0].Upserts) != 1 || moved.Entities[0].Upserts[0].ID != bobAccount(9) {
+		t.Fatalf("after a move to another business unit: %+v %v", moved, err)
+	}
+}

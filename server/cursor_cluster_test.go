@@ -8,9 +8,9 @@ import (
 
 // TestClusterContextRegisteredThroughAFollowerServesEveryNode: a device's
 // first load through a follower registers its access context through
-// the leader; every node then knows it, and after the user moves to
-// another business unit the device's pull on another follower is a
-// delta, not a reload.
+// the leader; every node then knows it, and after the user joins a team
+// (an access change) the device's pull on another follower is a delta,
+// not a reload.
 func TestClusterContextRegisteredThroughAFollowerServesEveryNode(t *testing.T) {
 	sc := newServedCluster(t, 3, nil)
 	leader := sc.c.Index(sc.c.Leader())
@@ -28,11 +28,11 @@ func TestClusterContextRegisteredThroughAFollowerServesEveryNode(t *testing.T) {
 	}
 	lead := sc.c.Node(leader).Engine()
 	before := viewIDs(t, lead, user, sc.now)
-	moveUser(t, leaderProposer{sc.c}, lead, user)
+	joinTeam(t, leaderProposer{sc.c}, lead, user)
 	sc.c.EnsureSame()
 	code, pr, _ := devicePullRaw(t, sc.ts[b].URL, token, cursor, nil)
 	if code != 200 || pr.Reset {
-		t.Fatalf("the pull on another follower after the move: %d reset %v, want a delta", code, pr.Reset)
+		t.Fatalf("the pull on another follower after joining a team: %d reset %v, want a delta", code, pr.Reset)
 	}
 	after := viewIDs(t, sc.c.Node(b).Engine(), user, sc.now)
 	for _, id := range answerIDs(pr) {

@@ -401,33 +401,32 @@ func TestCursorEditsNeverGiveADelta(t *testing.T) {
 	}
 }
 
-// moveUser moves user to another business unit (an access change).
-func moveUser(t *testing.T, w Writer, e *engine.Engine, user string) {
+// joinTeam adds user to a new team of the user's business unit: an
+// access change (the context's teams) that leaves a Field Sales view as it
+// is, so its delta is smaller than a reload. (A move to another business
+// unit changes the whole view: that pull reloads, as a delta bigger than
+// a reload would.)
+func joinTeam(t *testing.T, w Writer, e *engine.Engine, user string) {
 	t.Helper()
 	users, _ := e.Users()
-	bus, _ := e.BusinessUnits()
 	for _, u := range users {
 		if u.ID != user {
 			continue
 		}
-		for _, bu := range bus {
-			if bu.ID != u.BusinessUnit {
-				u.BusinessUnit = bu.ID
-				res, err := w.Propose(context.Background(), &engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{u}}})
-				if err != nil || res.Err != nil {
-					t.Fatalf("move the user: %v %v", err, res)
-				}
-				return
-			}
+		team := engine.Team{ID: "7ea70000-0000-4000-8000-000000000001", Name: "Joiners", BusinessUnit: u.BusinessUnit, Members: []string{user}}
+		res, err := w.Propose(context.Background(), &engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Teams: []engine.Team{team}}})
+		if err != nil || res.Err != nil {
+			t.Fatalf("add the user to a team: %v %v", err, res)
 		}
+		return
 	}
-	t.Fatal("no other business unit to move the user to")
+	t.Fatal("no such user")
 }
 
 // TestAccessChangeIsADeltaOnceTheContextIsRegistered: the server
 // registers the access context of the cursors it hands out; after the
-// user moves to another business unit, the pull from that cursor is a
-// delta within the old and new views. A cursor naming a context that
+// user joins a team, the pull from that cursor is a delta within the old
+// and new views. A cursor naming a context that
 // was never registered reloads the caller's view instead.
 func TestAccessChangeIsADeltaOnceTheContextIsRegistered(t *testing.T) {
 	ts, e := newDemoServer(t)
@@ -446,12 +445,12 @@ func TestAccessChangeIsADeltaOnceTheContextIsRegistered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	moveUser(t, directWriter{e}, e, user)
+	joinTeam(t, directWriter{e}, e, user)
 	after := viewIDs(t, e, user, now)
 
 	code, pr, _ := devicePullRaw(t, ts.URL, token, cursor, nil)
 	if code != 200 || pr.Reset {
-		t.Fatalf("the pull after the move: %d reset %v, want a delta", code, pr.Reset)
+		t.Fatalf("the pull after joining a team: %d reset %v, want a delta", code, pr.Reset)
 	}
 	for _, id := range answerIDs(pr) {
 		if !before[id] && !after[id] {
