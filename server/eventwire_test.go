@@ -92,33 +92,50 @@ func TestEventStreamOverHTTP1(t *testing.T) {
 	}
 }
 
-// TestEventStreamOverHTTP2 checks the other path: where the connection
-// cannot be taken over (HTTP/2), the stream goes through net/http.
-func TestEventStreamOverHTTP2(t *testing.T) {
-	s := newStreamServer(t)
-	ts := httptest.NewUnstartedServer(s.Handler())
-	ts.EnableHTTP2 = true
-	ts.StartTLS()
-	t.Cleanup(ts.Close)
-	resp, b := doClient(t, ts.Client(), "POST", ts.URL+"/v1/admin/users/"+fieldSalesUser(t, ts)+"/tokens", testToken)
-	var tr TokenResponse
-	if resp.StatusCode != 200 || json.Unmarshal(b, &tr) != nil {
-		t.Fatalf("mint token: %d %s", resp.StatusCode, b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/v1/sync/events", nil)
-	req.Header.Set("Authorization", "Bearer "+tr.Token)
-	sr, err := ts.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sr.Body.Close()
-	if sr.StatusCode != 200 || sr.ProtoMajor != 2 || sr.Header.Get("Content-Type") != "text/event-stream" {
-		t.Fatalf("stream answer: %s %s %v", sr.Status, sr.Proto, sr.Header)
-	}
-	if name, _ := readEvent(t, bufio.NewScanner(sr.Body)); name != "ready" {
-		t.Fatalf("first event %s", name)
+// TestEventStreamOverTLS checks both paths over TLS: HTTP/1.1 takes the
+// connection over (a *tls.Conn), and HTTP/2, whose connections cannot be
+// taken over, streams through net/http.
+func TestEventStreamOverTLS(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2], func(t *testing.T) {
+			s := newStreamServer(t)
+			ts := httptest.NewUnstartedServer(s.Handler())
+			ts.EnableHTTP2 = h2
+			ts.StartTLS()
+			t.Cleanup(ts.Close)
+			resp, b := doClient(t, ts.Client(), "POST", ts.URL+"/v1/admin/users/"+fieldSalesUser(t, ts)+"/tokens", testToken)
+			var tr TokenResponse
+			if resp.StatusCode != 200 || json.Unmarshal(b, &tr) != nil {
+				t.Fatalf("mint token: %d %s", resp.StatusCode, b)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			sctx, closeStream := context.WithCancel(ctx)
+			req, _ := http.NewRequestWithContext(sctx, "GET", ts.URL+"/v1/sync/events", nil)
+			req.Header.Set("Authorization", "Bearer "+tr.Token)
+			sr, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sr.Body.Close()
+			if want := map[bool]int{false: 1, true: 2}[h2]; sr.StatusCode != 200 || sr.ProtoMajor != want || sr.Header.Get("Content-Type") != "text/event-stream" {
+				t.Fatalf("stream answer: %s %s %v", sr.Status, sr.Proto, sr.Header)
+			}
+			if name, _ := readEvent(t, bufio.NewScanner(sr.Body)); name != "ready" {
+				t.Fatalf("first event %s", name)
+			}
+			if n := s.streams.total(); n != 1 {
+				t.Fatalf("%d streams counted, want 1", n)
+			}
+			closeStream()
+			for s.streams.total() != 0 { // the slot comes back once the device has gone
+				select {
+				case <-ctx.Done():
+					t.Fatal("a closed stream kept its slot")
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		})
 	}
 }
 
