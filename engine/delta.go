@@ -153,18 +153,18 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 }
 
 // biggerThanReload reports whether a delta across an access change
-// carries more rows and ids than a reload of the new view would (a move
-// to another business unit can remove every held row and send every new
-// one): the device then gets the reload. wholeViews has built the new
-// view.
+// would be bigger than a reload of the new view (a move to another
+// business unit can remove every held row and send every new one): the
+// device then gets the reload. A removal is an id, about an eighth of a
+// row on the wire. wholeViews has built the new view.
 func (ds *deltaState) biggerThanReload(res *PullResult) bool {
 	n, view := 0, 0
 	for i := range res.Entities {
 		d := &res.Entities[i]
-		n += len(d.Upserts) + len(d.Patches) + len(d.Removals)
+		n += 8*(len(d.Upserts)+len(d.Patches)) + len(d.Removals)
 	}
 	for _, rows := range ds.vbs[1].rows {
-		view += len(rows)
+		view += 8 * len(rows)
 	}
 	return n > view
 }

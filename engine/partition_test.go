@@ -271,9 +271,9 @@ func TestRefSummariesMatchTheRows(t *testing.T) {
 
 // TestAccessChangeReloadsWhenSmaller: across an access change the device
 // gets the difference between its old and new views, unless that
-// difference carries more rows and ids than a reload of the new view (a
-// move to another business unit that drops every row held): then a
-// reload.
+// difference is bigger than a reload of the new view (a move to another
+// business unit that drops every row held; an id counts an eighth of a
+// row): then a reload.
 func TestAccessChangeReloadsWhenSmaller(t *testing.T) {
 	e, _ := openTest(t)
 	mustApply(t, e, setupCommands()...)
@@ -299,8 +299,8 @@ func TestAccessChangeReloadsWhenSmaller(t *testing.T) {
 	if err != nil || res.Reset || len(res.Entities[0].Upserts)+len(res.Entities[0].Removals) != 0 {
 		t.Fatalf("after joining a team: %+v %v", res, err)
 	}
-	// Moving to Bob's business unit: 5 removals and 1 upsert against a
-	// view of 1 row: a reload.
+	// Moving to Bob's business unit: 1 upsert and 5 removals (1 5/8 rows)
+	// against a view of 1 row: a reload.
 	alice := testOrg().Users[0]
 	alice.BusinessUnit = tChildBU
 	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 6000, Org: &Org{Users: []User{alice}}})
