@@ -19,7 +19,8 @@ type snapCache struct{ c *lru[snapEntry] }
 
 type snapEntry struct {
 	user string
-	res  *engine.PullResult
+	res  *engine.PullResult // a load asked for as JSON
+	enc  *encodedLoad       // the others (snapencoded.go)
 }
 
 func newSnapCache(limit int64) *snapCache { return &snapCache{c: newLRU[snapEntry](limit)} }
@@ -33,13 +34,19 @@ func (s *snapCache) put(id, user string, res *engine.PullResult) {
 	s.c.put(id, snapEntry{user: user, res: res}, size)
 }
 
-// get returns the load under id when it is user's, or nil.
-func (s *snapCache) get(id, user string) *engine.PullResult {
+// putEncoded stores user's encoded load under id.
+func (s *snapCache) putEncoded(id, user string, el *encodedLoad) {
+	s.c.put(id, snapEntry{user: user, enc: el}, el.size())
+}
+
+// get returns the load under id when it is user's: decoded or encoded
+// (both nil when there is none).
+func (s *snapCache) get(id, user string) (*engine.PullResult, *encodedLoad) {
 	e, ok := s.c.get(id)
 	if !ok || e.user != user {
-		return nil
+		return nil, nil
 	}
-	return e.res
+	return e.res, e.enc
 }
 
 // ruleCache is the engine.RuleCache of first loads: the rows of rules

@@ -56,11 +56,16 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var res *engine.PullResult
+	var enc *encodedLoad
 	page := 0
 	if wc.Snap != "" {
-		res, page = s.snaps.get(wc.Snap, user+"/"+app), wc.Page
+		res, enc = s.snaps.get(wc.Snap, user+"/"+app)
+		page = wc.Page
+		if enc != nil && (wantsJSON(r) || page >= len(enc.pages)) {
+			enc = nil // asked for as JSON now: start it again
+		}
 	}
-	if res == nil {
+	if res == nil && enc == nil {
 		cur := wc.C
 		if wc.Snap != "" {
 			cur = nil // the paged load is gone: start it again
@@ -70,20 +75,35 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page = 0
+		wc.Snap = ""
 		if res.Reset && countRows(res) > s.cfg.PageRows {
 			wc.Snap = newSnapID()
-			s.snaps.put(wc.Snap, user+"/"+app, res)
-		} else {
-			wc.Snap = ""
+			if wantsJSON(r) {
+				s.snaps.put(wc.Snap, user+"/"+app, res)
+			} else {
+				if enc, err = encodeLoad(s.r.Schema(), res, s.cfg.PageRows); err != nil {
+					s.writeErr(w, r, err)
+					return
+				}
+				s.snaps.putEncoded(wc.Snap, user+"/"+app, enc)
+				res = nil
+			}
 		}
 	}
-	part, last := res, true
-	if wc.Snap != "" {
+	var part *engine.PullResult
+	last, final := true, &engine.Cursor{}
+	switch {
+	case enc != nil:
+		last, final = page == len(enc.pages)-1, &enc.cursor
+	case wc.Snap != "":
 		part, last = pageOf(res, page, s.cfg.PageRows)
+		final = &res.Cursor
+	default:
+		part, final = res, &res.Cursor
 	}
-	next := wireCursor{C: &res.Cursor}
+	next := wireCursor{C: final}
 	if last {
-		s.rememberContext(res.Cursor.Context, res.Cursor.Was) // contextqueue.go
+		s.rememberContext(final.Context, final.Was) // contextqueue.go
 	} else {
 		next = wireCursor{Snap: wc.Snap, Page: page + 1}
 	}
@@ -92,8 +112,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	part.Reset = res.Reset && page == 0
-	if part.Reset {
+	if page == 0 && ((enc != nil && enc.reset) || (res != nil && res.Reset)) {
 		s.metrics.resets.Inc()
 	}
 	if wc.Snap != "" {
@@ -105,6 +124,16 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if enc != nil {
+		raw, err := enc.answer(page, s.pullMetadataVersion(user, app), cursor)
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		s.writeDevice(w, r, raw, nil)
+		return
+	}
+	part.Reset = res.Reset && page == 0
 	ans := *part
 	ans.MetadataVersion = s.pullMetadataVersion(user, app) // sync_metadata.go
 	if wc.Snap == "" {
