@@ -76,3 +76,76 @@ func (e *Engine) shareState(rules []Rule) (string, uint64) {
 	}
 	return b.String(), n.version
 }
+
+// Rows a shared rule's rows look up. A user who shares a rule's rows also
+// reads the rows they look up (the candidates of related rules): those
+// are kept beside the rule's rows, under its key and targetsKey, as they
+// were read (before the related rule's filter, window and the user's Read
+// privilege, which each user applies), so that the next user of the key
+// reads them from memory instead of Badger. The key's state covers every
+// profile entity, so they are the current rows whenever the key is.
+
+// targetsKey is the key of the rows of entity that a shared rule's rows
+// look up.
+func targetsKey(key, entity string) string { return key + "\x00targets\x00" + entity }
+
+// targetEntities lists the entities rule r's relationships can target.
+func (vb *viewBuilder) targetEntities(r *Rule) []string {
+	var out []string
+	def := vb.sch.Entity(r.Entity)
+	if def == nil {
+		return nil
+	}
+	for _, rel := range r.Relationships {
+		if a := def.Attribute(rel); a != nil {
+			out = appendScopes(out, a.Targets...)
+		}
+	}
+	return out
+}
+
+// sharedTargets loads into vb.prefetch the targets kept for rule r under
+// key.
+func (vb *viewBuilder) sharedTargets(r *Rule, key string) {
+	for _, te := range vb.targetEntities(r) {
+		rows, ok := vb.cache.Get(targetsKey(key, te))
+		if !ok {
+			continue
+		}
+		if vb.prefetch == nil {
+			vb.prefetch = map[string]codec.Row{}
+		}
+		for _, row := range rows {
+			vb.prefetch[te+"/"+row.ID] = row
+		}
+	}
+}
+
+// collectTargets starts collecting the targets of rule r's rows, to keep
+// them under key once the view is built.
+func (vb *viewBuilder) collectTargets(r *Rule, key string) {
+	if vb.collect == nil {
+		vb.collect = map[*Rule]*targetSet{}
+	}
+	vb.collect[r] = &targetSet{key: key, entities: vb.targetEntities(r), seen: map[string]bool{}, rows: map[string][]codec.Row{}}
+}
+
+// targetSet is the targets collected for one shared rule, by entity.
+type targetSet struct {
+	key      string
+	entities []string
+	seen     map[string]bool
+	rows     map[string][]codec.Row
+}
+
+// keepTargets stores the collected targets: for every entity the rule
+// can look up, so that a user of the key finds them all (none looked up
+// is a list too).
+func (vb *viewBuilder) keepTargets() {
+	for _, ts := range vb.collect {
+		for _, te := range ts.entities {
+			vb.cache.Put(targetsKey(ts.key, te), ts.rows[te])
+		}
+	}
+	vb.collect = nil
+}

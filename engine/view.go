@@ -97,6 +97,10 @@ type viewBuilder struct {
 	rows    map[string]map[string]codec.Row
 	cache   RuleCache // nil: share nothing
 	shared  string    // the part of share keys that covers the state (see shareKey)
+	// prefetch holds rows that shared rules' rows look up, by id, and
+	// collect the targets being gathered for shared rules (share.go).
+	prefetch map[string]codec.Row
+	collect  map[*Rule]*targetSet
 }
 
 // rule returns the rule for entity, or nil.
@@ -145,6 +149,7 @@ func (vb *viewBuilder) build() error {
 		}
 		key := vb.shareKey(r)
 		if rows, ok := vb.cachedRule(key); ok {
+			vb.sharedTargets(r, key)
 			for _, row := range rows {
 				if w := r.Window(); w > 0 && row.ModifiedOn < vb.now-int64(w)*dayMillis {
 					continue // shared from an earlier time: aged out since
@@ -168,9 +173,16 @@ func (vb *viewBuilder) build() error {
 		}
 		if key != "" {
 			vb.cache.Put(key, kept)
+			if len(r.Relationships) > 0 {
+				vb.collectTargets(r, key)
+			}
 		}
 	}
-	return vb.related(added)
+	if err := vb.related(added); err != nil {
+		return err
+	}
+	vb.keepTargets()
+	return nil
 }
 
 // candidates calls fn with the live rows a rule's rows choice selects.
@@ -216,6 +228,26 @@ func (vb *viewBuilder) scan(prefix []byte, fn func(id string) error) error {
 		}
 	}
 	return nil
+}
+
+// lookupRow is emitRow for a row that a row of rule src looks up: from
+// the targets shared rules keep when there, and noted for src's shared
+// rule when it is collecting them (share.go).
+func (vb *viewBuilder) lookupRow(src *Rule, entity, id string, fn func(codec.Row) error) error {
+	if row, ok := vb.prefetch[entity+"/"+id]; ok {
+		return fn(row)
+	}
+	ts := vb.collect[src]
+	if ts == nil {
+		return vb.emitRow(entity, id, fn)
+	}
+	return vb.emitRow(entity, id, func(row codec.Row) error {
+		if k := entity + "/" + id; !ts.seen[k] {
+			ts.seen[k] = true
+			ts.rows[entity] = append(ts.rows[entity], row)
+		}
+		return fn(row)
+	})
 }
 
 func (vb *viewBuilder) emitRow(entity, id string, fn func(codec.Row) error) error {
@@ -266,7 +298,7 @@ func (vb *viewBuilder) related(queue []ViewRow) error {
 				if _, have := vb.rows[te][target]; have {
 					continue
 				}
-				err := vb.emitRow(te, target, func(row codec.Row) error {
+				err := vb.lookupRow(src.Rule, te, target, func(row codec.Row) error {
 					if vb.keeps(tr, tdef, &row) {
 						vb.rows[te][row.ID] = row
 						queue = append(queue, ViewRow{Rule: tr, Row: row})
