@@ -90,6 +90,13 @@ func TestTimeRelativeFilterAcrossMidnight(t *testing.T) {
 		return added
 	}
 	pull("first load")
+	// The server registers the cursor's access context in the background
+	// (contextqueue.go): let that write land before counting writes.
+	wc, ok, err := openCursor(e.CursorKey(), user, app, cursor)
+	if err != nil || !ok || wc.C == nil {
+		t.Fatalf("open the cursor: %v %v", ok, err)
+	}
+	waitRegistered(t, e, wc.C.Context)
 	applied := e.Applied()
 	clock.Add(int64(6 * time.Hour)) // past midnight
 	if added := pull("after midnight"); added == 0 {
