@@ -270,6 +270,24 @@ func text[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S) strin
 	return s
 }
 
+// textWhen is text once ok accepts it: the page may still be rendering
+// (a table replaced after its fetch answers, a node gone between finding
+// it and reading it). After 10 s it returns what it last read.
+func textWhen[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S, ok func(string) bool) string {
+	t.Helper()
+	var last string
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if last, err = chromedp.Run(ctx, chromedp.Text(sel)); err == nil && ok(last) {
+			return last
+		}
+	}
+	if err != nil {
+		t.Fatalf("text of %v: %v", sel, err)
+	}
+	return last
+}
+
 // unlabelled lists the visible form controls with no accessible name (a
 // <label>, aria-label or aria-labelledby) and the buttons and links
 // with no text: each is something a screen reader cannot name.

@@ -113,7 +113,9 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 	run(t, ctx, "estimate",
 		chromedp.Click(`//button[text()="Refresh estimate"]`),
 		chromedp.WaitVisible(`//table[caption[text()="Data-usage estimate"]]//tr[contains(@class, "total")]`))
-	est := text(t, ctx, `//table[caption[text()="Data-usage estimate"]]//tbody`)
+	est := textWhen(t, ctx, `//table[caption[text()="Data-usage estimate"]]//tbody`, func(s string) bool {
+		return strings.Contains(s, "account") && strings.Contains(s, "contact") && strings.Contains(s, "opportunity")
+	})
 	for _, e := range []string{"account", "contact", "opportunity"} {
 		if !strings.Contains(est, e) {
 			t.Errorf("the estimate lacks %s: %q", e, est)
@@ -227,7 +229,7 @@ func TestConsoleBrowserPublishProfileToDevice(t *testing.T) {
 		if e == "opportunity" {
 			continue
 		}
-		got := text(t, ctx, xp(`//table[caption[text()="Data-usage estimate"]]//tr[td[1][text()=%q]]/td[2]`, e))
+		got := textWhen(t, ctx, xp(`//table[caption[text()="Data-usage estimate"]]//tr[td[1][text()=%q]]/td[2]`, e), func(s string) bool { return s == fmt.Sprint(n) })
 		if got != fmt.Sprint(n) {
 			t.Errorf("the console estimates %s %s rows for %s; the device holds %d", got, e, member.Name, n)
 		}
