@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,25 +81,46 @@ func TestCrashCluster(t *testing.T) {
 // test's cleanup (printing the nodes' logs if it failed), and returns it
 // with a directory for the test's other files.
 func startCrashCluster(t *testing.T, bin string) (*bench.ProcCluster, string) {
-	dir := t.TempDir()
-	cfg := bench.DefaultProcConfig(bin, filepath.Join(dir, "cluster"))
-	cfg.Demo = true
-	pc, err := bench.NewProcCluster(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pc.Close()
-		if t.Failed() {
-			for i := 0; i < pc.Len(); i++ {
-				t.Logf("--- %s (end):\n%s", pc.ID(i), pc.LogTail(i, 16<<10))
-			}
+	for attempt := 1; ; attempt++ {
+		dir := t.TempDir()
+		cfg := bench.DefaultProcConfig(bin, filepath.Join(dir, "cluster"))
+		cfg.Demo = true
+		pc, err := bench.NewProcCluster(cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	if err := pc.Start(context.Background()); err != nil {
-		t.Fatalf("start cluster: %v", err)
+		err = pc.Start(context.Background())
+		if err != nil && attempt < 3 && portTaken(pc) {
+			// Another process took a port between choosing it and the
+			// node binding it: start again on new ports.
+			t.Logf("start cluster (attempt %d): %v: a port was taken meanwhile, again", attempt, err)
+			pc.Close()
+			continue
+		}
+		t.Cleanup(func() {
+			pc.Close()
+			if t.Failed() {
+				for i := 0; i < pc.Len(); i++ {
+					t.Logf("--- %s (end):\n%s", pc.ID(i), pc.LogTail(i, 16<<10))
+				}
+			}
+		})
+		if err != nil {
+			t.Fatalf("start cluster: %v", err)
+		}
+		return pc, dir
 	}
-	return pc, dir
+}
+
+// portTaken reports whether a node of pc failed to start because its
+// address was in use.
+func portTaken(pc *bench.ProcCluster) bool {
+	for i := 0; i < pc.Len(); i++ {
+		if strings.Contains(pc.LogTail(i, 4<<10), "address already in use") {
+			return true
+		}
+	}
+	return false
 }
 
 // runClusterCrash runs 2*perKind kill rounds on a started cluster and
