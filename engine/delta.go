@@ -287,6 +287,19 @@ func (ds *deltaState) image(r rowRef, when int) *codec.Row {
 // addTargets adds the rows that r looks up, before and after, when their
 // entity's rule carries related rows.
 func (ds *deltaState) addTargets(r rowRef, add func(rowRef)) {
+	ds.eachTarget(r, func(t rowRef) {
+		for _, vb := range ds.vbs {
+			if tr := vb.rule(t.entity); tr != nil && tr.Has(RowsRelated) {
+				add(t)
+			}
+		}
+	})
+}
+
+// eachTarget calls fn with each row that r looks up through its rule's
+// relationships, in its image at v0 (under the old rules) and now (under
+// the new ones), for every entity a lookup can target.
+func (ds *deltaState) eachTarget(r rowRef, fn func(rowRef)) {
 	def := ds.sch.Entity(r.entity)
 	if def == nil {
 		return
@@ -303,11 +316,7 @@ func (ds *deltaState) addTargets(r rowRef, add func(rowRef)) {
 				continue
 			}
 			for _, te := range attr.Targets {
-				for _, vb := range ds.vbs {
-					if tr := vb.rule(te); tr != nil && tr.Has(RowsRelated) {
-						add(rowRef{te, t})
-					}
-				}
+				fn(rowRef{te, t})
 			}
 		}
 	}

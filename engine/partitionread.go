@@ -109,34 +109,16 @@ func (ds *deltaState) followChanged() error {
 	for len(queue) > 0 {
 		r := queue[0]
 		queue = queue[1:]
-		def := ds.sch.Entity(r.entity)
-		if def == nil {
-			continue
-		}
-		for when := 0; when < 2; when++ {
-			img := ds.image(r, when)
-			if img == nil {
-				continue
+		ds.eachTarget(r, func(tr rowRef) {
+			if seen[tr] || ds.changes[tr] != nil {
+				return
 			}
-			for _, a := range ds.lookups(r.entity, when) {
-				attr := def.Attribute(a)
-				t, _ := img.Attrs[a].(string)
-				if attr == nil || t == "" {
-					continue
-				}
-				for _, te := range attr.Targets {
-					tr := rowRef{te, t}
-					if seen[tr] || ds.changes[tr] != nil {
-						continue
-					}
-					seen[tr] = true
-					ds.image(tr, 0) // walks back (and notes its lookups) when written since v0
-					if cur := ds.current[tr]; cur != nil && cur.Version > ds.v0 {
-						queue = append(queue, tr)
-					}
-				}
+			seen[tr] = true
+			ds.image(tr, 0) // walks back (and notes its lookups) when written since v0
+			if cur := ds.current[tr]; cur != nil && cur.Version > ds.v0 {
+				queue = append(queue, tr)
 			}
-		}
+		})
 	}
 	return ds.err
 }
