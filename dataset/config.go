@@ -14,6 +14,16 @@ const (
 	SizeLarge  = "large"  // 1,000,000 rows
 )
 
+// The kinds of dataset Config.Kind selects.
+const (
+	// KindCRMN is CRM-N, the realistic dataset (the default; an empty
+	// Kind means the same).
+	KindCRMN = "crm-n"
+	// KindNoisy is CRM-noisy: CRM-N's schema, org, relationships and
+	// owners, with high-entropy values (see noisy.go).
+	KindNoisy = "noisy"
+)
+
 // DefaultSeed is the seed ConfigFor uses.
 const DefaultSeed = 1
 
@@ -47,7 +57,11 @@ func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
 // Config sizes a CRM-N dataset. Everything is deterministic from Seed and
 // Now: the same Config always yields the same org and the same records.
 type Config struct {
-	// Seed selects the dataset. Ids depend only on Seed, kind and index.
+	// Kind is the dataset: KindCRMN (or empty) or KindNoisy. Both have
+	// the same org, row counts and relationships.
+	Kind string
+	// Seed selects the dataset. Ids depend only on Seed, Kind, entity and
+	// index.
 	Seed int64
 	// Now is the reference time: createdon and modifiedon spread over the
 	// Window (90 days) before Now.
@@ -98,6 +112,9 @@ func ConfigFor(size string) (Config, error) {
 
 // Validate checks c. Its errors are *ConfigError values naming the field.
 func (c Config) Validate() error {
+	if c.Kind != "" && c.Kind != KindCRMN && c.Kind != KindNoisy {
+		return &ConfigError{Field: "Kind", Reason: fmt.Sprintf("unknown kind %q (want %q or %q)", c.Kind, KindCRMN, KindNoisy)}
+	}
 	if c.Now.IsZero() {
 		return &ConfigError{Field: "Now", Reason: "must be set"}
 	}

@@ -58,6 +58,7 @@ func TestValidateNamesField(t *testing.T) {
 		{"BusinessUnits", func(c *Config) { c.BusinessUnits = 0 }},
 		{"Users", func(c *Config) { c.Users = 3 }}, // fewer than the 5 business units
 		{"Now", func(c *Config) { c.Now = time.Time{} }},
+		{"Kind", func(c *Config) { c.Kind = "crm-x" }},
 	}
 	for _, tt := range tests {
 		c := mustConfig(t, SizeDemo)

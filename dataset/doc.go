@@ -29,6 +29,16 @@
 // users (a few own far more than most) and about 10% by teams, and child
 // rows usually share the owner of the row they hang off.
 //
+// # CRM-noisy
+//
+// Config.Kind KindNoisy selects CRM-noisy (noisy.go): the same schema,
+// org, row counts, relationships and owners, with the values an encoder
+// finds hardest: ids from another key space and random account numbers,
+// names and descriptions of random pseudo-words, and uniform numbers,
+// choices, owners, lookup targets and millisecond dates. The benchmarks
+// report byte ratios on both, so that an encoding tuned to CRM-N's
+// repetitions shows what it does on data that has none.
+//
 // # Determinism and memory
 //
 // Every id is a version-4-shaped GUID hashed from (Seed, kind, index), see

@@ -34,14 +34,19 @@ func Generate(c Config, batchSize int, emit func([]codec.Record) error) error {
 		return fmt.Errorf("generate dataset: %w", err)
 	}
 	b := batcher{size: batchSize, left: c.Rows(), emit: emit}
+	rows := [4]func(int) codec.Record{g.account, g.contact, g.opportunity, g.task}
+	if c.Kind == KindNoisy {
+		n := newNoisy(g)
+		rows = [4]func(int) codec.Record{n.account, n.contact, n.opportunity, n.task}
+	}
 	entities := []struct {
 		n   int
 		row func(int) codec.Record
 	}{
-		{c.Accounts, g.account},
-		{c.Contacts, g.contact},
-		{c.Opportunities, g.opportunity},
-		{c.Tasks, g.task},
+		{c.Accounts, rows[0]},
+		{c.Contacts, rows[1]},
+		{c.Opportunities, rows[2]},
+		{c.Tasks, rows[3]},
 	}
 	for _, e := range entities {
 		for i := range e.n {

@@ -17,7 +17,13 @@ var decimalRE = regexp.MustCompile(`^[0-9]+\.[0-9]{2}$`)
 // the schema and the org: types, required attributes, lengths, choices,
 // lookups to emitted rows of a target entity, owners, and time stamps.
 func TestGenerateIntegritySmall(t *testing.T) {
-	c := mustConfig(t, SizeSmall)
+	checkIntegrity(t, mustConfig(t, SizeSmall))
+}
+
+// checkIntegrity generates c and checks every record (see
+// TestGenerateIntegritySmall).
+func checkIntegrity(t *testing.T, c Config) {
+	t.Helper()
 	recs := collect(t, c, 1000)
 	if len(recs) != c.Rows() {
 		t.Fatalf("%d records, want %d", len(recs), c.Rows())
