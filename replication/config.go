@@ -9,11 +9,26 @@ import (
 
 // Defaults for Config.
 const (
-	DefaultRaftAddr          = "127.0.0.1:7071"
-	DefaultApplyTimeout      = 10 * time.Second
-	DefaultHeartbeatTimeout  = 1000 * time.Millisecond
-	DefaultElectionTimeout   = 1000 * time.Millisecond
-	DefaultLeaderLease       = 500 * time.Millisecond
+	DefaultRaftAddr     = "127.0.0.1:7071"
+	DefaultApplyTimeout = 10 * time.Second
+	// DefaultHeartbeatTimeout, DefaultElectionTimeout and
+	// DefaultLeaderLease are tuned for a LAN cluster (docs/operations.md,
+	// "Raft timeouts"): a follower suspects a dead leader after 500 ms to
+	// 1 s without contact, so writes resume about a second after the
+	// leader dies, and the lease equals the heartbeat timeout so that a
+	// leader slowed by its own load keeps its leadership as long as the
+	// followers would wait for it.
+	DefaultHeartbeatTimeout = 500 * time.Millisecond
+	DefaultElectionTimeout  = 500 * time.Millisecond
+	DefaultLeaderLease      = 500 * time.Millisecond
+	// DefaultPreVote turns Raft's pre-vote on: a node that lost contact
+	// with the leader (restarted, or starved of CPU) first asks whether
+	// it could win, and does not raise the term, and so depose a working
+	// leader, unless a majority also lost the leader.
+	DefaultPreVote = true
+	// MaxHeartbeatTimeout bounds HeartbeatTimeout and ElectionTimeout: a
+	// cluster without a leader for longer is effectively down.
+	MaxHeartbeatTimeout      = time.Minute
 	DefaultCommitTimeout     = 5 * time.Millisecond
 	DefaultMaxAppendEntries  = 512
 	DefaultSnapshotThreshold = 8192
@@ -45,12 +60,22 @@ type Config struct {
 	Bootstrap bool
 	// ApplyTimeout bounds how long Propose waits to enqueue and commit.
 	ApplyTimeout time.Duration
-	// HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout and
-	// CommitTimeout tune Raft (see hashicorp/raft Config).
+	// HeartbeatTimeout is how long a follower waits without contact from
+	// the leader before it tries to become a candidate (Raft randomizes
+	// it to between 1x and 2x); the leader contacts each follower every
+	// tenth of it. ElectionTimeout is how long a candidate waits for
+	// votes before it tries again (also 1x to 2x). LeaderLeaseTimeout is
+	// how long a leader keeps leading without contact with a quorum, at
+	// most HeartbeatTimeout. CommitTimeout is how long Raft waits to
+	// batch entries before it replicates. See hashicorp/raft Config and
+	// docs/operations.md.
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
 	CommitTimeout      time.Duration
+	// PreVote runs Raft's pre-vote round before an election (raft.Config
+	// PreVoteDisabled is its negation).
+	PreVote bool
 	// MaxAppendEntries is the largest group of entries written and
 	// replicated at once (group commit), at most 1024.
 	MaxAppendEntries int
@@ -97,7 +122,7 @@ func DefaultConfig(nodeID, dir string) Config {
 		NodeID: nodeID, Dir: dir, RaftAddr: DefaultRaftAddr, Bootstrap: true,
 		ApplyTimeout:     DefaultApplyTimeout,
 		HeartbeatTimeout: DefaultHeartbeatTimeout, ElectionTimeout: DefaultElectionTimeout,
-		LeaderLeaseTimeout: DefaultLeaderLease, CommitTimeout: DefaultCommitTimeout,
+		LeaderLeaseTimeout: DefaultLeaderLease, CommitTimeout: DefaultCommitTimeout, PreVote: DefaultPreVote,
 		MaxAppendEntries:  DefaultMaxAppendEntries,
 		SnapshotThreshold: DefaultSnapshotThreshold, SnapshotInterval: DefaultSnapshotInterval, SnapshotBytes: DefaultSnapshotBytes,
 		TrailingLogs: DefaultTrailingLogs, SnapshotRetain: DefaultSnapshotRetain,
@@ -118,12 +143,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("replication config: RaftAddr: must be set")
 	case c.ApplyTimeout <= 0:
 		return fmt.Errorf("replication config: ApplyTimeout: must be positive")
-	case c.HeartbeatTimeout < 5*time.Millisecond:
-		return fmt.Errorf("replication config: HeartbeatTimeout: must be at least 5ms")
+	case c.HeartbeatTimeout < 5*time.Millisecond || c.HeartbeatTimeout > MaxHeartbeatTimeout:
+		return fmt.Errorf("replication config: HeartbeatTimeout: %s is outside 5ms..%s", c.HeartbeatTimeout, MaxHeartbeatTimeout)
 	case c.ElectionTimeout < c.HeartbeatTimeout:
 		return fmt.Errorf("replication config: ElectionTimeout: must be at least HeartbeatTimeout")
-	case c.LeaderLeaseTimeout <= 0 || c.LeaderLeaseTimeout > c.HeartbeatTimeout:
-		return fmt.Errorf("replication config: LeaderLeaseTimeout: must be positive and at most HeartbeatTimeout")
+	case c.ElectionTimeout > MaxHeartbeatTimeout:
+		return fmt.Errorf("replication config: ElectionTimeout: %s is above %s", c.ElectionTimeout, MaxHeartbeatTimeout)
+	case c.LeaderLeaseTimeout < 5*time.Millisecond || c.LeaderLeaseTimeout > c.HeartbeatTimeout:
+		return fmt.Errorf("replication config: LeaderLeaseTimeout: %s is outside 5ms..HeartbeatTimeout", c.LeaderLeaseTimeout)
 	case c.CommitTimeout <= 0:
 		return fmt.Errorf("replication config: CommitTimeout: must be positive")
 	case c.MaxAppendEntries < 1 || c.MaxAppendEntries > 1024:

@@ -110,6 +110,7 @@ func (n *Node) raftConfig(hlog hclog.Logger) *raft.Config {
 	rc.ElectionTimeout = n.cfg.ElectionTimeout
 	rc.LeaderLeaseTimeout = n.cfg.LeaderLeaseTimeout
 	rc.CommitTimeout = n.cfg.CommitTimeout
+	rc.PreVoteDisabled = !n.cfg.PreVote
 	rc.MaxAppendEntries = n.cfg.MaxAppendEntries
 	rc.BatchApplyCh = true
 	rc.SnapshotThreshold = n.cfg.SnapshotThreshold

@@ -36,6 +36,8 @@ type serveFlags struct {
 	maxPulls, maxStreams, maxConns             int
 	minFreeMB                                  uint64
 	config, metricsPublic                      string
+	raftHeartbeat, raftElection, raftLease     time.Duration
+	raftPreVote                                bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -78,6 +80,10 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.logLevel, "log-level", "info", "least level logged: debug, info, warn or error")
 	fl.StringVar(&f.raftLogLevel, "raft-log-level", "warn", "least level of Raft's own lines: debug, info, warn or error")
 	fl.DurationVar(&f.syncErrorRetention, "sync-error-retention", replication.DefaultSyncErrorRetention, "keep rejected device mutations this long (0: until deleted)")
+	fl.DurationVar(&f.raftHeartbeat, "raft-heartbeat-timeout", replication.DefaultHeartbeatTimeout, "a follower starts an election after 1-2x this without contact from the leader (docs/operations.md, Raft timeouts)")
+	fl.DurationVar(&f.raftElection, "raft-election-timeout", replication.DefaultElectionTimeout, "a candidate tries again after 1-2x this without a majority")
+	fl.DurationVar(&f.raftLease, "raft-leader-lease", replication.DefaultLeaderLease, "a leader steps down after this without contact with a quorum (at most --raft-heartbeat-timeout)")
+	fl.BoolVar(&f.raftPreVote, "raft-prevote", replication.DefaultPreVote, "ask for a pre-vote before an election, so that a node that lost the leader alone does not depose it")
 	fl.StringVar(&f.config, "config", "", "YAML file of flag values (keys are the flag names; flags and environment variables win over it)")
 	fl.StringVar(&f.metricsPublic, "metrics-public", "", "also serve /metrics without a token on this address (plain HTTP), for Prometheus")
 	return c
@@ -139,6 +145,7 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	rcfg.RaftAddr, rcfg.Bootstrap, rcfg.Logger, rcfg.TLS = f.raft, f.bootstrap && f.join == "", log, tlsConf
 	rcfg.Advertise, rcfg.RaftLogLevel = f.raftAdvertise, raftLevel
 	rcfg.SyncErrorRetention = f.syncErrorRetention
+	rcfg.HeartbeatTimeout, rcfg.ElectionTimeout, rcfg.LeaderLeaseTimeout, rcfg.PreVote = f.raftHeartbeat, f.raftElection, f.raftLease, f.raftPreVote
 	if f.raft == "" {
 		rcfg.RaftAddr = "127.0.0.1:0" // a lone node talks to nobody
 	}

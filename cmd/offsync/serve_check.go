@@ -7,6 +7,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/offsync/offsync/replication"
 )
 
 // minAdminToken is the shortest admin token server.Config accepts.
@@ -27,7 +30,7 @@ func checkServeFlags(f serveFlags) error {
 	case cluster && f.httpAdvertise == "" && everyInterface(f.http):
 		return usageErr(fmt.Errorf("--http %s listens on every interface: set --http-advertise to the address other nodes reach", f.http))
 	}
-	return nil
+	return checkRaftTimeouts(f)
 }
 
 // everyInterface says whether a listen address has no host or an
@@ -56,4 +59,20 @@ func dataCleanup(data string) (undo func()) {
 			_ = os.RemoveAll(d)
 		}
 	}
+}
+
+// checkRaftTimeouts checks the Raft timing flags as replication.Config
+// would, in the words of the flags.
+func checkRaftTimeouts(f serveFlags) error {
+	c := replication.DefaultConfig("check", "check")
+	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = f.raftHeartbeat, f.raftElection, f.raftLease
+	err := c.Validate()
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for field, flag := range map[string]string{"HeartbeatTimeout": "--raft-heartbeat-timeout", "ElectionTimeout": "--raft-election-timeout", "LeaderLeaseTimeout": "--raft-leader-lease"} {
+		msg = strings.ReplaceAll(msg, field, flag)
+	}
+	return usageErr(errors.New(strings.TrimPrefix(msg, "replication config: ")))
 }
