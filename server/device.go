@@ -44,6 +44,7 @@ func (s *Server) deviceToken(w http.ResponseWriter, r *http.Request) (engine.Dev
 		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "a valid device token is required")
 		return engine.DeviceToken{}, false
 	}
+	s.setMembers(w)
 	return dt, true
 }
 

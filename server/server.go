@@ -113,6 +113,8 @@ type Server struct {
 	contexts contextQueue
 	// mdVersions caches the metadata versions pulls report (sync_metadata.go).
 	mdVersions metadataVersions
+	// memberCache caches the Offsync-Members header (cluster_advertise.go).
+	memberCache memberURLs
 }
 
 // New returns a Server. Its Handler serves every route.
