@@ -30,6 +30,9 @@ type LoadConfig struct {
 	Size string
 	// Seed seeds the dataset.
 	Seed int64
+	// Kind is the dataset: dataset.KindCRMN (or empty) or
+	// dataset.KindNoisy (CRM-noisy).
+	Kind string
 	// BatchSize is the records per ingest command.
 	BatchSize int
 	// MemTableSize is the engine's Badger memtable size in bytes.
@@ -62,6 +65,9 @@ func (c LoadConfig) Validate() error {
 	}
 	if _, err := dataset.ConfigFor(c.Size); err != nil {
 		return fmt.Errorf("load config: Size: %w", err)
+	}
+	if err := dataset.CheckKind(c.Kind); err != nil {
+		return fmt.Errorf("load config: Kind: %w", err)
 	}
 	switch {
 	case c.BatchSize < 1 || c.BatchSize > engine.MaxRecordsPerCommand:
@@ -106,7 +112,7 @@ func LoadDataset(ctx context.Context, c LoadConfig) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	dc.Seed = c.Seed
+	dc.Seed, dc.Kind = c.Seed, c.Kind
 	org, err := dataset.Org(dc)
 	if err != nil {
 		return nil, err

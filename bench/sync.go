@@ -37,9 +37,11 @@ type SyncConfig struct {
 	// Dir is a scratch directory: the engine (when loading) and the
 	// device stores.
 	Dir string
-	// Size is the dataset size to load; Seed seeds it.
+	// Size is the dataset size to load; Seed seeds it; Kind is
+	// dataset.KindCRMN (or empty) or dataset.KindNoisy.
 	Size string
 	Seed int64
+	Kind string
 	// Changes is how many rows of the user's view RunDeltaBytes changes.
 	Changes int
 	// Rounds is how many cold/warm pairs RunSnapshotCached measures (it
@@ -65,6 +67,9 @@ func (c SyncConfig) Validate() error {
 		if _, err := dataset.ConfigFor(c.Size); err != nil {
 			return fmt.Errorf("sync config: Size: %w", err)
 		}
+		if err := dataset.CheckKind(c.Kind); err != nil {
+			return fmt.Errorf("sync config: Kind: %w", err)
+		}
 	}
 	switch {
 	case c.Changes < 1 || c.Changes > engine.MaxRecordsPerCommand:
@@ -81,16 +86,20 @@ func (c SyncConfig) dataset(ctx context.Context) (ds *Dataset, done func(), err 
 	if c.Dataset != nil {
 		return c.Dataset, func() {}, nil
 	}
-	return loadInto(ctx, c.Dir, c.Size, c.Seed)
+	return loadKindInto(ctx, c.Dir, c.Size, c.Seed, c.Kind)
 }
 
 func loadInto(ctx context.Context, dir, size string, seed int64) (*Dataset, func(), error) {
+	return loadKindInto(ctx, dir, size, seed, "")
+}
+
+func loadKindInto(ctx context.Context, dir, size string, seed int64, kind string) (*Dataset, func(), error) {
 	sub, err := os.MkdirTemp(dir, "engine-"+size+"-")
 	if err != nil {
 		return nil, nil, err
 	}
 	lc := DefaultLoadConfig(sub, size)
-	lc.Seed = seed
+	lc.Seed, lc.Kind = seed, kind
 	ds, err := LoadDataset(ctx, lc)
 	if err != nil {
 		os.RemoveAll(sub)
