@@ -112,8 +112,8 @@ func ConfigFor(size string) (Config, error) {
 
 // Validate checks c. Its errors are *ConfigError values naming the field.
 func (c Config) Validate() error {
-	if c.Kind != "" && c.Kind != KindCRMN && c.Kind != KindNoisy {
-		return &ConfigError{Field: "Kind", Reason: fmt.Sprintf("unknown kind %q (want %q or %q)", c.Kind, KindCRMN, KindNoisy)}
+	if err := CheckKind(c.Kind); err != nil {
+		return err
 	}
 	if c.Now.IsZero() {
 		return &ConfigError{Field: "Now", Reason: "must be set"}
@@ -140,6 +140,15 @@ func (c Config) Validate() error {
 	}
 	if c.Users < c.BusinessUnits {
 		return &ConfigError{Field: "Users", Reason: fmt.Sprintf("must be at least BusinessUnits (%d): each business unit has a manager", c.BusinessUnits)}
+	}
+	return nil
+}
+
+// CheckKind returns a *ConfigError for Field "Kind" unless kind is
+// KindCRMN, KindNoisy or empty.
+func CheckKind(kind string) error {
+	if kind != "" && kind != KindCRMN && kind != KindNoisy {
+		return &ConfigError{Field: "Kind", Reason: fmt.Sprintf("unknown kind %q (want %q or %q)", kind, KindCRMN, KindNoisy)}
 	}
 	return nil
 }
