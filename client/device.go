@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +35,16 @@ type DeviceConfig struct {
 	Store string
 	// Server is the base URL; Token the device token.
 	Server, Token string
+	// Servers are more base URLs of the same cluster's nodes. The device
+	// also learns the members from the nodes' answers, keeps them in its
+	// store, and moves to another node when one cannot serve (see
+	// endpoints.go and Retry). With neither Server nor Servers, the device
+	// uses the ones its store recorded at its last sync, else
+	// DefaultServer.
+	Servers []string
+	// Retry bounds the retries on other nodes; the zero value means
+	// DefaultRetryConfig().
+	Retry RetryConfig
 	// App names the app the device syncs for, by name or id, sent as the
 	// X-Offsync-App header on every request. Empty: the token's app, else
 	// the default app. A store keeps the app of its first sync, and a
@@ -57,6 +66,10 @@ type DeviceConfig struct {
 type Device struct {
 	cfg DeviceConfig
 	db  *badger.DB
+	// eps are the nodes the device may talk to, retry how it moves
+	// between them (endpoints.go, retry.go).
+	eps   *endpoints
+	retry RetryConfig
 	// app is the app the store syncs for ("" for the token's, or the
 	// default), and appBound whether the store has recorded it.
 	app      string
@@ -78,12 +91,27 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 5 * time.Minute}
 	}
+	retry := cfg.Retry
+	if retry == (RetryConfig{}) {
+		retry = DefaultRetryConfig()
+	}
+	if err := retry.Validate(); err != nil {
+		return nil, fmt.Errorf("open device: %w", err)
+	}
+	eps, err := newEndpoints(append([]string{cfg.Server}, cfg.Servers...))
+	if err != nil {
+		return nil, err
+	}
 	opts := badger.DefaultOptions(cfg.Store).WithLogger(nil).WithMemTableSize(16 << 20).WithBlockCacheSize(8 << 20)
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open device store: %w", err)
 	}
-	d := &Device{cfg: cfg, db: db}
+	d := &Device{cfg: cfg, db: db, eps: eps, retry: retry}
+	if err := eps.load(db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := d.openApp(); err != nil {
 		db.Close()
 		return nil, err
@@ -104,6 +132,8 @@ type SyncSummary struct {
 	// WireBytes is what crossed the network, compressed.
 	WireBytes int64
 	Version   uint64
+	// Server is the base URL of the node that answered the last pull.
+	Server string
 	// Deferred counts the queued mutations not sent because the server
 	// could not take writes now (a leader election, say), and PushError
 	// says why. They stay queued for the next sync; the pull went ahead,
@@ -114,9 +144,16 @@ type SyncSummary struct {
 
 // Sync pushes the queued mutations, then pulls until the server says the
 // device is up to date.
-func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
+func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 	d.syncMu.Lock()
 	defer d.syncMu.Unlock()
+	defer func() {
+		// What the answers taught about the cluster is kept, whether the
+		// sync succeeded or not.
+		if serr := d.saveEndpoints(); err == nil {
+			err = serr
+		}
+	}()
 	var sum SyncSummary
 	if err := d.pushQueued(ctx, &sum); err != nil {
 		if !pushCanWait(err) {
@@ -143,10 +180,11 @@ func (d *Device) Sync(ctx context.Context) (SyncSummary, error) {
 		if err != nil {
 			return sum, err
 		}
-		res, n, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion})
+		res, n, served, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion})
 		if err != nil {
 			return sum, err
 		}
+		sum.Server = served
 		if err := d.bindApp(); err != nil {
 			return sum, err
 		}
@@ -180,32 +218,40 @@ func pushCanWait(err error) bool {
 	return errors.As(err, &apiErr) && (apiErr.Status == http.StatusServiceUnavailable || apiErr.Status == http.StatusInsufficientStorage)
 }
 
-// pull sends one pull request and decodes the answer.
-func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullResponse, int64, error) {
+// pull sends one pull request and decodes the answer; it says which node
+// answered.
+func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullResponse, int64, string, error) {
 	body, err := codec.Marshal(preq)
 	if err != nil {
-		return codec.PullResponse{}, 0, err
+		return codec.PullResponse{}, 0, "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(d.cfg.Server, "/")+"/v1/sync/pull", bytes.NewReader(body))
-	if err != nil {
-		return codec.PullResponse{}, 0, fmt.Errorf("pull: %w: %w", ErrConfig, err)
+	build := func(base string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/sync/pull", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
+		d.setAppHeader(req)
+		req.Header.Set("Content-Type", "application/msgpack")
+		req.Header.Set("Accept", "application/msgpack")
+		req.Header.Set("Accept-Encoding", "zstd, gzip")
+		return req, nil
 	}
-	req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
-	d.setAppHeader(req)
-	req.Header.Set("Content-Type", "application/msgpack")
-	req.Header.Set("Accept", "application/msgpack")
-	req.Header.Set("Accept-Encoding", "zstd, gzip")
-	resp, err := d.cfg.HTTP.Do(req)
-	if err != nil {
-		return codec.PullResponse{}, 0, fmt.Errorf("send pull: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return codec.PullResponse{}, 0, readAPIError(resp)
-	}
+	var res codec.PullResponse
+	var wire int64
+	served, err := d.call(ctx, "send pull", build, func(resp *http.Response) error {
+		var err error
+		res, wire, err = readPull(resp)
+		return err
+	})
+	return res, wire, served, err
+}
+
+// readPull reads and decodes a pull answer; it counts the bytes received.
+func readPull(resp *http.Response) (codec.PullResponse, int64, error) {
 	enc, err := codec.ParseEncoding(resp.Header.Get("Content-Encoding"))
 	if err != nil {
-		return codec.PullResponse{}, 0, fmt.Errorf("read pull: %w", err)
+		return codec.PullResponse{}, 0, fmt.Errorf("read pull: %w: %w", ErrResponse, err)
 	}
 	cr := &countReader{r: resp.Body}
 	raw, err := codec.ReadBody(cr, enc, DefaultMaxResponseBytes, DefaultMaxResponseBytes)

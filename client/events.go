@@ -19,23 +19,22 @@ type Event struct {
 // Events streams the server's events to fn until ctx ends, fn returns an
 // error, or the stream breaks (the error says which).
 func (d *Device) Events(ctx context.Context, fn func(Event) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(d.cfg.Server, "/")+"/v1/sync/events", nil)
-	if err != nil {
-		return fmt.Errorf("events: %w: %w", ErrConfig, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
-	d.setAppHeader(req)
-	req.Header.Set("Accept", "text/event-stream")
 	hc := *d.cfg.HTTP
 	hc.Timeout = 0 // a stream lives as long as ctx
-	resp, err := hc.Do(req)
+	resp, _, err := d.open(ctx, &hc, "open events", func(base string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/sync/events", nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
+		d.setAppHeader(req)
+		req.Header.Set("Accept", "text/event-stream")
+		return req, nil
+	})
 	if err != nil {
-		return fmt.Errorf("open events: %w", err)
+		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return readAPIError(resp)
-	}
 	if err := readEvents(resp.Body, fn); err != nil && ctx.Err() == nil {
 		return err
 	}

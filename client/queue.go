@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
@@ -131,42 +130,45 @@ func (d *Device) pushQueued(ctx context.Context, sum *SyncSummary) error {
 	return nil
 }
 
+// postPush sends one push; a retry on another node sends the same
+// mutation ids, so nothing is applied twice.
 func (d *Device) postPush(ctx context.Context, muts []codec.Mutation) (codec.PushResponse, int64, error) {
 	body, err := codec.Marshal(codec.PushRequest{Mutations: muts})
 	if err != nil {
 		return codec.PushResponse{}, 0, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(d.cfg.Server, "/")+"/v1/sync/push", bytes.NewReader(body))
-	if err != nil {
-		return codec.PushResponse{}, 0, fmt.Errorf("push: %w: %w", ErrConfig, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
-	d.setAppHeader(req)
-	req.Header.Set("Content-Type", "application/msgpack")
-	req.Header.Set("Accept", "application/msgpack")
-	req.Header.Set("Accept-Encoding", "zstd")
-	resp, err := d.cfg.HTTP.Do(req)
-	if err != nil {
-		return codec.PushResponse{}, 0, fmt.Errorf("send push: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return codec.PushResponse{}, 0, readAPIError(resp)
-	}
-	enc, err := codec.ParseEncoding(resp.Header.Get("Content-Encoding"))
-	if err != nil {
-		return codec.PushResponse{}, 0, err
-	}
-	cr := &countReader{r: resp.Body}
-	raw, err := codec.ReadBody(cr, enc, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
-	if err != nil {
-		return codec.PushResponse{}, cr.n, fmt.Errorf("read push: %w", err)
+	build := func(base string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/sync/push", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
+		d.setAppHeader(req)
+		req.Header.Set("Content-Type", "application/msgpack")
+		req.Header.Set("Accept", "application/msgpack")
+		req.Header.Set("Accept-Encoding", "zstd")
+		return req, nil
 	}
 	var out codec.PushResponse
-	if err := codec.Unmarshal(raw, &out); err != nil {
-		return codec.PushResponse{}, cr.n, fmt.Errorf("decode push: %w: %w", ErrResponse, err)
-	}
-	return out, cr.n, nil
+	var wire int64
+	_, err = d.call(ctx, "send push", build, func(resp *http.Response) error {
+		out, wire = codec.PushResponse{}, 0
+		enc, err := codec.ParseEncoding(resp.Header.Get("Content-Encoding"))
+		if err != nil {
+			return fmt.Errorf("read push: %w: %w", ErrResponse, err)
+		}
+		cr := &countReader{r: resp.Body}
+		raw, err := codec.ReadBody(cr, enc, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
+		wire = cr.n
+		if err != nil {
+			return fmt.Errorf("read push: %w", err)
+		}
+		if err := codec.Unmarshal(raw, &out); err != nil {
+			return fmt.Errorf("decode push: %w: %w", ErrResponse, err)
+		}
+		return nil
+	})
+	return out, wire, err
 }
 
 // Rejected lists the mutations the server refused.

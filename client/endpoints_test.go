@@ -1,0 +1,92 @@
+package client
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEndpointsLearnPreferAndPersist: learned members come after the
+// configured ones, the node that last answered comes first, a device on
+// https learns no plain-http member, bad entries are skipped, and a store
+// reopened without servers uses the ones it recorded.
+func TestEndpointsLearnPreferAndPersist(t *testing.T) {
+	store := tempStore(t)
+	d, err := OpenDevice(DeviceConfig{Store: store, Server: "https://a.example/", Servers: []string{"https://b.example", "https://a.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Endpoints(), []string{"https://a.example", "https://b.example"}; !slices.Equal(got, want) {
+		t.Fatalf("configured endpoints %v, want %v", got, want)
+	}
+	d.learnFrom("https://a.example", "https://c.example, http://d.example,not a url,https://b.example,https://u:p@e.example")
+	d.eps.answered("https://c.example")
+	if got, want := d.Endpoints(), []string{"https://c.example", "https://a.example", "https://b.example"}; !slices.Equal(got, want) {
+		t.Fatalf("after learning %v, want %v", got, want)
+	}
+	if err := d.saveEndpoints(); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	d, err = OpenDevice(DeviceConfig{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got, want := d.Endpoints(), []string{"https://c.example", "https://a.example", "https://b.example"}; !slices.Equal(got, want) {
+		t.Fatalf("reopened without servers: %v, want %v", got, want)
+	}
+	d.eps.failed("https://c.example")
+	if got := d.Endpoints()[0]; got != "https://a.example" {
+		t.Fatalf("after c failed, %s comes first", got)
+	}
+	// Over http, plain-http members are fine.
+	e, err := newEndpoints([]string{"http://a.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.learn("http://a.example", "http://b.example")
+	if got := e.order(); !slices.Equal(got, []string{"http://a.example", "http://b.example"}) {
+		t.Fatalf("http device: %v", got)
+	}
+}
+
+// TestOpenDeviceChecksServersAndRetry: a server that is not an http(s)
+// base URL, and a bad RetryConfig, are refused naming the field.
+func TestOpenDeviceChecksServersAndRetry(t *testing.T) {
+	for _, c := range []struct {
+		cfg  DeviceConfig
+		want string
+	}{
+		{DeviceConfig{Server: "ftp://a"}, `Server "ftp://a"`},
+		{DeviceConfig{Server: "http://a", Servers: []string{"http://b?x=1"}}, `Server "http://b?x=1"`},
+		{DeviceConfig{Server: "http://a", Retry: RetryConfig{Rounds: 0, BaseDelay: time.Second}}, "Rounds"},
+		{DeviceConfig{Server: "http://a", Retry: RetryConfig{Rounds: 2, BaseDelay: time.Second, MaxDelay: time.Millisecond}}, "MaxDelay"},
+	} {
+		c.cfg.Store = tempStore(t)
+		d, err := OpenDevice(c.cfg)
+		if err == nil {
+			d.Close()
+			t.Fatalf("%+v: opened", c.cfg)
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want it to name %s", c.cfg, err, c.want)
+		}
+	}
+}
+
+// TestRetryPauseIsBoundedAndJittered: pauses grow, stay within half and
+// one and a half times the doubled base, and never pass MaxDelay.
+func TestRetryPauseIsBoundedAndJittered(t *testing.T) {
+	c := RetryConfig{Rounds: 10, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+	for round := 1; round < 10; round++ {
+		base := min(c.BaseDelay<<(round-1), c.MaxDelay)
+		for range 50 {
+			p := c.pause(round)
+			if p < base/2 || p > c.MaxDelay || p >= base*3/2 {
+				t.Fatalf("round %d: pause %v, base %v", round, p, base)
+			}
+		}
+	}
+}
