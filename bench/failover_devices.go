@@ -11,6 +11,7 @@ import (
 
 	"github.com/offsync/offsync/client"
 	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/dataset"
 )
 
 // The devices of a failover run: each syncs as its own demo user through
@@ -43,12 +44,13 @@ func (f *foRoute) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// deviceUsers picks n members of the demo profiles, alternating between
-// "Field Sales" and "Managers".
-func (r *FailoverRun) deviceUsers(ctx context.Context, n int) ([]string, error) {
+// deviceUsers returns the members of the offline profiles ("Field
+// Sales" and "Managers", as the node reports them), shuffled by the seed
+// and alternating between the two profiles.
+func (r *FailoverRun) deviceUsers(ctx context.Context) ([]string, error) {
 	rng := rand.New(rand.NewSource(r.cfg.Seed))
 	var lists [][]string
-	for _, name := range []string{"Field Sales", "Managers"} {
+	for _, name := range []string{dataset.ProfileFieldSales, dataset.ProfileManagers} {
 		var p struct{ Users []string }
 		if err := r.Cluster.Admin(0).Do(ctx, http.MethodGet, "/v1/admin/profiles/"+url.PathEscape(name), nil, &p); err != nil {
 			return nil, fmt.Errorf("read profile %s: %w", name, err)
@@ -57,15 +59,15 @@ func (r *FailoverRun) deviceUsers(ctx context.Context, n int) ([]string, error) 
 		lists = append(lists, p.Users)
 	}
 	var out []string
-	for i := 0; len(out) < n; i++ {
-		if i >= len(lists[0]) && i >= len(lists[1]) {
-			return nil, fmt.Errorf("pick device users: the demo profiles have fewer than %d users", n)
-		}
+	for i := 0; i < len(lists[0]) || i < len(lists[1]); i++ {
 		for _, l := range lists {
-			if i < len(l) && len(out) < n {
+			if i < len(l) {
 				out = append(out, l[i])
 			}
 		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("pick device users: the offline profiles have no member")
 	}
 	return out, nil
 }
@@ -99,6 +101,7 @@ func (r *FailoverRun) sync(ctx context.Context, d *FailoverDevice) error {
 		r.settlePushes(d)
 		if err == nil {
 			d.LastSyncStart, d.LastSyncEnd = t0, time.Now()
+			r.syncs.add(foSync{start: start, dur: time.Since(start)})
 			r.mu.Lock()
 			r.res.Syncs++
 			r.mu.Unlock()
@@ -108,6 +111,7 @@ func (r *FailoverRun) sync(ctx context.Context, d *FailoverDevice) error {
 			return ctx.Err()
 		}
 		if time.Since(start) >= FailoverSyncRetry {
+			r.syncs.add(foSync{start: start, dur: time.Since(start), failed: true})
 			r.mu.Lock()
 			r.res.Syncs++
 			r.res.FailedSyncs++

@@ -14,20 +14,24 @@ import (
 )
 
 // The load of a failover run: paced writers send one-record ingest
-// batches through every live node, while the kill cycle kills the leader
-// with SIGKILL, probes until a write is accepted again (the failover
-// time), then restarts the node.
+// batches through every live node, the devices sync, and the kill cycle
+// kills the leader (or a follower) with SIGKILL, probes until a write is
+// accepted again (the failover time), then restarts the node.
 
-// Run puts the cluster under load and kills its leader Kills times: kill
-// -9, time until a write is accepted again, wait, restart, wait until the
-// node is ready, and so on until Duration has passed. Then the load stops.
+// Run puts the cluster under load and kills Kills leaders and
+// FollowerKills followers, in the order killPlan gives, one per cycle of
+// Duration/(Kills+FollowerKills): kill -9, time until a write is
+// accepted again, wait, restart, wait until the node is ready, and so on
+// until Duration has passed. Then the load stops. Meanwhile it watches
+// the leader (false elections).
 func (r *FailoverRun) Run(ctx context.Context) error {
 	lctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { stop(); wg.Wait() }()
 	tokens := make(chan struct{})
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); r.pace(lctx, tokens) }()
+	go func() { defer wg.Done(); r.watchLeader(lctx) }()
 	// A writer waits for each answer: enough of them keep the rate up.
 	for w := 0; w < min(max(r.cfg.IngestRate/10, 4), 64); w++ {
 		wg.Add(1)
@@ -37,13 +41,20 @@ func (r *FailoverRun) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.deviceLoop(lctx, i, d) }()
 	}
-	cycle := r.cfg.Duration / time.Duration(r.cfg.Kills)
-	for k := 1; k <= r.cfg.Kills; k++ {
+	r.runLight(lctx, &wg)
+	plan := killPlan(r.cfg.Kills, r.cfg.FollowerKills)
+	if len(plan) == 0 {
+		if !sleepCtx(ctx, r.cfg.Duration) {
+			return ctx.Err()
+		}
+	}
+	cycle := r.cfg.Duration / time.Duration(max(len(plan), 1))
+	for k, leader := range plan {
 		end := time.Now().Add(cycle)
 		if !sleepCtx(ctx, cycle/4) {
 			return ctx.Err()
 		}
-		if err := r.killLeader(ctx, k, cycle/4); err != nil {
+		if err := r.killNode(ctx, k+1, leader, cycle/4); err != nil {
 			return err
 		}
 		if !sleepCtx(ctx, time.Until(end)) {
@@ -52,44 +63,59 @@ func (r *FailoverRun) Run(ctx context.Context) error {
 	}
 	stop()
 	wg.Wait()
-	r.progress("load stopped: %d acknowledged writes, %d syncs (%d failed)", r.Result().AckedWrites, r.Result().Syncs, r.Result().FailedSyncs)
+	res := r.Result()
+	r.progress("load stopped: %d acknowledged writes, %d syncs (%d failed), %d leader changes (%d false)", res.AckedWrites, res.Syncs, res.FailedSyncs, res.LeaderChanges, res.FalseElections)
 	return nil
 }
 
-// killLeader is one kill cycle: find the leader, kill -9 it, measure the
-// failover, wait pause, restart it and wait until it is ready.
-func (r *FailoverRun) killLeader(ctx context.Context, k int, pause time.Duration) error {
+// killNode is one kill cycle: find the leader (and, unless leader, a
+// follower), kill -9 it, measure the time until a write is accepted
+// again, wait pause, restart it and wait until it is ready.
+func (r *FailoverRun) killNode(ctx context.Context, k int, leader bool, pause time.Duration) error {
 	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	leader, err := r.Cluster.Leader(lctx)
+	victim, err := r.Cluster.Leader(lctx)
 	if err != nil {
 		return fmt.Errorf("kill %d: %w", k, err)
 	}
+	role := "leader"
+	if !leader {
+		role = "follower"
+		victim = (victim + 1 + k%(r.Cluster.Len()-1)) % r.Cluster.Len()
+	}
+	r.watch.killed(victim)
 	killed := time.Now()
-	if err := r.Cluster.Kill9(leader); err != nil {
+	if err := r.Cluster.Kill9(victim); err != nil {
 		return err
 	}
 	secs, err := r.probe(ctx, killed)
 	if err != nil {
-		return fmt.Errorf("kill %d of %s: %w", k, r.Cluster.ID(leader), err)
+		return fmt.Errorf("kill %d of %s: %w", k, r.Cluster.ID(victim), err)
 	}
 	r.mu.Lock()
-	r.res.FailoverSeconds = append(r.res.FailoverSeconds, secs)
+	if leader {
+		r.res.FailoverSeconds = append(r.res.FailoverSeconds, secs)
+	}
+	r.kills = append(r.kills, foKill{node: victim, id: r.Cluster.ID(victim), leader: leader, at: killed, failover: secs})
+	ki := len(r.kills) - 1
 	r.mu.Unlock()
-	r.progress("kill %d: leader %s killed; writes accepted again after %.2fs", k, r.Cluster.ID(leader), secs)
+	r.progress("kill %d: %s %s killed; writes accepted again after %.2fs", k, role, r.Cluster.ID(victim), secs)
 	if !sleepCtx(ctx, pause) {
 		return ctx.Err()
 	}
-	if err := r.Cluster.Restart(leader); err != nil {
+	if err := r.Cluster.Restart(victim); err != nil {
 		return err
 	}
 	rctx, cancel2 := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel2()
 	start := time.Now()
-	if err := r.Cluster.WaitNodeReady(rctx, leader); err != nil {
-		return fmt.Errorf("kill %d: restart %s: %w", k, r.Cluster.ID(leader), err)
+	if err := r.Cluster.WaitNodeReady(rctx, victim); err != nil {
+		return fmt.Errorf("kill %d: restart %s: %w", k, r.Cluster.ID(victim), err)
 	}
-	r.progress("kill %d: %s restarted, ready after %.2fs", k, r.Cluster.ID(leader), time.Since(start).Seconds())
+	r.mu.Lock()
+	r.kills[ki].restart = time.Since(start).Seconds()
+	r.mu.Unlock()
+	r.progress("kill %d: %s restarted, ready after %.2fs", k, r.Cluster.ID(victim), time.Since(start).Seconds())
 	return nil
 }
 

@@ -16,12 +16,14 @@ import (
 // unknown. The load fills it (attempt, ack); Verify then checks that each
 // node holds every acknowledged write.
 
-// foWrite is one write: a row's attributes as JSON decodes them, and
-// the version it was applied at (0 when unknown).
+// foWrite is one write: a row's attributes as JSON decodes them, the
+// version it was applied at (0 when unknown) and when it was
+// acknowledged.
 type foWrite struct {
 	entity, id, owner string
 	attrs             map[string]any
 	version           uint64
+	at                time.Time
 }
 
 // foRow is what a row may hold: its last acknowledged write, or one of
@@ -57,6 +59,7 @@ func (r *FailoverRun) ack(w *foWrite) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	row := r.row(w)
+	w.at = time.Now()
 	row.acked, row.unknown = w, nil
 	r.res.AckedWrites++
 	r.maxAck = max(r.maxAck, w.version)
@@ -106,9 +109,12 @@ func (r *FailoverRun) Verify(ctx context.Context) error {
 		wg.Wait()
 	}
 	r.mu.Lock()
-	for _, l := range lost {
+	for j, l := range lost {
 		if l {
 			r.res.LostAckedWrites++
+			if k := killAt(r.kills, writes[j].acked.at); k >= 0 {
+				r.kills[k].lostAckedWrite++
+			}
 		}
 	}
 	r.mu.Unlock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 )
 
@@ -98,6 +97,8 @@ type HarnessConfig struct {
 	Log io.Writer
 	// Progress, when set, is called as a stage advances (done of total).
 	Progress func(stage string, done, total int)
+	// Failover holds the failover scenario's own settings.
+	Failover FailoverOptions
 }
 
 // DefaultHarnessConfig returns the config of scenario, starting servers
@@ -108,6 +109,7 @@ func DefaultHarnessConfig(scenario, binary, dir string) HarnessConfig {
 		Rows: DefaultHarnessRows, Seed: 1, Load: true, Devices: DefaultHarnessDevices,
 		Duration: DefaultHarnessDuration, PushRate: DefaultPushRate, IngestRate: DefaultIngestRate,
 		Streams: DefaultStreams, FirstLoadConcurrency: DefaultFirstLoadConcurrency, SettleTimeout: DefaultHarnessSettle,
+		Failover: DefaultFailoverOptions(),
 	}
 	if scenario == ScenarioMemory {
 		c.Rows = DefaultMemoryRows
@@ -202,25 +204,4 @@ func (c HarnessConfig) openFiles() int {
 // logf writes one stage line to c.Log.
 func (c HarnessConfig) logf(format string, args ...any) {
 	fmt.Fprintf(c.Log, "bench: "+format+"\n", args...)
-}
-
-// runFailoverScenario is ScenarioFailover: RunFailover with the harness's
-// binary, devices, ingest rate, duration and seed (its own nodes and
-// kills), its progress lines on c.Log. Its cluster serves the demo
-// dataset, not c.Rows.
-func runFailoverScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) error {
-	fc := DefaultFailoverConfig(c.Binary, filepath.Join(c.Dir, "failover"))
-	fc.Devices, fc.IngestRate, fc.Duration, fc.Seed, fc.Progress = c.Devices, c.IngestRate, c.Duration, c.Seed, c.Log
-	r.Run = RunInfo{Server: "cluster of child processes", Devices: fc.Devices, Duration: fc.Duration.Seconds(), IngestRate: fc.IngestRate}
-	r.Dataset = DatasetInfo{Size: "demo", Seed: c.Seed, Loaded: true}
-	r.note("failover: %d nodes, %d kill -9 of the leader over %v; the cluster serves the demo dataset (--rows does not apply)", fc.Nodes, fc.Kills, fc.Duration)
-	c.logf("failover: %d nodes, %d kills over %v, %d devices, %d rows/s of ingest", fc.Nodes, fc.Kills, fc.Duration, fc.Devices, fc.IngestRate)
-	res, err := RunFailover(ctx, fc)
-	r.Failover = &res
-	m := r.Metrics
-	m[MetricFailoverSeconds] = res.MaxFailoverSeconds
-	m[MetricFailedSyncs] = float64(res.FailedSyncs)
-	m[MetricLostAckedWrites] = float64(res.LostAckedWrites)
-	m["acked-writes"], m["syncs"] = float64(res.AckedWrites), float64(res.Syncs)
-	return err
 }

@@ -55,6 +55,9 @@ func WriteTable(w io.Writer, r *HarnessResult) error {
 		fmt.Fprintf(tw, "cpu\tserver %.1f s and harness %.1f s over %.1f s; static run %.1f s over %.1f s\n",
 			s.ServerCPUSeconds, s.HarnessCPUSeconds, s.WindowSeconds, s.StaticCPUSeconds, s.StaticWindowSeconds)
 	}
+	if r.Failover != nil {
+		writeFailoverKills(tw, r.Failover)
+	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "metric\tvalue")
 	for _, k := range slices.Sorted(maps.Keys(r.Metrics)) {

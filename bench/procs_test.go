@@ -41,7 +41,7 @@ func TestFailoverConfigValidateNamesTheField(t *testing.T) {
 		"Binary":     func(c *FailoverConfig) { c.Binary = "" },
 		"Dir":        func(c *FailoverConfig) { c.Dir = "" },
 		"Nodes":      func(c *FailoverConfig) { c.Nodes = 2 },
-		"Kills":      func(c *FailoverConfig) { c.Kills = 0 },
+		"Kills":      func(c *FailoverConfig) { c.Kills = -1 },
 		"Duration":   func(c *FailoverConfig) { c.Duration = 0 },
 		"Devices":    func(c *FailoverConfig) { c.Devices = -1 },
 		"IngestRate": func(c *FailoverConfig) { c.IngestRate = 0 },

@@ -21,6 +21,7 @@ type benchFlags struct {
 	seed                                                                 int64
 	duration, settle                                                     time.Duration
 	load, inProcess                                                      bool
+	failover                                                             bench.FailoverOptions
 }
 
 // newBenchCmd is `offsync bench`: the load harness (bench.RunHarness).
@@ -37,8 +38,9 @@ process of this binary), or a running one (--server):
             handler serving the same bytes (serve-ratio-vs-static)
   memory    peak RSS of the server at --rows (default 1,000,000) with --streams
             open event streams (rss-mib)
-  failover  3 nodes, kill -9 of the leader under load (failover-s, failed-syncs,
-            lost-acked-writes)
+  failover  3 nodes on CRM-N, kill -9 of the leader (--kills) and of followers
+            (--follower-kills) under load (failover-s, failed-syncs,
+            lost-acked-writes; per kill, the syncs around it)
 
 Prints a table; --out writes the results as JSON.`,
 		Args: cobra.NoArgs,
@@ -64,6 +66,10 @@ Prints a table; --out writes the results as JSON.`,
 	fl.DurationVar(&f.settle, "settle", bench.DefaultHarnessSettle, "at most this long, wait for the loaded server to go idle")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the started server to this file")
 	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile of the started server, at its shutdown, to this file")
+	fl.IntVar(&f.failover.Kills, "kills", bench.DefaultFailoverKills, "failover: kill -9 of the leader this many times (0 with --follower-kills 0: count false elections only)")
+	fl.IntVar(&f.failover.FollowerKills, "follower-kills", bench.DefaultFailoverFollowerKills, "failover: kill -9 of a follower this many times")
+	fl.DurationVar(&f.failover.SyncInterval, "sync-interval", bench.DefaultFailoverSyncInterval, "failover: each device syncs about this often")
+	fl.StringArrayVar(&f.failover.NodeArgs, "node-arg", nil, "failover: an extra serve flag for every node, e.g. --node-arg=--raft-heartbeat-timeout=1s (repeat)")
 	c.AddCommand(newBenchServerCmd())
 	return c
 }
@@ -92,6 +98,7 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 		if !changed("duration") {
 			c.Duration = fc.Duration
 		}
+		c.Failover = f.failover
 	}
 	if c.Server == "" && (!f.inProcess || f.scenario == bench.ScenarioFailover) {
 		exe, err := os.Executable()
