@@ -53,7 +53,10 @@ type PullResponse struct {
 	Entities        []EntityChanges `msgpack:"e"`
 }
 
-// EntityChanges is one entity's part of a pull.
+// EntityChanges is one entity's part of a pull. On the msgpack wire
+// (columnar_entity.go) its rows travel column by column: Rows as the
+// columnar block `u`, Patches as `p` (columnar.go, docs/protocol.md); in
+// Go they are rows of values.
 type EntityChanges struct {
 	Entity string `msgpack:"n"`
 	// Columns names the attribute values that follow the system fields
@@ -62,7 +65,8 @@ type EntityChanges struct {
 	// Rows are upserts: [id, owner ref, business unit ref, createdon,
 	// modifiedon, version, value per column...]. A ref is an index into
 	// PullResponse.Refs, or -1. A missing value is nil; guid and lookup
-	// values are 16-byte binary.
+	// values are 16-byte []byte, decimals strings; decoded integers are
+	// int64 and floats float64.
 	Rows [][]any `msgpack:"u,omitempty"`
 	// PatchColumns names the values of Patches.
 	PatchColumns []string `msgpack:"pcols,omitempty"`
@@ -77,9 +81,9 @@ type EntityChanges struct {
 	NextDue int64 `msgpack:"due"`
 }
 
-// DecodePullResponse decodes a msgpack pull answer. Row values keep their
-// exact msgpack types: binary as []byte, integers as the smallest Go
-// integer type that holds them (use AsInt64).
+// DecodePullResponse decodes a msgpack pull answer. Row values are nil,
+// bool, int64, float64, string or []byte (see [DecodeColumns]); AsInt64
+// reads any integer.
 func DecodePullResponse(data []byte) (PullResponse, error) {
 	var r PullResponse
 	if err := unmarshalWith(data, &r, false, false); err != nil {

@@ -80,7 +80,7 @@ func FuzzDecodePullRequest(f *testing.F) {
 }
 
 func FuzzDecodePullResponse(f *testing.F) {
-	b, _ := Marshal(PullResponse{Version: 1, Entities: []EntityChanges{{Entity: "a", Rows: [][]any{{"x"}}}}})
+	b, _ := Marshal(benchAnswerSmall())
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = DecodePullResponse(data)
@@ -88,7 +88,8 @@ func FuzzDecodePullResponse(f *testing.F) {
 }
 
 func TestMarshalCompactIsSmallerAndDecodes(t *testing.T) {
-	in := PullResponse{Version: 3, Entities: []EntityChanges{{Entity: "a", Rows: [][]any{{int64(1), int64(-1), int64(1767225600000)}}}}}
+	id := make([]byte, 16)
+	in := PullResponse{Version: 3, Entities: []EntityChanges{{Entity: "a", Rows: [][]any{{id, int64(1), int64(-1), int64(1767225600000), int64(1767225600000), int64(3)}}}}}
 	plain, _ := Marshal(in)
 	small, err := MarshalCompact(in)
 	if err != nil || len(small) >= len(plain) {
@@ -99,7 +100,7 @@ func TestMarshalCompactIsSmallerAndDecodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, want := range []int64{1, -1, 1767225600000} {
-		if got, ok := AsInt64(out.Entities[0].Rows[0][i]); !ok || got != want {
+		if got, ok := AsInt64(out.Entities[0].Rows[0][i+1]); !ok || got != want {
 			t.Fatalf("value %d = %v", i, out.Entities[0].Rows[0][i])
 		}
 	}

@@ -1,0 +1,310 @@
+package codec
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"unicode/utf8"
+)
+
+// AppendColumns appends the columnar block (columnar.go) of rows to dst.
+// Every row holds width values: the six system fields (a 16-byte id, the
+// owner and business-unit refs, createdon, modifiedon and version, all
+// integers), then one value per attribute column. A value is nil, bool,
+// an integer of any Go type, float64 or float32 (finite), string (valid
+// UTF-8) or []byte. Each column gets the smallest of the kinds that hold
+// its values exactly; the bytes depend only on rows and width. Rows that
+// break these rules fail with [ErrMalformed].
+func AppendColumns(dst []byte, rows [][]any, width int) ([]byte, error) {
+	if width < systemColumns {
+		return dst, fmt.Errorf("encode columns: width %d: %w: %w", width, errColumnRows, ErrMalformed)
+	}
+	for i, r := range rows {
+		if len(r) != width {
+			return dst, fmt.Errorf("encode columns: row %d has %d values, want %d: %w: %w", i, len(r), width, errColumnRows, ErrMalformed)
+		}
+	}
+	out := binary.AppendUvarint(dst, uint64(len(rows)))
+	var ce colEncoder
+	for c := range width {
+		var err error
+		if out, err = ce.column(out, rows, c); err != nil {
+			return dst, fmt.Errorf("encode columns: column %d: %w: %w", c, err, ErrMalformed)
+		}
+	}
+	return out, nil
+}
+
+// Value classes of a column, before its kind is chosen.
+const (
+	classNone = iota // only nulls so far
+	classBool
+	classInt
+	classFloat
+	classString
+	classGUID
+	classAny
+)
+
+// colEncoder holds the scratch space of one column at a time.
+type colEncoder struct {
+	vals  []any // the non-null values, normalized
+	ints  []int64
+	index map[string]int
+}
+
+// column appends column c of rows.
+func (ce *colEncoder) column(dst []byte, rows [][]any, c int) ([]byte, error) {
+	ce.vals = ce.vals[:0]
+	class := classNone
+	for _, r := range rows {
+		v, cl, err := classify(r[c])
+		if err != nil {
+			return dst, err
+		}
+		if v == nil {
+			continue
+		}
+		ce.vals = append(ce.vals, v)
+		switch {
+		case class == classNone:
+			class = cl
+		case class != cl:
+			class = classAny
+		}
+	}
+	nulls := len(ce.vals) < len(rows)
+	if c == 0 && (class != classGUID || nulls) || c > 0 && c < systemColumns && (class != classInt || nulls) {
+		if len(rows) > 0 {
+			return dst, errSystemField
+		}
+	}
+	tagAt := len(dst)
+	dst = append(dst, 0)
+	if nulls {
+		dst[tagAt] = colNulls
+		dst = appendBitmap(dst, len(rows), func(i int) bool { return rows[i][c] != nil })
+	}
+	var kind byte
+	switch class {
+	case classBool:
+		kind = colBool
+		dst = appendBitmap(dst, len(ce.vals), func(i int) bool { return ce.vals[i].(bool) })
+	case classInt:
+		kind, dst = ce.intBody(dst)
+	case classFloat:
+		kind = colFloat
+		for _, v := range ce.vals {
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.(float64)))
+		}
+	case classString:
+		kind, dst = ce.stringBody(dst)
+	case classGUID:
+		kind, dst = ce.guidBody(dst)
+	case classNone: // no value: an empty block's system column, or all null
+		kind = colAny
+		if c < systemColumns {
+			kind = colInt
+		}
+		if c == 0 {
+			kind = colGUID
+		}
+	default:
+		kind = colAny
+		for _, v := range ce.vals {
+			dst, _ = appendAnyValue(dst, v)
+		}
+	}
+	dst[tagAt] |= kind
+	return dst, nil
+}
+
+// classify normalizes one value and names its class; nil is nil.
+func classify(v any) (any, int, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, classNone, nil
+	case bool:
+		return v, classBool, nil
+	case int64:
+		return v, classInt, nil
+	case float64:
+		if !finite(x) {
+			return nil, 0, errNonFinite
+		}
+		return v, classFloat, nil
+	case float32:
+		return classify(float64(x))
+	case string:
+		if !utf8.ValidString(x) {
+			return nil, 0, errBadUTF8
+		}
+		return v, classString, nil
+	case []byte:
+		if len(x) == 16 {
+			return v, classGUID, nil
+		}
+		return v, classAny, nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return x, classAny, nil
+		}
+		return int64(x), classInt, nil
+	case uint:
+		return classify(uint64(x))
+	}
+	if n, ok := AsInt64(v); ok {
+		return n, classInt, nil
+	}
+	if n, ok := v.(int); ok {
+		return int64(n), classInt, nil
+	}
+	return nil, 0, fmt.Errorf("%w %T", errBadValType, v)
+}
+
+// intBody appends the integers of ce.vals plain, as deltas, or as
+// multiples of a step above a base, whichever is smallest.
+func (ce *colEncoder) intBody(dst []byte) (byte, []byte) {
+	plain, delta := 0, 0
+	prev, lo := int64(0), ce.vals[0].(int64)
+	for _, v := range ce.vals {
+		n := v.(int64)
+		plain += varintLen(zigzag(n))
+		delta += varintLen(zigzag(n - prev))
+		prev, lo = n, min(lo, n)
+	}
+	step := uint64(0)
+	for _, v := range ce.vals {
+		step = gcd(step, uint64(v.(int64)-lo))
+	}
+	step = max(step, 1)
+	frame := varintLen(zigzag(lo)) + varintLen(step)
+	for _, v := range ce.vals {
+		frame += varintLen(uint64(v.(int64)-lo) / step)
+	}
+	switch {
+	case plain <= delta && plain <= frame:
+		for _, v := range ce.vals {
+			dst = binary.AppendUvarint(dst, zigzag(v.(int64)))
+		}
+		return colInt, dst
+	case frame < delta:
+		dst = binary.AppendUvarint(binary.AppendUvarint(dst, zigzag(lo)), step)
+		for _, v := range ce.vals {
+			dst = binary.AppendUvarint(dst, uint64(v.(int64)-lo)/step)
+		}
+		return colIntFrame, dst
+	}
+	prev = 0
+	for _, v := range ce.vals {
+		n := v.(int64)
+		dst = binary.AppendUvarint(dst, zigzag(n-prev))
+		prev = n
+	}
+	return colIntDelta, dst
+}
+
+// gcd is the greatest common divisor of a and b; gcd(0, b) is b.
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// stringBody appends the strings of ce.vals as plain strings, a
+// dictionary or scaled decimals, whichever is smallest.
+func (ce *colEncoder) stringBody(dst []byte) (byte, []byte) {
+	plain, dictSize := 0, 0
+	clear(ce.index)
+	if ce.index == nil {
+		ce.index = map[string]int{}
+	}
+	ce.ints = ce.ints[:0]
+	scale, decimal := -1, true
+	decSize := 1
+	for _, v := range ce.vals {
+		s := v.(string)
+		plain += varintLen(uint64(len(s))) + len(s)
+		i, ok := ce.index[s]
+		if !ok {
+			i = len(ce.index)
+			ce.index[s] = i
+			dictSize += varintLen(uint64(len(s))) + len(s)
+		}
+		dictSize += varintLen(uint64(i))
+		if decimal {
+			u, sc, ok := parseDecimal(s)
+			decimal = ok && (scale < 0 || sc == scale)
+			scale = sc
+			ce.ints = append(ce.ints, u)
+			decSize += varintLen(zigzag(u))
+		}
+	}
+	dictSize += varintLen(uint64(len(ce.index)))
+	switch {
+	case decimal && decSize <= plain && decSize <= dictSize:
+		dst = append(dst, byte(scale))
+		for _, u := range ce.ints {
+			dst = binary.AppendUvarint(dst, zigzag(u))
+		}
+		return colDecimal, dst
+	case dictSize < plain:
+		dst = binary.AppendUvarint(dst, uint64(len(ce.index)))
+		n := 0
+		for _, v := range ce.vals { // entries in order of first use
+			if s := v.(string); ce.index[s] == n {
+				dst = append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+				n++
+			}
+		}
+		for _, v := range ce.vals {
+			dst = binary.AppendUvarint(dst, uint64(ce.index[v.(string)]))
+		}
+		return colStringDict, dst
+	}
+	for _, v := range ce.vals {
+		s := v.(string)
+		dst = append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+	}
+	return colString, dst
+}
+
+// guidBody appends the GUIDs of ce.vals, plain or as a dictionary,
+// whichever is smaller.
+func (ce *colEncoder) guidBody(dst []byte) (byte, []byte) {
+	clear(ce.index)
+	if ce.index == nil {
+		ce.index = map[string]int{}
+	}
+	dictSize := 0
+	for _, v := range ce.vals {
+		g := string(v.([]byte))
+		i, ok := ce.index[g]
+		if !ok {
+			i = len(ce.index)
+			ce.index[g] = i
+			dictSize += 16
+		}
+		dictSize += varintLen(uint64(i))
+	}
+	dictSize += varintLen(uint64(len(ce.index)))
+	if dictSize >= 16*len(ce.vals) {
+		for _, v := range ce.vals {
+			dst = append(dst, v.([]byte)...)
+		}
+		return colGUID, dst
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(ce.index)))
+	n := 0
+	for _, v := range ce.vals {
+		if g := v.([]byte); ce.index[string(g)] == n {
+			dst = append(dst, g...)
+			n++
+		}
+	}
+	for _, v := range ce.vals {
+		dst = binary.AppendUvarint(dst, uint64(ce.index[string(v.([]byte))]))
+	}
+	return colGUIDDict, dst
+}

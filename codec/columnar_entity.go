@@ -1,0 +1,123 @@
+package codec
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// EntityChanges' msgpack codec: a map of the keys its struct tags name,
+// with Rows and Patches as columnar blocks (columnar.go) in `u` and `p`.
+// It is registered for the type, so it runs wherever msgpack meets an
+// EntityChanges.
+
+func init() {
+	msgpack.Register(EntityChanges{}, encodeEntityValue, decodeEntityValue)
+}
+
+func encodeEntityValue(e *msgpack.Encoder, v reflect.Value) error {
+	if v.CanAddr() {
+		return encodeEntity(e, v.Addr().Interface().(*EntityChanges))
+	}
+	ec := v.Interface().(EntityChanges)
+	return encodeEntity(e, &ec)
+}
+
+func decodeEntityValue(d *msgpack.Decoder, v reflect.Value) error {
+	if !v.CanAddr() {
+		return fmt.Errorf("decode entity changes: non-addressable %s", v.Type())
+	}
+	return decodeEntity(d, v.Addr().Interface().(*EntityChanges))
+}
+
+func encodeEntity(e *msgpack.Encoder, ec *EntityChanges) error {
+	var u, p []byte
+	var err error
+	if len(ec.Rows) > 0 {
+		if u, err = AppendColumns(nil, ec.Rows, systemColumns+len(ec.Columns)); err != nil {
+			return fmt.Errorf("encode %s upserts: %w", ec.Entity, err)
+		}
+	}
+	if len(ec.Patches) > 0 {
+		if p, err = AppendColumns(nil, ec.Patches, systemColumns+len(ec.PatchColumns)); err != nil {
+			return fmt.Errorf("encode %s patches: %w", ec.Entity, err)
+		}
+	}
+	n := 2 // n, due
+	for _, set := range [...]bool{len(ec.Columns) > 0, u != nil, len(ec.PatchColumns) > 0, p != nil, len(ec.Removals) > 0, ec.Cutoff != 0} {
+		if set {
+			n++
+		}
+	}
+	w := stickyEncoder{e: e}
+	w.do(e.EncodeMapLen(n))
+	w.str("n", ec.Entity)
+	if len(ec.Columns) > 0 && w.key("cols") {
+		w.do(e.Encode(ec.Columns))
+	}
+	if u != nil && w.key("u") {
+		w.do(e.EncodeBytes(u))
+	}
+	if len(ec.PatchColumns) > 0 && w.key("pcols") {
+		w.do(e.Encode(ec.PatchColumns))
+	}
+	if p != nil && w.key("p") {
+		w.do(e.EncodeBytes(p))
+	}
+	if len(ec.Removals) > 0 && w.key("r") {
+		w.do(e.Encode(ec.Removals))
+	}
+	if ec.Cutoff != 0 && w.key("cut") {
+		w.do(e.EncodeInt(ec.Cutoff))
+	}
+	if w.key("due") {
+		w.do(e.EncodeInt(ec.NextDue))
+	}
+	if w.err != nil {
+		return fmt.Errorf("encode entity changes: %w", w.err)
+	}
+	return nil
+}
+
+func decodeEntity(d *msgpack.Decoder, ec *EntityChanges) error {
+	*ec = EntityChanges{}
+	var u, p []byte
+	n, err := d.DecodeMapLen()
+	for i := 0; i < n && err == nil; i++ {
+		var key string
+		if key, err = d.DecodeString(); err != nil {
+			break
+		}
+		switch key {
+		case "n":
+			ec.Entity, err = d.DecodeString()
+		case "cols":
+			err = d.Decode(&ec.Columns)
+		case "u":
+			u, err = d.DecodeBytes()
+		case "pcols":
+			err = d.Decode(&ec.PatchColumns)
+		case "p":
+			p, err = d.DecodeBytes()
+		case "r":
+			err = d.Decode(&ec.Removals)
+		case "cut":
+			ec.Cutoff, err = d.DecodeInt64()
+		case "due":
+			ec.NextDue, err = d.DecodeInt64()
+		default:
+			err = d.Skip() // a key from a newer version
+		}
+	}
+	if err == nil && u != nil {
+		ec.Rows, err = DecodeColumns(u, systemColumns+len(ec.Columns))
+	}
+	if err == nil && p != nil {
+		ec.Patches, err = DecodeColumns(p, systemColumns+len(ec.PatchColumns))
+	}
+	if err != nil {
+		return fmt.Errorf("decode entity changes %q: %w", ec.Entity, err)
+	}
+	return nil
+}
