@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"time"
 
@@ -35,14 +36,17 @@ type DecodeConfig struct {
 	Rounds int
 	// Dataset, when set, is used instead of loading Size.
 	Dataset *Dataset
-	// Profile, when set, receives a CPU profile (pprof) of the device's
-	// decode+apply rounds only.
-	Profile io.Writer
+	// ProfileDir, when set, receives a CPU profile (pprof) of each
+	// round's device first load, and of nothing else (not the opening of
+	// its store), as device-sync-<round>.pprof; `go tool pprof` merges
+	// them when given them all.
+	ProfileDir string
 }
 
-// DefaultDecodeConfig returns a DecodeConfig of the small size, 5 rounds.
+// DefaultDecodeConfig returns a DecodeConfig of the small size, 21
+// rounds.
 func DefaultDecodeConfig(dir string) DecodeConfig {
-	return DecodeConfig{Dir: dir, Size: dataset.SizeSmall, Seed: dataset.DefaultSeed, Rounds: 5}
+	return DecodeConfig{Dir: dir, Size: dataset.SizeSmall, Seed: dataset.DefaultSeed, Rounds: 21}
 }
 
 // Validate checks the config; its messages name the bad field.
@@ -133,8 +137,10 @@ func RunDeviceDecode(ctx context.Context, c DecodeConfig) (DecodeResult, error) 
 		r.JSONGzipBytes += int64(len(jsonPages[i]))
 	}
 
+	// Each round times the three back to back, so that they share the
+	// machine's load of the moment (the cores are shared).
 	var wireDec, jsonDec, wireSync []time.Duration
-	for range c.Rounds {
+	for i := range c.Rounds {
 		d, err := timeWireDecode(pages)
 		if err != nil {
 			return DecodeResult{}, err
@@ -144,22 +150,14 @@ func RunDeviceDecode(ctx context.Context, c DecodeConfig) (DecodeResult, error) 
 			return DecodeResult{}, err
 		}
 		jsonDec = append(jsonDec, d)
-	}
-	if c.Profile != nil {
-		if err := pprof.StartCPUProfile(c.Profile); err != nil {
-			return DecodeResult{}, fmt.Errorf("device decode: profile: %w", err)
+		prof := ""
+		if c.ProfileDir != "" {
+			prof = filepath.Join(c.ProfileDir, fmt.Sprintf("device-sync-%03d.pprof", i))
 		}
-	}
-	for range c.Rounds {
-		d, err := timeReplaySync(ctx, rp, c.Dir, tok, len(rows))
-		if err != nil {
-			pprof.StopCPUProfile()
+		if d, err = timeReplaySync(ctx, rp, c.Dir, tok, len(rows), prof); err != nil {
 			return DecodeResult{}, err
 		}
 		wireSync = append(wireSync, d)
-	}
-	if c.Profile != nil {
-		pprof.StopCPUProfile()
 	}
 	if n := rp.missed(); n > 0 {
 		return DecodeResult{}, fmt.Errorf("device decode: %d requests of the replayed syncs were not recorded", n)
@@ -216,16 +214,29 @@ func openReplayDevice(rp *replay, dir, tok string, progress func(int, bool)) (*c
 }
 
 // timeReplaySync times one first load of a fresh device from the
-// recorded answers.
-func timeReplaySync(ctx context.Context, rp *replay, dir, tok string, want int) (time.Duration, error) {
+// recorded answers; with prof set, it writes a CPU profile of it there.
+func timeReplaySync(ctx context.Context, rp *replay, dir, tok string, want int, prof string) (time.Duration, error) {
 	dev, closeDev, err := openReplayDevice(rp, dir, tok, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer closeDev()
+	if prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return 0, fmt.Errorf("device decode: profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return 0, fmt.Errorf("device decode: profile: %w", err)
+		}
+	}
 	start := time.Now()
 	sum, err := dev.Sync(ctx)
 	took := time.Since(start)
+	if prof != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return 0, fmt.Errorf("replayed first load: %w", err)
 	}

@@ -1,9 +1,11 @@
 package bench
 
 import (
-	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/offsync/offsync/dataset"
@@ -14,19 +16,20 @@ import (
 // from recorded answers, against the same rows decoded from JSON in the
 // same run and applied the same way, as ratio-vs-json-decode (target >=
 // 2); ratio-decode-only compares the decoding alone.
-// OFFSYNC_BENCH_DECODE_PROFILE=file writes a CPU profile of the device's
-// decode+apply rounds.
+// OFFSYNC_BENCH_DECODE_PROFILE=dir writes a CPU profile of each of the
+// device's decode+apply rounds there (DecodeConfig.ProfileDir); OFFSYNC_BENCH_DECODE_ROUNDS sets how many rounds
+// (more make a profile with more samples).
 func BenchmarkDeviceDecode(b *testing.B) {
 	c := DefaultDecodeConfig(b.TempDir())
 	c.Size = benchSyncSize()
-	if path := os.Getenv("OFFSYNC_BENCH_DECODE_PROFILE"); path != "" {
-		f, err := os.Create(path)
+	if s := os.Getenv("OFFSYNC_BENCH_DECODE_ROUNDS"); s != "" {
+		n, err := strconv.Atoi(s)
 		if err != nil {
-			b.Fatal(err)
+			b.Fatalf("OFFSYNC_BENCH_DECODE_ROUNDS: %v", err)
 		}
-		defer f.Close()
-		c.Profile = f
+		c.Rounds = n
 	}
+	c.ProfileDir = os.Getenv("OFFSYNC_BENCH_DECODE_PROFILE")
 	var last DecodeResult
 	for i := 0; i < b.N; i++ {
 		r, err := RunDeviceDecode(context.Background(), c)
@@ -52,8 +55,7 @@ func BenchmarkDeviceDecode(b *testing.B) {
 func TestDeviceDecodeDemo(t *testing.T) {
 	c := DefaultDecodeConfig(t.TempDir())
 	c.Size, c.Rounds = dataset.SizeDemo, 2
-	var prof bytes.Buffer
-	c.Profile = &prof
+	c.ProfileDir = t.TempDir()
 	r, err := RunDeviceDecode(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +76,10 @@ func TestDeviceDecodeDemo(t *testing.T) {
 	if got, want := r.RatioDecodeOnly, float64(r.JSONDecode)/float64(r.WireDecode); got != want {
 		t.Fatalf("ratio-decode-only %v, want %v", got, want)
 	}
-	if prof.Len() == 0 {
-		t.Error("no CPU profile written")
+	for i := range c.Rounds {
+		if st, err := os.Stat(filepath.Join(c.ProfileDir, fmt.Sprintf("device-sync-%03d.pprof", i))); err != nil || st.Size() == 0 {
+			t.Errorf("round %d: no CPU profile written (%v)", i, err)
+		}
 	}
 }
 
