@@ -174,6 +174,11 @@ type FailoverResult struct {
 	// leader that lost its leadership while it ran). Elections is how
 	// far the Raft term rose over the load.
 	LeaderChanges, FalseElections, Elections int
+	// MaxHeartbeatGapMs is the longest a follower had not heard from a
+	// running leader, as the watch sampled it every 100 ms (its
+	// staleness): how close the leader's heartbeats came to the
+	// heartbeat timeout.
+	MaxHeartbeatGapMs float64
 	// LightPushes counts the light devices' pushed tasks: applied, and
 	// rejected.
 	LightPushes [2]int
@@ -355,7 +360,9 @@ func (r *FailoverRun) Result() FailoverResult {
 	}
 	l := all.summarize(time.Second)
 	res.SyncP99Ms, res.SyncMaxMs = l.P99, l.Max
-	res.LeaderChanges, res.FalseElections, res.Elections = r.watch.stats()
+	var gap time.Duration
+	res.LeaderChanges, res.FalseElections, res.Elections, gap = r.watch.stats()
+	res.MaxHeartbeatGapMs = millis(gap)
 	return res
 }
 

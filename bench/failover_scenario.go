@@ -22,6 +22,9 @@ const (
 	// not killed; MetricElections how far the Raft term rose.
 	MetricFalseElections = "false-elections"
 	MetricElections      = "elections"
+	// MetricHeartbeatGap is the longest a follower went without hearing
+	// from a running leader, as sampled.
+	MetricHeartbeatGap = "max-heartbeat-gap-ms"
 )
 
 // FailoverOptions are the failover scenario's own settings in a
@@ -80,6 +83,7 @@ func runFailoverScenario(ctx context.Context, c HarnessConfig, r *HarnessResult)
 	m[MetricLostAckedWrites] = float64(res.LostAckedWrites)
 	m["acked-writes"], m["syncs"] = float64(res.AckedWrites), float64(res.Syncs)
 	m[MetricSyncP99], m[MetricFalseElections], m[MetricElections] = res.SyncP99Ms, float64(res.FalseElections), float64(res.Elections)
+	m[MetricHeartbeatGap] = res.MaxHeartbeatGapMs
 	m[MetricKillSyncP99] = 0
 	for _, k := range res.Kills {
 		m[MetricKillSyncP99] = max(m[MetricKillSyncP99], k.SyncP99Ms)
@@ -90,7 +94,8 @@ func runFailoverScenario(ctx context.Context, c HarnessConfig, r *HarnessResult)
 // writeFailoverKills writes the elections and the setup of f, then one
 // line per kill.
 func writeFailoverKills(w io.Writer, f *FailoverResult) {
-	fmt.Fprintf(w, "elections\t%d leader changes, %d false; the term rose by %d\n", f.LeaderChanges, f.FalseElections, f.Elections)
+	fmt.Fprintf(w, "elections\t%d leader changes, %d false; the term rose by %d; followers went up to %.0f ms without hearing from a running leader\n",
+		f.LeaderChanges, f.FalseElections, f.Elections, f.MaxHeartbeatGapMs)
 	fmt.Fprintf(w, "setup\tload %.1f s, cluster formed in %.1f s, light first loads %.1f s; light pushes %d applied, %d refused\n",
 		f.LoadSeconds, f.StartSeconds, f.FirstLoadSeconds, f.LightPushes[0], f.LightPushes[1])
 	if len(f.Kills) == 0 {

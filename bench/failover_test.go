@@ -189,8 +189,10 @@ func TestWatchTellsFailoversFromFalseElections(t *testing.T) {
 	step(0, 4, true)  // n2 ran and was not killed: false
 	w.killed(0)       // n1 killed and restarted at once...
 	step(0, 5, false) // ...and leads again: a failover
-	if changes, falses, elections := w.stats(); changes != 3 || falses != 1 || elections != 4 {
-		t.Errorf("stats: %d changes, %d false, %d elections; want 3, 1, 4", changes, falses, elections)
+	w.gap(80 * time.Millisecond)
+	w.gap(30 * time.Millisecond)
+	if changes, falses, elections, gap := w.stats(); changes != 3 || falses != 1 || elections != 4 || gap != 80*time.Millisecond {
+		t.Errorf("stats: %d changes, %d false, %d elections, gap %v; want 3, 1, 4, 80ms", changes, falses, elections, gap)
 	}
 }
 

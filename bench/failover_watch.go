@@ -31,6 +31,17 @@ type foWatch struct {
 	// firstTerm and lastTerm are the lowest and highest terms seen.
 	firstTerm, lastTerm uint64
 	changes, falseCount int
+	// maxGap is the longest time a follower had not heard from a running
+	// leader, as sampled (its staleness).
+	maxGap time.Duration
+}
+
+// gap records that a follower of a running leader had not heard from it
+// for d.
+func (w *foWatch) gap(d time.Duration) {
+	w.mu.Lock()
+	w.maxGap = max(w.maxGap, d)
+	w.mu.Unlock()
 }
 
 // killed records that node i is being killed.
@@ -77,25 +88,27 @@ func (w *foWatch) observe(leader int, term uint64, runs func(int) bool) (prev in
 	return prev, true
 }
 
-// stats returns the leader changes seen, the false elections among them
-// and how far the term rose.
-func (w *foWatch) stats() (changes, falseElections, elections int) {
+// stats returns the leader changes seen, the false elections among them,
+// how far the term rose and the longest heartbeat gap seen.
+func (w *foWatch) stats() (changes, falseElections, elections int, maxGap time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.lastTerm > w.firstTerm {
 		elections = int(w.lastTerm - w.firstTerm)
 	}
-	return w.changes, w.falseCount, elections
+	return w.changes, w.falseCount, elections, w.maxGap
 }
 
 // watchLeader asks each running node for its status every watchInterval
 // until ctx ends, and feeds the leader it finds (the one that says so
-// with the highest term) to r.watch.
+// with the highest term) to r.watch, and the staleness of its followers
+// (how long since they heard from it: a gap in its heartbeats).
 func (r *FailoverRun) watchLeader(ctx context.Context) {
 	t := time.NewTicker(watchInterval)
 	defer t.Stop()
 	for {
 		leader, term, leaderTerm := -1, uint64(0), uint64(0)
+		stale := map[string]int64{} // follower staleness in ms, by leader id
 		for i := 0; i < r.Cluster.Len(); i++ {
 			if !r.Cluster.Running(i) {
 				continue
@@ -110,6 +123,14 @@ func (r *FailoverRun) watchLeader(ctx context.Context) {
 			term = max(term, st.Term)
 			if st.State == "Leader" && st.Term >= leaderTerm {
 				leader, leaderTerm = i, st.Term
+			}
+			if st.State == "Follower" && st.StalenessMs >= 0 && st.LeaderID != "" {
+				stale[st.LeaderID] = max(stale[st.LeaderID], st.StalenessMs)
+			}
+		}
+		if leader >= 0 {
+			if ms, ok := stale[r.Cluster.ID(leader)]; ok {
+				r.watch.gap(time.Duration(ms) * time.Millisecond)
 			}
 		}
 		if prev, bad := r.watch.observe(leader, term, r.Cluster.Running); bad {
