@@ -26,28 +26,12 @@ func Load(ctx context.Context, p Proposer, c Config, batchSize int, progress fun
 	if batchSize <= 0 {
 		batchSize = DefaultLoadBatch
 	}
+	if err := LoadOrg(ctx, p, c); err != nil {
+		return 0, err
+	}
 	now := c.Now.UnixMilli()
-	sch, err := Schema()
-	if err != nil {
-		return 0, err
-	}
-	org, err := Org(c)
-	if err != nil {
-		return 0, err
-	}
-	org.Publish = true
-	steps := []*engine.Command{
-		{Kind: engine.KindSetSchemaDraft, Now: now, Schema: &sch},
-		{Kind: engine.KindPublishSchema, Now: now},
-		{Kind: engine.KindPutOrg, Now: now, Org: &org},
-	}
-	for _, cmd := range steps {
-		if err := propose(ctx, p, cmd); err != nil {
-			return 0, err
-		}
-	}
 	rows := 0
-	err = Generate(c, batchSize, func(recs []codec.Record) error {
+	err := Generate(c, batchSize, func(recs []codec.Record) error {
 		if err := propose(ctx, p, &engine.Command{Kind: engine.KindIngest, Now: now, Records: recs}); err != nil {
 			return err
 		}
@@ -61,6 +45,33 @@ func Load(ctx context.Context, p Proposer, c Config, batchSize int, progress fun
 		return rows, fmt.Errorf("load dataset: %w", err)
 	}
 	return rows, nil
+}
+
+// LoadOrg writes what Load writes before the rows: the schema (draft,
+// then publish) and the organization of c with its profiles published.
+// Rows from elsewhere can then be ingested for its users.
+func LoadOrg(ctx context.Context, p Proposer, c Config) error {
+	now := c.Now.UnixMilli()
+	sch, err := Schema()
+	if err != nil {
+		return err
+	}
+	org, err := Org(c)
+	if err != nil {
+		return err
+	}
+	org.Publish = true
+	steps := []*engine.Command{
+		{Kind: engine.KindSetSchemaDraft, Now: now, Schema: &sch},
+		{Kind: engine.KindPublishSchema, Now: now},
+		{Kind: engine.KindPutOrg, Now: now, Org: &org},
+	}
+	for _, cmd := range steps {
+		if err := propose(ctx, p, cmd); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LoadDemo loads the demo-sized dataset with its dates spread over the 90
