@@ -231,11 +231,7 @@ func (c *docClient) apply(ans map[string]any) {
 			}
 		}
 		// put or merge a row [id, owner, bu, createdon, modifiedon, version, values...]
-		row := func(v any, cols []string, merge bool) {
-			a := v.([]any)
-			if len(a) != 6+len(cols) {
-				c.t.Fatalf("%s: a row of %d values for %d columns", n, len(a), len(cols))
-			}
+		row := func(a []any, cols []string, merge bool) {
 			id := guid(c.t, a[0])
 			r := tbl[id]
 			if !merge || r == nil {
@@ -259,17 +255,24 @@ func (c *docClient) apply(ans map[string]any) {
 				}
 			}
 		}
-		if us, ok := e["u"].([]any); ok {
-			cols := names(e["cols"])
-			for _, u := range us {
-				row(u, cols, false)
+		// u and p are columnar blocks ("Rows: the columnar block").
+		block := func(key string, cols []string) [][]any {
+			b, ok := e[key].([]byte)
+			if !ok {
+				return nil
 			}
+			rows, err := decodeDocBlock(b, 6+len(cols))
+			if err != nil {
+				c.t.Fatalf("%s: %s: %v", n, key, err)
+			}
+			return rows
 		}
-		if ps, ok := e["p"].([]any); ok {
-			pcols := names(e["pcols"])
-			for _, p := range ps {
-				row(p, pcols, true)
-			}
+		cols, pcols := names(e["cols"]), names(e["pcols"])
+		for _, u := range block("u", cols) {
+			row(u, cols, false)
+		}
+		for _, p := range block("p", pcols) {
+			row(p, pcols, true)
 		}
 		if cut := int64(num(e["cut"])); cut != 0 {
 			for id, r := range tbl {
