@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/offsync/offsync/client"
@@ -15,7 +16,8 @@ import (
 // newDeviceCmd is the reference device: sync and query a local store.
 func newDeviceCmd() *cobra.Command {
 	c := &cobra.Command{Use: "device", Short: "The reference device: sync a local store and query it"}
-	var server, token, store, app string
+	var servers []string
+	var token, store, app string
 	sync := &cobra.Command{
 		Use:   "sync",
 		Short: "Push the queued offline changes, then pull until up to date, and print a summary",
@@ -31,10 +33,17 @@ for the next sync.
 and events are that app's. Without it the device syncs for the app its token
 was issued for, else the default app. The store keeps the app of its first
 sync, so later syncs need not name it, and refuses another app: sync each
-app into its own store.`,
+app into its own store.
+
+--server may be repeated, or be a comma list, to name several nodes of a
+cluster. The device also learns the members from the nodes' answers and
+keeps them, with the servers given, in its store (a later sync without
+--server uses them). A node that cannot be reached or answers 503 is
+skipped for the next one, with growing pauses between rounds; nothing
+queued is lost or applied twice. The summary says which node served.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := deviceConfig(store, server, token, app)
+			cfg, err := deviceConfig(store, servers, token, app)
 			if err != nil {
 				return err
 			}
@@ -54,7 +63,7 @@ app into its own store.`,
 			defer d.Close()
 			sum, err := d.Sync(cmd.Context())
 			if err != nil {
-				return explainErr(err, server)
+				return explainErr(err, strings.Join(d.Endpoints(), ", "))
 			}
 			out := cmd.OutOrStdout()
 			if sum.Applied+len(sum.Rejected) > 0 {
@@ -68,6 +77,10 @@ app into its own store.`,
 			}
 			fmt.Fprintf(out, "synced to version %d in %d pull(s): %d upserts, %d removals, %d reset(s), %d bytes received\n",
 				sum.Version, sum.Pulls, sum.Upserts, sum.Removals, sum.Resets, sum.WireBytes)
+			fmt.Fprintf(out, "  served by %s\n", sum.Server)
+			if eps := d.Endpoints(); len(eps) > 1 {
+				fmt.Fprintf(out, "  nodes known: %s\n", strings.Join(eps, ", "))
+			}
 			if d.App() != "" {
 				fmt.Fprintf(out, "  app %s\n", d.App())
 			}
@@ -84,13 +97,16 @@ app into its own store.`,
 			return nil
 		},
 	}
-	sync.Flags().StringVar(&server, "server", envOr("OFFSYNC_SERVER", client.DefaultServer), "server URL (env OFFSYNC_SERVER)")
+	sync.Flags().StringSliceVar(&servers, "server", envList("OFFSYNC_SERVER"), "server URL; repeat it or give a comma list for the nodes of a cluster (env OFFSYNC_SERVER; default: the store's, else "+client.DefaultServer+")")
 	sync.Flags().StringVar(&token, "token", "", "device token, from offsync token create (default $OFFSYNC_DEVICE_TOKEN)")
 	sync.Flags().StringVar(&store, "store", "./offsync-device", "local store directory")
 	sync.Flags().StringVar(&app, "app", "", "the app to sync for, by name or id (default $OFFSYNC_DEVICE_APP, else the store's, the token's or the default app)")
 	_ = sync.RegisterFlagCompletionFunc("app", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		// Names come from the admin API, when an admin token is at hand.
-		f := &adminFlags{server: server, output: outputTable}
+		f := &adminFlags{server: envOr("OFFSYNC_SERVER", client.DefaultServer), output: outputTable}
+		if len(servers) > 0 {
+			f.server = servers[0]
+		}
 		return f.completeNames(pathApps, "name")(cmd, args, toComplete)
 	})
 	watch := &cobra.Command{
@@ -98,7 +114,7 @@ app into its own store.`,
 		Short: "Sync now, then whenever the server's event stream says data is due (until interrupted)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := deviceConfig(store, server, token, app)
+			cfg, err := deviceConfig(store, servers, token, app)
 			if err != nil {
 				return err
 			}
@@ -118,7 +134,7 @@ app into its own store.`,
 			if cmd.Context().Err() != nil {
 				return nil
 			}
-			return explainErr(err, server)
+			return explainErr(err, strings.Join(d.Endpoints(), ", "))
 		},
 	}
 	watch.Flags().AddFlagSet(sync.Flags())
@@ -154,9 +170,10 @@ others, is an error that names the ones it holds.`,
 
 // deviceConfig is the device's config, the token from
 // $OFFSYNC_DEVICE_TOKEN when --token is not given and the app from
-// $OFFSYNC_DEVICE_APP when --app is not. It fails, before any request,
+// $OFFSYNC_DEVICE_APP when --app is not. Without servers the device uses
+// its store's (client.DeviceConfig). It fails, before any request,
 // without a token or with a server that is not a URL.
-func deviceConfig(store, server, token, app string) (client.DeviceConfig, error) {
+func deviceConfig(store string, servers []string, token, app string) (client.DeviceConfig, error) {
 	if token == "" {
 		token = os.Getenv("OFFSYNC_DEVICE_TOKEN")
 	}
@@ -166,13 +183,34 @@ func deviceConfig(store, server, token, app string) (client.DeviceConfig, error)
 	if token == "" {
 		return client.DeviceConfig{}, usageErr(errors.New("no device token: pass --token or set OFFSYNC_DEVICE_TOKEN (an administrator makes one with offsync token create --user ID)"))
 	}
-	if err := checkServer(server); err != nil {
-		return client.DeviceConfig{}, err
+	var list []string
+	for _, s := range servers {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if err := checkServer(s); err != nil {
+			return client.DeviceConfig{}, err
+		}
+		list = append(list, s)
 	}
-	cfg := client.DeviceConfig{Store: store, Server: server, Token: token, App: app}
+	cfg := client.DeviceConfig{Store: store, Token: token, App: app}
+	if len(list) > 0 {
+		cfg.Server, cfg.Servers = list[0], list[1:]
+	}
 	var err error
 	cfg.HTTP, err = trustingClient(5 * time.Minute)
 	return cfg, err
+}
+
+// envList is the comma list in the environment variable key, or nil.
+func envList(key string) []string {
+	var out []string
+	for _, s := range strings.Split(os.Getenv(key), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // progressBar returns a bar for long first loads when stdout is a
