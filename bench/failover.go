@@ -182,6 +182,9 @@ type FailoverResult struct {
 	// LightPushes counts the light devices' pushed tasks: applied, and
 	// rejected.
 	LightPushes [2]int
+	// Notes are the unexpected errors the run met (see
+	// FailoverRun.Notes).
+	Notes []string
 	// LoadSeconds is how long loading the dataset took, StartSeconds how
 	// long the cluster then took to form (the joins included) and
 	// FirstLoadSeconds the light devices' first loads.
@@ -347,6 +350,7 @@ func (r *FailoverRun) Result() FailoverResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res := r.res
+	res.Notes = slices.Clone(r.notes)
 	res.FailoverSeconds = slices.Clone(res.FailoverSeconds)
 	res.MaxFailoverSeconds = 0
 	for _, s := range res.FailoverSeconds {

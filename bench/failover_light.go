@@ -47,7 +47,7 @@ func (r *FailoverRun) startLight(ctx context.Context, users, tokens []string) er
 	r.lightHC = newHTTPClient(r.cfg.LightDevices + 16)
 	for i, tok := range tokens {
 		r.light = append(r.light, &foLight{index: i, user: users[(r.cfg.Devices+i)%len(users)], token: tok,
-			home: i % r.Cluster.Len(), rng: rand.New(rand.NewSource(r.cfg.Seed*7877 + int64(i)))})
+			home: i % r.Cluster.Len(), rng: rand.New(rand.NewSource(lightSeed(r.cfg.Seed, i)))})
 	}
 	start := time.Now()
 	err := forEach(ctx, len(r.light), r.cfg.FirstLoads, func(ctx context.Context, i int) error {
@@ -124,6 +124,11 @@ func (r *FailoverRun) lightSync(ctx context.Context, d *foLight) error {
 		sleepCtx(ctx, lightBackoff(attempt, d.rng))
 	}
 }
+
+// lightSeed seeds light device i's random choices (its row ids among
+// them): apart from the seeds of the writers and Go devices of the run
+// (small multiples of seed plus an index below 2^32).
+func lightSeed(seed int64, i int) int64 { return seed*15_485_863 + 1<<40 + int64(i) }
 
 // lightBackoff is the pause after failed attempt n (from 0): 25ms
 // doubling up to 800ms, each drawn between half and all of it.

@@ -76,6 +76,7 @@ func runFailoverScenario(ctx context.Context, c HarnessConfig, r *HarnessResult)
 	c.logf("failover: %d nodes on CRM-%s, %d kills over %v, %d devices, %d rows/s of ingest", fc.Nodes, size, fc.Kills+fc.FollowerKills, fc.Duration, c.Devices, fc.IngestRate)
 	res, err := RunFailover(ctx, fc)
 	r.Failover = &res
+	r.Notes = append(r.Notes, res.Notes...)
 	r.Dataset.LoadSecs = res.LoadSeconds
 	m := r.Metrics
 	m[MetricFailoverSeconds] = res.MaxFailoverSeconds

@@ -213,3 +213,24 @@ func TestFailoverTableShowsEachKill(t *testing.T) {
 		}
 	}
 }
+
+// TestLightSeedsAreApartFromTheOthers: no light device draws the same
+// random stream (row ids) as a writer, a Go device or another light
+// device of the same run; the first run at scale had a light device
+// create a row a writer had already created, on seed 1.
+func TestLightSeedsAreApartFromTheOthers(t *testing.T) {
+	for _, seed := range []int64{1, 2, 7, 1 << 20} {
+		taken := map[int64]string{}
+		for n := int64(0); n < 64; n++ {
+			taken[seed*7919+n] = "writer"
+			taken[seed*104729+n] = "Go device"
+		}
+		for i := 0; i < 100_000; i++ {
+			s := lightSeed(seed, i)
+			if who, ok := taken[s]; ok {
+				t.Fatalf("seed %d: light device %d draws from seed %d, as a %s", seed, i, s, who)
+			}
+			taken[s] = "light device"
+		}
+	}
+}
