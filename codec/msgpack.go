@@ -53,6 +53,9 @@ func Marshal(v any) ([]byte, error) {
 // AppendMarshal is like [Marshal] but appends the encoding of v to dst and
 // returns the extended slice. On error dst is returned unchanged.
 func AppendMarshal(dst []byte, v any) ([]byte, error) {
+	if r, ok := v.(*Row); ok {
+		return AppendRow(dst, r) // the same bytes, without reflection
+	}
 	e := encoders.Get().(*encoder)
 	defer putEncoder(e)
 	if err := e.enc.Encode(v); err != nil {
@@ -95,6 +98,9 @@ func putEncoder(e *encoder) {
 // bytes all fail with an error wrapping [ErrMalformed] before anything is
 // allocated. Any other decode error also wraps [ErrMalformed].
 func Unmarshal(data []byte, v any) error {
+	if r, ok := v.(*Row); ok {
+		return UnmarshalRow(data, r) // the same result, without reflection
+	}
 	return unmarshal(data, v, false)
 }
 

@@ -232,3 +232,44 @@ func decodeAttrValue(d *msgpack.Decoder) (any, error) {
 	}
 	return nil, fmt.Errorf("%w: msgpack code 0x%02x", errBadValType, c)
 }
+
+// MarshalRow is Marshal(r) without reflection: the same bytes, for the
+// write path, which encodes every row it stores.
+func MarshalRow(r *Row) ([]byte, error) { return AppendRow(nil, r) }
+
+// AppendRow appends MarshalRow(r) to dst; on error dst is returned
+// unchanged.
+func AppendRow(dst []byte, r *Row) ([]byte, error) {
+	e := encoders.Get().(*encoder)
+	defer putEncoder(e)
+	if err := encodeRow(e.enc, r); err != nil {
+		return dst, fmt.Errorf("marshal: %w", err)
+	}
+	return append(dst, e.buf.Bytes()...), nil
+}
+
+// UnmarshalRow is Unmarshal(data, r) without reflection, with the same
+// checks: data is scanned first, and anything malformed fails with
+// [ErrMalformed].
+func UnmarshalRow(data []byte, r *Row) error {
+	if err := scanMsgpack(data); err != nil {
+		return malformed("unmarshal", err)
+	}
+	d := decoders.Get().(*decoder)
+	d.r.Reset(data)
+	d.dec.Reset(&d.r)
+	d.dec.UseLooseInterfaceDecoding(true)
+	d.dec.DisallowUnknownFields(false)
+	*r = Row{}
+	err := decodeRow(d.dec, r)
+	if err == nil && d.r.Len() != 0 {
+		err = errTrailing
+	}
+	d.r.Reset(nil)
+	d.dec.Reset(&d.r)
+	decoders.Put(d)
+	if err != nil {
+		return malformed("unmarshal", err)
+	}
+	return nil
+}
