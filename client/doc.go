@@ -16,5 +16,7 @@
 // Device is the device side of the sync protocol (docs/protocol.md): a
 // local store kept in step with the user's offline view in one app
 // (DeviceConfig.App, sent as the X-Offsync-App header; a store keeps the
-// app of its first sync).
+// app of its first sync). It talks to a list of nodes: the ones it is
+// given and the members the nodes name (endpoints.go), moving to the next
+// when one cannot serve, within the bounds of a RetryConfig (retry.go).
 package client

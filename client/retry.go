@@ -15,7 +15,7 @@ import (
 const (
 	// DefaultRetryRounds is how many times a request goes round the
 	// endpoints before it fails.
-	DefaultRetryRounds = 5
+	DefaultRetryRounds = 6
 	// DefaultRetryBaseDelay is the pause after the first round.
 	DefaultRetryBaseDelay = 200 * time.Millisecond
 	// DefaultRetryMaxDelay caps the pause between rounds.
@@ -28,11 +28,16 @@ const (
 // of all of them, the device pauses (BaseDelay, doubling each round up to
 // MaxDelay, each pause jittered between half and one and a half times)
 // and starts another round, Rounds times in all. With the defaults a
-// request gives up after about 6 s of pauses. Retrying is safe: pulls are
-// reads, and a push retried with the same mutation ids applies nothing
-// twice.
+// request gives up after 5 pauses: 6 s on average, 3 to 7.5 s with the
+// jitter. Retrying is safe: pulls are reads, and a push retried with the
+// same mutation ids applies nothing twice.
 type RetryConfig struct {
-	Rounds              int
+	// Rounds is how many times a request may go round the endpoints
+	// (DefaultRetryRounds); 1 tries each once, without pausing.
+	Rounds int
+	// BaseDelay is the pause after the first round
+	// (DefaultRetryBaseDelay); MaxDelay caps every pause
+	// (DefaultRetryMaxDelay).
 	BaseDelay, MaxDelay time.Duration
 }
 

@@ -131,8 +131,8 @@ func TestRollingRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The devices sync with the node down, longer than a device
-		// waits for one node (client.DefaultRetryConfig: about 6 s of
-		// pauses), as when an upgrade takes a while.
+		// waits for one node (client.DefaultRetryConfig: at most 7.5 s
+		// of pauses), as when an upgrade takes a while.
 		sleepCtx(ctx, 8*time.Second)
 		if err := pc.Restart(i); err != nil {
 			t.Fatal(err)
