@@ -90,3 +90,40 @@ func TestRetryPauseIsBoundedAndJittered(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLearnMembers: whatever a node sends in Offsync-Members, learning it
+// never panics, keeps at most maxLearned members, each a normalized
+// http(s) base URL named once, none over plain http for a device that
+// talks https, and never touches the configured endpoints.
+func FuzzLearnMembers(f *testing.F) {
+	f.Add("https://a.example", "https://a.example:7070,https://b.example:7070")
+	f.Add("http://127.0.0.1:7070", "http://127.0.0.1:7071, http://127.0.0.1:7072/,,http://127.0.0.1:7071")
+	f.Add("https://a.example", "http://b.example,ftp://c,https://u:p@d,https://e?x=1,https://[::1]:7070")
+	f.Fuzz(func(t *testing.T, from, header string) {
+		e, err := newEndpoints([]string{"https://configured.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.learn(from, header)
+		learned, _ := e.current()
+		if len(learned) > maxLearned {
+			t.Fatalf("%d members learned", len(learned))
+		}
+		seen := map[string]bool{}
+		for _, u := range learned {
+			if n, err := normalizeEndpoint(u); err != nil || n != u {
+				t.Fatalf("learned %q, which normalizes to %q (%v)", u, n, err)
+			}
+			if seen[u] {
+				t.Fatalf("learned %q twice", u)
+			}
+			seen[u] = true
+			if strings.HasPrefix(u, "http://") && !strings.HasPrefix(from, "http://") {
+				t.Fatalf("learned %q over plain http from %q", u, from)
+			}
+		}
+		if order := e.order(); len(order) == 0 || order[0] != "https://configured.example" {
+			t.Fatalf("the configured endpoint is not first: %v", order)
+		}
+	})
+}
