@@ -172,7 +172,7 @@ func readRow(txn *badger.Txn, gen, entity, id string) (*Row, error) {
 		return nil, err
 	}
 	var r Row
-	if err := item.Value(func(v []byte) error { return codec.Unmarshal(v, &r) }); err != nil {
+	if err := item.Value(func(v []byte) error { return decodeLocalRow(v, &r) }); err != nil {
 		return nil, fmt.Errorf("read local row: %w", err)
 	}
 	return &r, nil
@@ -189,7 +189,7 @@ func putRow(txn *badger.Txn, gen, entity string, row *Row) error {
 			return err
 		}
 	}
-	b, err := codec.Marshal(row)
+	b, err := encodeLocalRow(row)
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func (d *Device) Rows(entity string, fn func(Row) error) error {
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			var r Row
-			if err := it.Item().Value(func(v []byte) error { return codec.Unmarshal(v, &r) }); err != nil {
+			if err := it.Item().Value(func(v []byte) error { return decodeLocalRow(v, &r) }); err != nil {
 				return fmt.Errorf("read local row: %w", err)
 			}
 			if err := fn(r); err != nil {
