@@ -33,14 +33,15 @@ func decodeEntityValue(d *msgpack.Decoder, v reflect.Value) error {
 
 func encodeEntity(e *msgpack.Encoder, ec *EntityChanges) error {
 	var u, p []byte
+	var uCuts, pCuts []int
 	var err error
 	if len(ec.Rows) > 0 {
-		if u, err = AppendColumns(nil, ec.Rows, systemColumns+len(ec.Columns)); err != nil {
+		if u, err = appendColumns(nil, ec.Rows, systemColumns+len(ec.Columns), &uCuts); err != nil {
 			return fmt.Errorf("encode %s upserts: %w", ec.Entity, err)
 		}
 	}
 	if len(ec.Patches) > 0 {
-		if p, err = AppendColumns(nil, ec.Patches, systemColumns+len(ec.PatchColumns)); err != nil {
+		if p, err = appendColumns(nil, ec.Patches, systemColumns+len(ec.PatchColumns), &pCuts); err != nil {
 			return fmt.Errorf("encode %s patches: %w", ec.Entity, err)
 		}
 	}
@@ -53,17 +54,29 @@ func encodeEntity(e *msgpack.Encoder, ec *EntityChanges) error {
 	w := stickyEncoder{e: e}
 	w.do(e.EncodeMapLen(n))
 	w.str("n", ec.Entity)
+	cb, _ := e.Writer().(*cutBuffer)
+	block := func(b []byte, cuts []int) {
+		w.do(e.EncodeBytesLen(len(b)))
+		if cb != nil && w.err == nil {
+			for _, c := range cuts {
+				cb.addCut(cb.Len() + c)
+			}
+		}
+		if w.err == nil {
+			_, w.err = e.Writer().Write(b)
+		}
+	}
 	if len(ec.Columns) > 0 && w.key("cols") {
 		w.do(e.Encode(ec.Columns))
 	}
 	if u != nil && w.key("u") {
-		w.do(e.EncodeBytes(u))
+		block(u, uCuts)
 	}
 	if len(ec.PatchColumns) > 0 && w.key("pcols") {
 		w.do(e.Encode(ec.PatchColumns))
 	}
 	if p != nil && w.key("p") {
-		w.do(e.EncodeBytes(p))
+		block(p, pCuts)
 	}
 	if len(ec.Removals) > 0 && w.key("r") {
 		w.do(e.Encode(ec.Removals))

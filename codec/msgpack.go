@@ -14,7 +14,7 @@ const maxPooledBuffer = 1 << 20
 
 // encoder is a pooled msgpack encoder writing into its own buffer.
 type encoder struct {
-	buf bytes.Buffer
+	buf cutBuffer
 	enc *msgpack.Encoder
 }
 

@@ -116,7 +116,7 @@ func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug an
 		enc = codec.Identity
 	}
 	if enc != codec.Identity {
-		packed, err := codec.Compress(enc, nil, body)
+		packed, err := codec.CompressCuts(enc, nil, body, codec.CutsOf(v))
 		if err != nil {
 			s.writeErr(w, r, err)
 			return

@@ -7,10 +7,11 @@ import (
 
 	"github.com/offsync/offsync/codec"
 	"github.com/offsync/offsync/engine"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
-// A paged first load is kept encoded: the msgpack of each page's rows,
+// A paged first load is kept encoded: the msgpack of each page's rows
+// (and where their bytes change kind, for the zstd blocks of
+// codec.CompressCuts),
 // about a fifth of the decoded rows' memory (a CRM-large view holds 42 MB
 // decoded), and no encoding work when a page is served. Each answer is
 // the page's versions and cursor (pageHead, encoded per request) spliced
@@ -40,6 +41,7 @@ type encodedLoad struct {
 	reset   bool
 	cursor  engine.Cursor
 	pages   [][]byte
+	cuts    [][]int // per page, where its bytes change kind (codec.Answer)
 }
 
 // encodeLoad cuts res into pages of pageRows rows and encodes each.
@@ -48,11 +50,11 @@ func encodeLoad(sch *engine.Schema, res *engine.PullResult, pageRows int) (*enco
 	for k := 0; ; k++ {
 		part, last := pageOf(res, k, pageRows)
 		wire := toWire(sch, part, "", false)
-		b, err := codec.MarshalCompact(&pageRest{Refs: wire.Refs, Entities: wire.Entities})
+		a, err := codec.MarshalAnswer(&pageRest{Refs: wire.Refs, Entities: wire.Entities})
 		if err != nil {
 			return nil, fmt.Errorf("encode page %d: %w", k, err)
 		}
-		el.pages = append(el.pages, b)
+		el.pages, el.cuts = append(el.pages, a.Body), append(el.cuts, a.Cuts)
 		if last {
 			return el, nil
 		}
@@ -62,14 +64,15 @@ func encodeLoad(sch *engine.Schema, res *engine.PullResult, pageRows int) (*enco
 // size is what the load holds in memory, for the cache's bound.
 func (el *encodedLoad) size() int64 {
 	n := int64(256)
-	for _, p := range el.pages {
-		n += int64(len(p)) + 24
+	for k, p := range el.pages {
+		n += int64(len(p)) + 48 + 8*int64(len(el.cuts[k]))
 	}
 	return n
 }
 
-// answer is page k's answer: its head and its rows as one msgpack map.
-func (el *encodedLoad) answer(k int, mv uint64, cursor string) (msgpack.RawMessage, error) {
+// answer is page k's answer: its head and its rows as one msgpack map,
+// with the page's cuts.
+func (el *encodedLoad) answer(k int, mv uint64, cursor string) (*codec.Answer, error) {
 	head, err := codec.MarshalCompact(&pageHead{Version: el.version, MetadataVersion: mv, Cursor: cursor,
 		More: k < len(el.pages)-1, Reset: el.reset && k == 0})
 	if err != nil {
@@ -81,7 +84,12 @@ func (el *encodedLoad) answer(k int, mv uint64, cursor string) (msgpack.RawMessa
 	out := make([]byte, 0, len(head)+len(rest))
 	out = append(out, 0x80|byte(n))
 	out = append(out, head[1:]...)
-	return append(out, rest[1:]...), nil
+	out = append(out, rest[1:]...)
+	cuts := make([]int, len(el.cuts[k]))
+	for i, c := range el.cuts[k] {
+		cuts[i] = c - 1 + len(head)
+	}
+	return &codec.Answer{Body: out, Cuts: cuts}, nil
 }
 
 // wantsJSON reports whether a device request asks for JSON answers.

@@ -60,11 +60,11 @@ func TestEncodedLoadAnswersAsEncodedWhole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, want) {
+		if !bytes.Equal(got.Body, want) {
 			t.Fatalf("seed %d: page %d differs from the page encoded whole:\n got %x\nwant %x", seed, k, got, want)
 		}
 		var back codec.PullResponse
-		if err := codec.Unmarshal(got, &back); err != nil || back.Cursor != cursor || back.More == last {
+		if err := codec.Unmarshal(got.Body, &back); err != nil || back.Cursor != cursor || back.More == last {
 			t.Fatalf("seed %d: page %d decodes to %+v, %v", seed, k, back, err)
 		}
 	}

@@ -139,7 +139,16 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	if wc.Snap == "" {
 		s.dropIdle(wc.C, &ans, last) // sync_nochange.go
 	}
-	s.writeDevice(w, r, wireAnswer(s.r.Schema(), &ans, cursor, !last), toJSONPull(&ans, cursor, !last))
+	wire := wireAnswer(s.r.Schema(), &ans, cursor, !last)
+	if pr, ok := wire.(*codec.PullResponse); ok && !wantsJSON(r) {
+		a, err := codec.MarshalAnswer(pr) // with its cuts, for the zstd blocks
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		wire = &a
+	}
+	s.writeDevice(w, r, wire, toJSONPull(&ans, cursor, !last))
 }
 
 // pullRequest reads a pull request from the body (POST) or the query
@@ -207,8 +216,9 @@ func pageOf(res *engine.PullResult, k, n int) (*engine.PullResult, bool) {
 	return &out, last
 }
 
-// toWire converts a result to the msgpack wire form: columns per entity,
-// binary GUIDs, interned owners and business units.
+// toWire converts a result to the msgpack wire form: binary GUIDs,
+// interned owners and business units, and rows that codec encodes column
+// by column (codec/columnar.go).
 func toWire(sch *engine.Schema, res *engine.PullResult, cursor string, more bool) *codec.PullResponse {
 	out := &codec.PullResponse{Version: res.Version, MetadataVersion: res.MetadataVersion, Cursor: cursor, More: more, Reset: res.Reset,
 		Refs: [][]byte{}, Entities: []codec.EntityChanges{}}

@@ -1,0 +1,52 @@
+package codec
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+)
+
+// TestMarshalAnswerCutsWhereBytesChangeKind: MarshalAnswer writes the
+// bytes MarshalCompact writes, with cuts inside them in increasing order;
+// CompressCuts gives one zstd frame that decompresses to the same bytes,
+// smaller than one block over all of them.
+func TestMarshalAnswerCutsWhereBytesChangeKind(t *testing.T) {
+	pr := benchAnswer()
+	a, err := MarshalAnswer(&pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := MarshalCompact(&pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Body, plain) {
+		t.Fatal("MarshalAnswer wrote other bytes than MarshalCompact")
+	}
+	if len(a.Cuts) < 3 || !slices.IsSorted(a.Cuts) || a.Cuts[0] <= 0 || a.Cuts[len(a.Cuts)-1] >= len(a.Body) {
+		t.Fatalf("cuts %v in %d bytes", a.Cuts, len(a.Body))
+	}
+	cut, err := CompressCuts(Zstd, nil, a.Body, a.Cuts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := Compress(Zstd, nil, a.Body)
+	back, err := Decompress(Zstd, cut, 1<<30)
+	if err != nil || !bytes.Equal(back, a.Body) {
+		t.Fatalf("cut frame decompresses to %d bytes, %v", len(back), err)
+	}
+	if len(cut) >= len(whole) {
+		t.Fatalf("cut into blocks: %d bytes, one block: %d", len(cut), len(whole))
+	}
+	// An Answer nested in a message keeps its bytes and shifts its cuts.
+	outer, err := MarshalAnswer(&a)
+	if err != nil || !bytes.Equal(outer.Body, a.Body) || !slices.Equal(outer.Cuts, a.Cuts) {
+		t.Fatalf("nested answer: %d cuts, %v", len(outer.Cuts), err)
+	}
+	for _, e := range []Encoding{Gzip, Identity} {
+		b, err := CompressCuts(e, nil, a.Body, a.Cuts)
+		if back, _ := Decompress(e, b, 1<<30); err != nil || !bytes.Equal(back, a.Body) {
+			t.Fatalf("%v: %v", e, err)
+		}
+	}
+}
