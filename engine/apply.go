@@ -35,6 +35,15 @@ func (e *Engine) ApplyBatch(entries []Entry) ([]*Result, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
+	if err := e.drain(); err != nil {
+		return nil, err
+	}
+	return e.applySync(entries)
+}
+
+// applySync applies a batch and commits it before returning (under
+// applyMu, with no batch in flight).
+func (e *Engine) applySync(entries []Entry) ([]*Result, error) {
 	b := &batch{e: e, txn: e.db.NewTransaction(true), schema: e.schema.Load(), applied: e.applied.Load(), horizon: e.horizon.Load(), touched: map[string]uint64{}, partsFrom: e.partsFrom.Load()}
 	defer func() { b.txn.Discard() }()
 	results := make([]*Result, len(entries))
@@ -94,6 +103,9 @@ type batch struct {
 	// partsFrom is the version from which partition logs are kept (0:
 	// not yet), including an uncommitted start.
 	partsFrom uint64
+	// pipe is set when the batch runs pipelined (pipeline.go): txn is
+	// then nil, and reads go through pipe.
+	pipe *pipeBatch
 }
 
 // flush moves a command's staged writes into the transaction. When they
@@ -126,6 +138,12 @@ func (b *batch) flush(st *cmdState) error {
 	}
 	b.count += count
 	b.size += size
+	b.note(st)
+	return nil
+}
+
+// note records what a command that succeeded changed beside its writes.
+func (b *batch) note(st *cmdState) {
 	if st.schema != nil {
 		b.schema = st.schema
 	}
@@ -141,7 +159,6 @@ func (b *batch) flush(st *cmdState) error {
 	if st.partsFrom != 0 {
 		b.partsFrom = st.partsFrom
 	}
-	return nil
 }
 
 // rotate commits the transaction and opens a new one.
@@ -179,16 +196,12 @@ func (b *batch) commit() error {
 	if err := b.txn.Commit(); err != nil {
 		return fmt.Errorf("commit version %d: %w", b.applied, err)
 	}
-	b.e.schema.Store(b.schema)
-	b.e.horizon.Store(b.horizon)
-	b.e.partsFrom.Store(b.partsFrom)
 	if b.cursorKey != nil {
 		k := b.cursorKey
 		b.e.cursorKey.Store(&k)
 		b.cursorKey = nil
 	}
-	b.e.applied.Store(b.applied)
-	b.e.notify(b.touched)
+	b.e.publish(published{schema: b.schema, applied: b.applied, horizon: b.horizon, partsFrom: b.partsFrom, touched: b.touched})
 	b.touched = map[string]uint64{}
 	return nil
 }

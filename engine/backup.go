@@ -21,6 +21,9 @@ func (e *Engine) Backup(w io.Writer, begin func(version uint64)) (int64, error) 
 	if e.closed.Load() {
 		return 0, ErrClosed
 	}
+	if err := e.drain(); err != nil {
+		return 0, err
+	}
 	version := e.applied.Load()
 	if begin != nil {
 		begin(version)

@@ -145,6 +145,15 @@ func (st *cmdState) get(key []byte, fn func([]byte) error) error {
 		}
 		return fn(v)
 	}
+	if p := st.b.pipe; p != nil {
+		if v, ok := p.lookup(key); ok {
+			if v == nil {
+				return ErrNotFound
+			}
+			return fn(v)
+		}
+		return getValue(p.snap, key, fn)
+	}
 	return getValue(st.b.txn, key, fn)
 }
 

@@ -34,6 +34,8 @@ type Engine struct {
 	partsFrom atomic.Uint64
 	// cursorKey is the cluster's cursor key (see cursorkey.go).
 	cursorKey atomic.Pointer[[]byte]
+	// pipe is the pipelined apply's state (pipeline.go; under applyMu).
+	pipe pipeState
 	// restoring keeps reads out while Restore replaces the database:
 	// Badger's Load moves its transaction timestamps without a lock, so
 	// a read transaction opened meanwhile races it.
@@ -124,6 +126,7 @@ func (e *Engine) Close() error {
 	}
 	e.applyMu.Lock()
 	defer e.applyMu.Unlock()
+	_ = e.drain() // a failed commit is already reported; close all the same
 	if err := e.db.Close(); err != nil {
 		return fmt.Errorf("close badger: %w", err)
 	}

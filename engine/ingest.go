@@ -25,6 +25,12 @@ func (st *cmdState) ingest(recs []codec.Record) (int, error) {
 		return 0, invalidf("records: %d records is more than the maximum %d per batch", len(recs), MaxRecordsPerCommand)
 	}
 	owners := st.b.e.owners // owner id -> business unit, kept across ingests
+	if len(st.writes) == 0 {
+		// About nine keys a row (row, change, indexes, partition logs):
+		// sized once instead of grown through every doubling.
+		st.writes = make(map[string][]byte, 10*len(recs))
+		st.order = make([]string, 0, 10*len(recs))
+	}
 	for i := range recs {
 		rec := &recs[i]
 		field := fmt.Sprintf("records[%d]", i)

@@ -24,6 +24,9 @@ func (e *Engine) Snapshot() (*Snapshot, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
+	if err := e.drain(); err != nil {
+		return nil, err
+	}
 	if err := e.db.Sync(); err != nil {
 		return nil, fmt.Errorf("sync badger: %w", err)
 	}
@@ -57,6 +60,9 @@ func (e *Engine) Restore(r io.Reader) error {
 	defer e.applyMu.Unlock()
 	if e.closed.Load() {
 		return ErrClosed
+	}
+	if err := e.drain(); err != nil {
+		return err
 	}
 	e.restoring.Lock()
 	defer e.restoring.Unlock()

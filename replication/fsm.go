@@ -28,6 +28,9 @@ type FSM struct {
 
 // NewFSM returns an FSM over eng.
 func NewFSM(eng *engine.Engine) *FSM {
+	// A pipelined batch whose commit fails stops the node, as a failed
+	// apply does (see ApplyBatch).
+	eng.SetCommitFailure(func(err error) { panic(fmt.Sprintf("offsync: apply raft entries: %v", err)) })
 	return &FSM{eng: eng, pending: newPending(), bigLog: make(chan struct{}, 1)}
 }
 
@@ -77,7 +80,9 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		}
 	}
 	start := time.Now()
-	res, err := f.eng.ApplyBatch(entries)
+	// Pipelined: Badger writes this batch while the next is computed.
+	// Propose waits for the engine to reach a version before it answers.
+	res, err := f.eng.ApplyPipelined(entries)
 	f.obs.apply(len(entries), time.Since(start))
 	if err != nil {
 		panic(fmt.Sprintf("offsync: apply raft entries %d..%d: %v", entries[0].Version, entries[len(entries)-1].Version, err))

@@ -172,6 +172,12 @@ func (n *Node) Propose(ctx context.Context, cmd *engine.Command) (*engine.Result
 	if !ok {
 		return nil, fmt.Errorf("propose command: unexpected response %T", f.Response())
 	}
+	// The FSM applies pipelined: the command is in memory, and becomes
+	// visible to reads (and durable in Badger) once its batch commits.
+	// Answer only then, so a client reads its own write on this node.
+	if err := n.WaitApplied(ctx, res.Version); err != nil {
+		return nil, fmt.Errorf("propose command: %w", err)
+	}
 	return res, nil
 }
 

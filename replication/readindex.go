@@ -36,6 +36,11 @@ func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
 		}
 		return 0, fmt.Errorf("read index: %w", err)
 	}
+	// The barrier has been through the FSM; wait for its last batch to
+	// commit (the FSM applies pipelined).
+	if err := n.eng.Drain(); err != nil {
+		return 0, fmt.Errorf("read index: %w", err)
+	}
 	return n.eng.Applied(), nil
 }
 
