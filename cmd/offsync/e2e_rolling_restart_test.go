@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -123,9 +124,7 @@ func TestRollingRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		if leader == i {
-			other := pc.URL((i + 1) % pc.Len())
-			out := runBin(t, bin, append([]string{"cluster", "transfer-leader", "--server", other}, admin...)...)
-			t.Logf("%s leads: %s", pc.ID(i), strings.TrimSpace(out))
+			transferLeader(t, bin, pc.URL((i+1)%pc.Len()), admin, pc.ID(i))
 		}
 		if err := pc.Stop(i); err != nil {
 			t.Fatal(err)
@@ -176,4 +175,23 @@ func TestRollingRestart(t *testing.T) {
 		checkDeviceAgainstReference(t, d.dev, st, d.user, d.lastSync)
 	}
 	checkCreated(t, st, all)
+}
+
+// transferLeader runs `offsync cluster transfer-leader` through the node
+// at base. A busy machine can make a transfer time out (503): it is
+// asked again, up to five times.
+func transferLeader(t *testing.T, bin, base string, admin []string, from string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		out, err := exec.Command(bin, append([]string{"cluster", "transfer-leader", "--server", base}, admin...)...).CombinedOutput()
+		if err == nil {
+			t.Logf("%s led: %s", from, strings.TrimSpace(string(out)))
+			return
+		}
+		if attempt == 5 {
+			t.Fatalf("transfer-leader: %v\n%s", err, out)
+		}
+		t.Logf("transfer-leader (attempt %d): %v: %s", attempt, err, strings.TrimSpace(string(out)))
+		time.Sleep(time.Second)
+	}
 }
