@@ -34,10 +34,10 @@ func decodeColumns(data []byte, width int) ([][]any, error) {
 	if width < systemColumns {
 		return nil, errColumnRows
 	}
-	// The id column takes 16 bytes a row, and every column at least
-	// ceil(n/8) bytes: n*width <= 8*len(data).
+	// The id column takes at least a byte a row (kind colGUIDDict), and
+	// every column at least ceil(n/8) bytes: n*width <= 8*len(data).
 	rest := uint64(len(r.b))
-	if n64 > rest/16 || uint64(width) > rest+1 || uint64(width)*((n64+7)/8) > rest {
+	if n64 > rest || uint64(width) > rest+1 || uint64(width)*((n64+7)/8) > rest {
 		return nil, errColumnShort
 	}
 	n := int(n64)

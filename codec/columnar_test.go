@@ -277,3 +277,25 @@ func TestEntityChangesWire(t *testing.T) {
 		t.Fatal("row-major u decoded")
 	}
 }
+
+// TestRepeatedIDsDecode: a block whose ids repeat (kind colGUIDDict, a
+// byte a row) decodes: the decoder's bound on rows is what the encoder
+// can write.
+func TestRepeatedIDsDecode(t *testing.T) {
+	id := bytes.Repeat([]byte{7}, 16)
+	rows := make([][]any, 40)
+	for i := range rows {
+		rows[i] = []any{id, int64(0), int64(0), int64(0), int64(0), int64(0)}
+	}
+	b, err := AppendColumns(nil, rows, systemColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[1] != colGUIDDict {
+		t.Fatalf("ids of kind %d", b[1])
+	}
+	got, err := DecodeColumns(b, systemColumns)
+	if err != nil || !reflect.DeepEqual(got, rows) {
+		t.Fatalf("decoded %d rows: %v", len(got), err)
+	}
+}

@@ -91,7 +91,7 @@ func docDecimal(v int64, s int) string {
 func decodeDocBlock(data []byte, width int) ([][]any, error) {
 	r := &docBlock{b: data}
 	n64 := r.uvarint()
-	if r.err != nil || n64 > uint64(len(r.b))/16 || uint64(width)*((n64+7)/8) > uint64(len(r.b)) {
+	if r.err != nil || n64 > uint64(len(r.b)) || uint64(width)*((n64+7)/8) > uint64(len(r.b)) {
 		return nil, errDocBlock
 	}
 	n := int(n64)
