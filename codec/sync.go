@@ -104,13 +104,24 @@ func GUIDBytes(s string) ([]byte, error) {
 	return b, nil
 }
 
-// GUIDString converts 16 bytes to a canonical lowercase GUID string.
+// GUIDString converts 16 bytes to a canonical lowercase GUID string (one
+// allocation: the device calls it for every id and lookup it applies).
 func GUIDString(b []byte) (string, error) {
 	if len(b) != 16 {
 		return "", fmt.Errorf("guid of %d bytes: %w", len(b), ErrMalformed)
 	}
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+	const digits = "0123456789abcdef"
+	var out [36]byte
+	j := 0
+	for i, x := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = digits[x>>4], digits[x&0x0f]
+		j += 2
+	}
+	return string(out[:]), nil
 }
 
 // decodeStrictJSON decodes exactly one JSON object into v, refusing

@@ -3,7 +3,10 @@ package codec
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 func TestPullRequestDecoding(t *testing.T) {
@@ -108,4 +111,18 @@ func TestMarshalCompactIsSmallerAndDecodes(t *testing.T) {
 	if again, _ := Marshal(in); !bytes.Equal(again, plain) {
 		t.Fatal("Marshal changed after MarshalCompact")
 	}
+}
+
+func TestGUIDStringRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "guid")
+		s, err := GUIDString(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := GUIDBytes(s)
+		if err != nil || !bytes.Equal(back, b) || s != strings.ToLower(s) || len(s) != 36 {
+			t.Fatalf("%x -> %q -> %x (%v)", b, s, back, err)
+		}
+	})
 }
