@@ -3,6 +3,7 @@ package codec
 import (
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -31,19 +32,44 @@ func decodeEntityValue(d *msgpack.Decoder, v reflect.Value) error {
 	return decodeEntity(d, v.Addr().Interface().(*EntityChanges))
 }
 
+// blockBufs pools the scratch space of the blocks while encoding.
+var blockBufs = sync.Pool{New: func() any { return new(blockBuf) }}
+
+// blockBuf holds an entity's two blocks and their cuts.
+type blockBuf struct {
+	b            []byte
+	uCuts, pCuts []int
+}
+
 func encodeEntity(e *msgpack.Encoder, ec *EntityChanges) error {
+	bb := blockBufs.Get().(*blockBuf)
+	defer func() {
+		if cap(bb.b) <= maxPooledBuffer {
+			blockBufs.Put(bb)
+		}
+	}()
+	bb.b, bb.uCuts, bb.pCuts = bb.b[:0], bb.uCuts[:0], bb.pCuts[:0]
 	var u, p []byte
-	var uCuts, pCuts []int
+	uCuts, pCuts := &bb.uCuts, &bb.pCuts
 	var err error
 	if len(ec.Rows) > 0 {
-		if u, err = appendColumns(nil, ec.Rows, systemColumns+len(ec.Columns), &uCuts); err != nil {
+		if bb.b, err = appendColumns(bb.b, ec.Rows, systemColumns+len(ec.Columns), uCuts); err != nil {
 			return fmt.Errorf("encode %s upserts: %w", ec.Entity, err)
 		}
+		u = bb.b
 	}
 	if len(ec.Patches) > 0 {
-		if p, err = appendColumns(nil, ec.Patches, systemColumns+len(ec.PatchColumns), &pCuts); err != nil {
+		from := len(bb.b)
+		if bb.b, err = appendColumns(bb.b, ec.Patches, systemColumns+len(ec.PatchColumns), pCuts); err != nil {
 			return fmt.Errorf("encode %s patches: %w", ec.Entity, err)
 		}
+		u, p = bb.b[:from:from], bb.b[from:]
+		for i := range *pCuts {
+			(*pCuts)[i] -= from
+		}
+	}
+	if len(ec.Rows) == 0 {
+		u = nil
 	}
 	n := 2 // n, due
 	for _, set := range [...]bool{len(ec.Columns) > 0, u != nil, len(ec.PatchColumns) > 0, p != nil, len(ec.Removals) > 0, ec.Cutoff != 0} {
@@ -70,13 +96,13 @@ func encodeEntity(e *msgpack.Encoder, ec *EntityChanges) error {
 		w.do(e.Encode(ec.Columns))
 	}
 	if u != nil && w.key("u") {
-		block(u, uCuts)
+		block(u, *uCuts)
 	}
 	if len(ec.PatchColumns) > 0 && w.key("pcols") {
 		w.do(e.Encode(ec.PatchColumns))
 	}
 	if p != nil && w.key("p") {
-		block(p, pCuts)
+		block(p, *pCuts)
 	}
 	if len(ec.Removals) > 0 && w.key("r") {
 		w.do(e.Encode(ec.Removals))
