@@ -45,6 +45,7 @@ type deltaState struct {
 	memo    [2]map[rowRef]int8     // [old, new]: 1 in, 2 out, 3 being decided
 	err     error                  // a read failure met while deciding
 	scanned int                    // log entries read
+	logs    int                    // logs sought
 	cuts    int                    // cycles cut while deciding (see in)
 }
 
@@ -93,7 +94,7 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 			return nil, err
 		}
 	}
-	res := &PullResult{Scanned: ds.scanned}
+	res := &PullResult{Scanned: ds.scanned, Logs: ds.logs}
 	byEntity := map[string]*EntityDelta{}
 	for i := range ps.rules {
 		d := ps.entityDelta(&ps.rules[i])

@@ -309,3 +309,49 @@ func TestAccessChangeReloadsWhenSmaller(t *testing.T) {
 		t.Fatalf("after a move to another business unit: %+v %v", moved, err)
 	}
 }
+
+// TestDeltaSeeksOnlyMovedPartitions: a delta seeks only the logs whose
+// in-memory heads moved since the cursor; when the heads do not reach
+// back to the cursor (the engine reopened since), it seeks every log of
+// the view, and the answer is the same.
+func TestDeltaSeeksOnlyMovedPartitions(t *testing.T) {
+	e, dir := openTest(t)
+	mustApply(t, e, setupCommands()...)
+	org := testOrg()
+	org.Roles[0].Privileges["contact"] = Privileges{Read: DepthOrganization}
+	org.Publish = true
+	org.Profiles = []Profile{{ID: tProfile, Name: "Mine", Users: []string{tAlice}, Rules: []Rule{
+		{Entity: "account", Rows: []string{RowsUser}, Relationships: []string{"primarycontactid"}},
+		{Entity: "contact", Rows: []string{RowsRelated}},
+	}}}
+	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 1000, Org: org},
+		ingestCmd(2000,
+			codec.Record{Entity: "contact", ID: tContact, OwnerID: tBob, Attrs: map[string]any{"lastname": "Ng"}},
+			codec.Record{Entity: "account", ID: tAcctA, OwnerID: tAlice, Attrs: map[string]any{"name": "A", "primarycontactid": tContact}}))
+	first, err := e.Pull(tAlice, nil, 3000, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only Alice's account moves; the log of the contacts her accounts
+	// name (account:alice) does not.
+	mustApply(t, e, ingestCmd(4000, codec.Record{Entity: "account", ID: tAcctA, OwnerID: tAlice, Attrs: map[string]any{"name": "A2", "primarycontactid": tContact}}))
+	res, err := e.Pull(tAlice, &first.Cursor, 5000, PullOptions{})
+	if err != nil || res.Reset || res.Logs != 1 || res.Scanned != 1 {
+		t.Fatalf("delta after a write to one partition: logs %d, scanned %d, reset %v, err %v (want 1 log, 1 entry)", res.Logs, res.Scanned, res.Reset, err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := Open(testConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e2.Close() })
+	again, err := e2.Pull(tAlice, &first.Cursor, 5000, PullOptions{})
+	if err != nil || again.Reset || again.Logs != 2 {
+		t.Fatalf("after a reopen the heads start at the reopen: logs %d, reset %v, err %v (want both logs)", again.Logs, again.Reset, err)
+	}
+	if fmt.Sprint(again.Entities) != fmt.Sprint(res.Entities) {
+		t.Fatalf("the answers differ:\n%v\n%v", again.Entities, res.Entities)
+	}
+}

@@ -29,6 +29,9 @@ func (ds *deltaState) usesPartitions() bool {
 // image at v0 (walkBack).
 func (ds *deltaState) loadPartitionChanges(max int) error {
 	parts := viewPartitions(ds.sch, ds.acc, ds.rules)
+	if ds.eng != nil {
+		parts = ds.eng.movedParts(parts, ds.v0, ds.v1)
+	}
 	first := map[rowRef]uint64{} // earliest version seen since v0
 	prevs := map[rowRef]uint64{}
 	note := func(r rowRef, version, prev uint64) error {
@@ -128,6 +131,7 @@ func (ds *deltaState) followChanged() error {
 // previous image. Both logs' keys end in {version:be64}/{id} and their
 // values start with the previous version.
 func (ds *deltaState) scanLog(prefix, seek []byte, fn func(version uint64, id string, prev uint64) error) error {
+	ds.logs++
 	it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
 	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {

@@ -38,6 +38,10 @@ type PullResult struct {
 	// Scanned counts the change-log and partition-log entries a delta
 	// read (0 for first loads and quiet pulls): what its cost follows.
 	Scanned int
+	// Logs counts the logs a delta sought: the partitions whose heads
+	// moved since the cursor (or all the view's, when the heads do not
+	// reach back to it).
+	Logs int
 }
 
 // EntityDelta is one entity's part of a pull.
@@ -96,7 +100,7 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 		}
 		sch := e.Schema()
 		ps := &pullState{viewBuilder: viewBuilder{txn: txn, sch: sch, acc: acc, rules: acc.Profile.PublishedRules, now: now}, v1: version, t1: now,
-			partsFrom: e.partsFrom.Load(), horizon: e.horizon.Load()}
+			partsFrom: e.partsFrom.Load(), horizon: e.horizon.Load(), eng: e}
 		if opt.Cache != nil && sharedAt == version {
 			ps.cache, ps.shared = opt.Cache, shared
 		}
@@ -138,6 +142,9 @@ type pullState struct {
 	// partsFrom and horizon are the engine's (see partition.go, prune.go).
 	partsFrom uint64
 	horizon   uint64
+	// eng, when set, lets a delta skip partitions whose in-memory heads
+	// have not moved since the cursor (movedParts).
+	eng *Engine
 	v0        uint64
 	t0        int64
 	v1        uint64
