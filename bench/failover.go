@@ -191,10 +191,11 @@ type FailoverResult struct {
 	LoadSeconds, StartSeconds, FirstLoadSeconds float64
 }
 
-// RunFailover starts a Nodes-node cluster of Binary with the demo data,
-// writes and syncs devices through every node while it kills the leader
-// Kills times (restarting it each time), then checks that every
-// acknowledged write is on every node.
+// RunFailover starts a Nodes-node cluster of Binary with the demo data
+// (or CRM-N of Rows), writes and syncs devices through every node while
+// it kills the leader Kills times and a follower FollowerKills times
+// (restarting each), then checks that every acknowledged write is on
+// every node.
 func RunFailover(ctx context.Context, c FailoverConfig) (FailoverResult, error) {
 	r, err := StartFailover(ctx, c)
 	if err != nil {
