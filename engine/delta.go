@@ -46,6 +46,8 @@ type deltaState struct {
 	err     error                  // a read failure met while deciding
 	scanned int                    // log entries read
 	logs    int                    // logs sought
+	refs    map[string][]Reference // current lookups to a row id, read once
+	refIt   *badger.Iterator       // over the reference index, opened once
 	cuts    int                    // cycles cut while deciding (see in)
 }
 
@@ -55,6 +57,7 @@ func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*Pull
 	ds.vbs = [2]*viewBuilder{old, &ps.viewBuilder}
 	ds.moved = old != &ps.viewBuilder
 	ds.memo = [2]map[rowRef]int8{{}, {}}
+	defer ds.closeRefs()
 	load := ds.loadChanges
 	if ds.usesPartitions() {
 		load = ds.loadPartitionChanges
@@ -489,20 +492,38 @@ func matchesRows(a *Access, r *Rule, row *codec.Row) bool {
 		(r.Has(RowsBusinessUnit) && row.OwningBusinessUnit == a.User.BusinessUnit)
 }
 
-// referencesTo lists the current lookups to id.
+// referencesTo lists the current lookups to id. Each id's are read once
+// per delta (both contexts, and every candidate, ask again), through one
+// iterator over the reference index.
 func (ds *deltaState) referencesTo(id string, fn func(Reference) error) error {
-	prefix := refPrefix(id)
-	it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		var ref Reference
-		if splitRef(string(it.Item().Key()[len(prefix):]), &ref) {
-			if err := fn(ref); err != nil {
-				return err
+	refs, ok := ds.refs[id]
+	if !ok {
+		if ds.refIt == nil {
+			ds.refIt = ds.txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixRef)})
+			ds.refs = map[string][]Reference{}
+		}
+		prefix := refPrefix(id)
+		for ds.refIt.Seek(prefix); ds.refIt.ValidForPrefix(prefix); ds.refIt.Next() {
+			var ref Reference
+			if splitRef(string(ds.refIt.Item().Key()[len(prefix):]), &ref) {
+				refs = append(refs, ref)
 			}
+		}
+		ds.refs[id] = refs
+	}
+	for _, ref := range refs {
+		if err := fn(ref); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// closeRefs closes the reference iterator, if one was opened.
+func (ds *deltaState) closeRefs() {
+	if ds.refIt != nil {
+		ds.refIt.Close()
+	}
 }
 
 func compareRef(a, b rowRef) int {
