@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -86,7 +87,27 @@ func FuzzDecodePullResponse(f *testing.F) {
 	b, _ := Marshal(benchAnswerSmall())
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, _ = DecodePullResponse(data)
+		pr, err := DecodePullResponse(data)
+		if err != nil {
+			return
+		}
+		// What decodes encodes, and decodes again to the same rows.
+		again, err := MarshalCompact(&pr)
+		if err != nil {
+			t.Fatalf("decoded answer does not encode: %v", err)
+		}
+		back, err := DecodePullResponse(again)
+		if err != nil {
+			t.Fatalf("re-encoded answer does not decode: %v", err)
+		}
+		if len(back.Entities) != len(pr.Entities) {
+			t.Fatalf("%d entities, then %d", len(pr.Entities), len(back.Entities))
+		}
+		for i := range pr.Entities {
+			if !reflect.DeepEqual(back.Entities[i].Rows, pr.Entities[i].Rows) || !reflect.DeepEqual(back.Entities[i].Patches, pr.Entities[i].Patches) {
+				t.Fatalf("entity %d: rows differ after a round trip", i)
+			}
+		}
 	})
 }
 
