@@ -63,6 +63,9 @@ func harnessFailoverConfig(c HarnessConfig) FailoverConfig {
 func runFailoverScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) error {
 	fc := harnessFailoverConfig(c)
 	r.Run = RunInfo{Server: "cluster of child processes", Devices: c.Devices, Duration: fc.Duration.Seconds(), IngestRate: fc.IngestRate}
+	if fc.LightDevices > 0 { // about: each light device pushes in one sync of PushEvery
+		r.Run.PushRate = int(float64(fc.LightDevices)/fc.SyncInterval.Seconds()/float64(fc.PushEvery) + 0.5)
+	}
 	dc, size, err := HarnessDataset(c.Rows, c.Seed, time.Now())
 	if err != nil {
 		return err
