@@ -106,6 +106,8 @@ type batch struct {
 	// pipe is set when the batch runs pipelined (pipeline.go): txn is
 	// then nil, and reads go through pipe.
 	pipe *pipeBatch
+	// logs are the log entries written, for the tails (partitiontail.go).
+	logs []headEntry
 }
 
 // flush moves a command's staged writes into the transaction. When they
@@ -159,6 +161,7 @@ func (b *batch) note(st *cmdState) {
 	if st.partsFrom != 0 {
 		b.partsFrom = st.partsFrom
 	}
+	b.logs = append(b.logs, st.logs...)
 }
 
 // rotate commits the transaction and opens a new one.
@@ -201,7 +204,7 @@ func (b *batch) commit() error {
 		b.e.cursorKey.Store(&k)
 		b.cursorKey = nil
 	}
-	b.e.publish(published{schema: b.schema, applied: b.applied, horizon: b.horizon, partsFrom: b.partsFrom, touched: b.touched})
-	b.touched = map[string]uint64{}
+	b.e.publish(published{schema: b.schema, applied: b.applied, horizon: b.horizon, partsFrom: b.partsFrom, touched: b.touched, logs: b.logs})
+	b.touched, b.logs = map[string]uint64{}, nil
 	return nil
 }

@@ -25,6 +25,8 @@ type cmdState struct {
 	// (partitionHead); partsFrom is set when it starts the logs.
 	parts     map[string]struct{}
 	partsFrom uint64
+	// logs are the log entries the command wrote (partitiontail.go).
+	logs []headEntry
 }
 
 // touch notes that the command wrote rows of entity.
@@ -96,7 +98,7 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.Rows = 0
 		res.MetadataVersion = 0
 		st.writes, st.order, st.schema, st.touched, st.cursorKey = nil, nil, nil, nil, nil
-		st.parts, st.partsFrom = nil, 0
+		st.parts, st.partsFrom, st.logs = nil, 0, nil
 	}
 	return res
 }

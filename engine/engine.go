@@ -109,6 +109,7 @@ func (e *Engine) loadState() error {
 		e.partsFrom.Store(partsFrom)
 		e.notes.mu.Lock()
 		e.notes.version, e.notes.since = applied, applied
+		e.notes.tails = nil // they knew the writes before; start again
 		e.notes.mu.Unlock()
 		s := &Schema{}
 		if err := getDecoded(txn, []byte(keyCurrent), s); err != nil && !errors.Is(err, ErrNotFound) {

@@ -15,12 +15,15 @@ type notifier struct {
 	// counting (open, or a snapshot restore): it knows nothing of the
 	// writes at or below it.
 	since uint64
+	// tails are the logs' last entries (partitiontail.go).
+	tails map[string]*logTail
 }
 
-func (e *Engine) notify(touched map[string]uint64) {
+func (e *Engine) notify(touched map[string]uint64, logs []headEntry) {
 	n := &e.notes
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.record(logs)
 	if n.entity == nil {
 		n.entity = map[string]uint64{}
 	}

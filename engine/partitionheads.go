@@ -61,36 +61,3 @@ func (e *Engine) ViewChanges(acc *Access, since uint64) []string {
 	}
 	return n.movedIn(parts, rules, since)
 }
-
-// movedParts narrows parts to the partitions written after v0, by the
-// heads notify keeps, so that a delta seeks no log that has nothing for
-// it. The heads must cover every write after v0 up to v1, the version the
-// delta reads at: v0 at or after the heads started (open or restore), and
-// notify already through v1. Otherwise parts comes back as it is.
-func (e *Engine) movedParts(parts map[string]entityParts, v0, v1 uint64) map[string]entityParts {
-	n := &e.notes
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if v0 < n.since || n.version < v1 {
-		return parts
-	}
-	out := make(map[string]entityParts, len(parts))
-	for entity, p := range parts {
-		if p.whole {
-			if n.entity[entity] > v0 {
-				out[entity] = p
-			}
-			continue
-		}
-		var scopes []string
-		for _, s := range p.scopes {
-			if n.entity[partitionHead(entity, s)] > v0 {
-				scopes = append(scopes, s)
-			}
-		}
-		if len(scopes) > 0 {
-			out[entity] = entityParts{scopes: scopes}
-		}
-	}
-	return out
-}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
@@ -29,9 +30,6 @@ func (ds *deltaState) usesPartitions() bool {
 // image at v0 (walkBack).
 func (ds *deltaState) loadPartitionChanges(max int) error {
 	parts := viewPartitions(ds.sch, ds.acc, ds.rules)
-	if ds.eng != nil {
-		parts = ds.eng.movedParts(parts, ds.v0, ds.v1)
-	}
 	first := map[rowRef]uint64{} // earliest version seen since v0
 	prevs := map[rowRef]uint64{}
 	note := func(r rowRef, version, prev uint64) error {
@@ -53,19 +51,13 @@ func (ds *deltaState) loadPartitionChanges(max int) error {
 	for _, entity := range entities {
 		p := parts[entity]
 		if p.whole {
-			prefix := changePrefix(entity)
-			if err := ds.scanLog(prefix, changeSeek(entity, ds.v0), func(version uint64, id string, prev uint64) error {
-				return note(rowRef{entity, id}, version, prev)
-			}); err != nil {
+			if err := ds.readLog(entity, changePrefix(entity), changeSeek(entity, ds.v0), note); err != nil {
 				return err
 			}
 			continue
 		}
 		for _, scope := range p.scopes {
-			prefix := partitionPrefix(entity, scope)
-			if err := ds.scanLog(prefix, partitionSeek(entity, scope, ds.v0), func(version uint64, id string, prev uint64) error {
-				return note(rowRef{entity, id}, version, prev)
-			}); err != nil {
+			if err := ds.readLog(partitionHead(entity, scope), partitionPrefix(entity, scope), partitionSeek(entity, scope, ds.v0), note); err != nil {
 				return err
 			}
 		}
@@ -124,6 +116,29 @@ func (ds *deltaState) followChanged() error {
 		})
 	}
 	return ds.err
+}
+
+// readLog calls note for each entry of the log at head (an entity's
+// change log or a partition's log) after v0: from the in-memory tail when
+// it reaches back to v0 (partitiontail.go), else from Badger.
+func (ds *deltaState) readLog(head string, prefix, seek []byte, note func(r rowRef, version, prev uint64) error) error {
+	entity := head
+	if i := strings.IndexByte(head, '/'); i >= 0 {
+		entity = head[:i]
+	}
+	if ds.eng != nil {
+		if tail, ok := ds.eng.logTail(head, ds.v0, ds.v1); ok {
+			for _, le := range tail {
+				if err := note(rowRef{entity, le.id}, le.version, le.prev); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return ds.scanLog(prefix, seek, func(version uint64, id string, prev uint64) error {
+		return note(rowRef{entity, id}, version, prev)
+	})
 }
 
 // scanLog calls fn for each entry of a change or partition log under

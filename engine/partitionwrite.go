@@ -164,6 +164,7 @@ func (st *cmdState) logPartitions(def *EntityDef, cur codec.Row, found bool, row
 	val := encodeVersion(prev)
 	for _, scope := range scopes {
 		st.set(partitionKey(def.Name, scope, st.version, row.ID), val)
+		st.logs = append(st.logs, headEntry{partitionHead(def.Name, scope), logEntry{version: st.version, prev: prev, id: row.ID}})
 		st.touchPartition(partitionHead(def.Name, scope))
 	}
 	return nil

@@ -55,6 +55,7 @@ type published struct {
 	horizon   uint64
 	partsFrom uint64
 	touched   map[string]uint64
+	logs      []headEntry
 }
 
 // pipeBatch is the pipelined part of a batch.
@@ -220,7 +221,7 @@ func (e *Engine) send(b *batch, start uint64) error {
 	} else if err != nil {
 		return fmt.Errorf("set applied version: %w", err)
 	}
-	pub := published{schema: b.schema, applied: b.applied, horizon: b.horizon, partsFrom: b.partsFrom, touched: b.touched}
+	pub := published{schema: b.schema, applied: b.applied, horizon: b.horizon, partsFrom: b.partsFrom, touched: b.touched, logs: b.logs}
 	inf := &inflight{writes: b.pipe.writes, done: make(chan struct{})}
 	txn.CommitWith(func(err error) {
 		if err == nil {
@@ -256,7 +257,7 @@ func (e *Engine) publish(p published) {
 	e.horizon.Store(p.horizon)
 	e.partsFrom.Store(p.partsFrom)
 	e.applied.Store(p.applied)
-	e.notify(p.touched)
+	e.notify(p.touched, p.logs)
 }
 
 // SetCommitFailure sets a function called, on a Badger goroutine, when a

@@ -38,9 +38,8 @@ type PullResult struct {
 	// Scanned counts the change-log and partition-log entries a delta
 	// read (0 for first loads and quiet pulls): what its cost follows.
 	Scanned int
-	// Logs counts the logs a delta sought: the partitions whose heads
-	// moved since the cursor (or all the view's, when the heads do not
-	// reach back to it).
+	// Logs counts the logs a delta sought in Badger: those whose
+	// in-memory tails do not reach back to the cursor.
 	Logs int
 }
 
@@ -142,13 +141,13 @@ type pullState struct {
 	// partsFrom and horizon are the engine's (see partition.go, prune.go).
 	partsFrom uint64
 	horizon   uint64
-	// eng, when set, lets a delta skip partitions whose in-memory heads
-	// have not moved since the cursor (movedParts).
+	// eng, when set, lets a delta read recent log entries from memory
+	// (partitiontail.go).
 	eng *Engine
-	v0        uint64
-	t0        int64
-	v1        uint64
-	t1        int64
+	v0  uint64
+	t0  int64
+	v1  uint64
+	t1  int64
 }
 
 // fingerprint hashes everything a view depends on besides rows and time:

@@ -78,7 +78,7 @@ func (e *Engine) Restore(r io.Reader) error {
 	if err := e.loadState(); err != nil {
 		return err
 	}
-	e.notify(nil)
+	e.notify(nil, nil)
 	return nil
 }
 
