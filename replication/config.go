@@ -15,10 +15,10 @@ const (
 	// DefaultLeaderLease are tuned for a LAN cluster (docs/operations.md,
 	// "Raft timeouts"). A follower starts an election at the first tick
 	// of its 1x-2x timer that finds no contact for a whole timeout, 0.4
-	// to 1.2 s after the leader died, so writes resume 0.8 to 1.1 s after
-	// the kill (1,000 devices on CRM-medium); under an overloaded 2-core
-	// machine followers still heard from the leader at least every 230
-	// ms. The lease equals the heartbeat timeout so that a leader slowed
+	// to 1.2 s after the leader died, so writes resumed 0.6 to 1.2 s
+	// after kill -9 of the leader (1,000 devices on CRM-medium); on an
+	// overloaded 2-core machine followers still heard from the leader at
+	// least every 230 ms. The lease equals the heartbeat timeout so that a leader slowed
 	// by its own load keeps its leadership as long as its followers wait
 	// for it.
 	DefaultHeartbeatTimeout = 400 * time.Millisecond
