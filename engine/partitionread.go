@@ -109,6 +109,9 @@ func (ds *deltaState) followChanged() error {
 				return
 			}
 			seen[tr] = true
+			if ds.unwritten(tr) {
+				return // its image at v0 is its current one: nothing to note
+			}
 			ds.image(tr, 0) // walks back (and notes its lookups) when written since v0
 			if cur := ds.current[tr]; cur != nil && cur.Version > ds.v0 {
 				queue = append(queue, tr)
@@ -139,6 +142,29 @@ func (ds *deltaState) readLog(head string, prefix, seek []byte, note func(r rowR
 	return ds.scanLog(prefix, seek, func(version uint64, id string, prev uint64) error {
 		return note(rowRef{entity, id}, version, prev)
 	})
+}
+
+// unwritten reports whether r is known not to have been written since v0:
+// its entity's change-log tail reaches back to v0 and does not name it.
+// false means it may have been.
+func (ds *deltaState) unwritten(r rowRef) bool {
+	if ds.eng == nil {
+		return false
+	}
+	if ds.written == nil {
+		ds.written = map[string]map[string]bool{}
+	}
+	ids, ok := ds.written[r.entity]
+	if !ok {
+		if tail, known := ds.eng.logTail(r.entity, ds.v0, ds.v1); known {
+			ids = make(map[string]bool, len(tail))
+			for _, le := range tail {
+				ids[le.id] = true
+			}
+		}
+		ds.written[r.entity] = ids // nil: unknown
+	}
+	return ids != nil && !ids[r.id]
 }
 
 // scanLog calls fn for each entry of a change or partition log under
@@ -179,15 +205,20 @@ func (ds *deltaState) scanLog(prefix, seek []byte, fn func(version uint64, id st
 // tombstone).
 func (ds *deltaState) imageBefore(r rowRef, prev uint64) (*codec.Row, error) {
 	for prev > ds.v0 {
-		var ce ChangeEntry
-		err := getValue(ds.txn, changeKey(r.entity, prev, r.id), func(v []byte) error { return decodeChange(v, &ce) })
+		// A hop reads the entry's previous version only, not its image.
+		err := getValue(ds.txn, changeKey(r.entity, prev, r.id), func(v []byte) error {
+			if len(v) < 8 {
+				return fmt.Errorf("decode change: %w", ErrCorrupt)
+			}
+			prev = binary.BigEndian.Uint64(v)
+			return nil
+		})
 		if errors.Is(err, ErrNotFound) {
 			return nil, errReload // (above the horizon every entry is kept)
 		}
 		if err != nil {
 			return nil, err
 		}
-		prev = ce.Prev
 	}
 	if prev == 0 {
 		return nil, nil
