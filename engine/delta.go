@@ -39,17 +39,16 @@ type deltaState struct {
 	vbs     [2]*viewBuilder // the old and the new context (the same one when unchanged)
 	moved   bool            // the context changed
 	changes map[rowRef]*changed
-	oldRefs map[string][]Reference     // target id -> lookups from old images of changed rows
-	current map[rowRef]*codec.Row      // current rows read so far, tombstones too (nil: absent)
-	past    map[rowRef]*codec.Row      // images at v0 found by walkBack
-	memo    [2]map[rowRef]int8         // [old, new]: 1 in, 2 out, 3 being decided
-	err     error                      // a read failure met while deciding
-	scanned int                        // log entries read
-	logs    int                        // logs sought
-	refs    map[string][]Reference     // current lookups to a row id, read once
-	refIt   *badger.Iterator           // over the reference index, opened once
-	written map[string]map[string]bool // entity -> ids written since v0, from the tails (nil: unknown)
-	cuts    int                        // cycles cut while deciding (see in)
+	oldRefs map[string][]Reference // target id -> lookups from old images of changed rows
+	current map[rowRef]*codec.Row  // current rows read so far, tombstones too (nil: absent)
+	past    map[rowRef]*codec.Row  // images at v0 found by walkBack
+	memo    [2]map[rowRef]int8     // [old, new]: 1 in, 2 out, 3 being decided
+	err     error                  // a read failure met while deciding
+	scanned int                    // log entries read
+	logs    int                    // logs sought
+	refs    map[string][]Reference // current lookups to a row id, read once
+	refIt   *badger.Iterator       // over the reference index, opened once
+	cuts    int                    // cycles cut while deciding (see in)
 }
 
 func (ps *pullState) delta(cur *Cursor, old *viewBuilder, maxChanges int) (*PullResult, error) {
@@ -265,6 +264,13 @@ func (ds *deltaState) image(r rowRef, when int) *codec.Row {
 		return c.old
 	}
 	row, seen := ds.current[r]
+	if !seen && ds.eng != nil {
+		// Written since v0: the entity's tail holds its image at v1.
+		if img, written, _ := ds.eng.tailCurrent(r.entity, r.id, ds.v0, ds.v1); written {
+			row, seen = img, true
+			ds.current[r] = row
+		}
+	}
 	if !seen {
 		var cur codec.Row
 		if err := getDecoded(ds.txn, rowKey(r.entity, r.id), &cur); err == nil {

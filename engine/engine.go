@@ -34,6 +34,8 @@ type Engine struct {
 	partsFrom atomic.Uint64
 	// cursorKey is the cluster's cursor key (see cursorkey.go).
 	cursorKey atomic.Pointer[[]byte]
+	// images caches old row images for deltas (imagecache.go).
+	images imageCache
 	// pipe is the pipelined apply's state (pipeline.go; under applyMu).
 	pipe pipeState
 	// restoring keeps reads out while Restore replaces the database:

@@ -253,7 +253,8 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 	st.set(rk, enc)
 	st.touch(def.Name)
 	st.set(changeKey(def.Name, st.version, row.ID), encodeChange(prev, enc))
-	st.logs = append(st.logs, headEntry{def.Name, logEntry{version: st.version, prev: prev, id: row.ID}})
+	img := row // the tails share it; nothing modifies a written row
+	st.logs = append(st.logs, headEntry{def.Name, logEntry{version: st.version, prev: prev, id: row.ID, row: &img}})
 	live := found && !cur.Deleted
 	if live && cur.OwnerID != "" && (row.Deleted || cur.OwnerID != row.OwnerID) {
 		st.del(ownerKey(def.Name, cur.OwnerID, row.ID))

@@ -151,20 +151,53 @@ func (ds *deltaState) unwritten(r rowRef) bool {
 	if ds.eng == nil {
 		return false
 	}
-	if ds.written == nil {
-		ds.written = map[string]map[string]bool{}
-	}
-	ids, ok := ds.written[r.entity]
-	if !ok {
-		if tail, known := ds.eng.logTail(r.entity, ds.v0, ds.v1); known {
-			ids = make(map[string]bool, len(tail))
-			for _, le := range tail {
-				ids[le.id] = true
-			}
+	_, written, known := ds.eng.tailCurrent(r.entity, r.id, ds.v0, ds.v1)
+	return known && !written
+}
+
+// changeEntry returns the change-log entry that wrote r at version: from
+// the entity's tail when it still holds it, else from Badger. The row must
+// not be modified: a tail's is shared.
+func (ds *deltaState) changeEntry(r rowRef, version uint64) (prev uint64, row *codec.Row, err error) {
+	if ds.eng != nil {
+		if en, ok := ds.eng.tailImage(r.entity, r.id, version); ok {
+			return en.prev, en.row, nil
 		}
-		ds.written[r.entity] = ids // nil: unknown
 	}
-	return ids != nil && !ids[r.id]
+	var ce ChangeEntry
+	if err := getValue(ds.txn, changeKey(r.entity, version, r.id), func(v []byte) error { return decodeChange(v, &ce) }); err != nil {
+		return 0, nil, err
+	}
+	return ce.Prev, &ce.Row, nil
+}
+
+// oldImage is the image of r written at version (nil: a tombstone): from
+// the entity's tail, the image cache, or Badger (and then cached).
+func (ds *deltaState) oldImage(r rowRef, version uint64) (*codec.Row, error) {
+	if ds.eng != nil {
+		if en, ok := ds.eng.tailImage(r.entity, r.id, version); ok {
+			return liveImage(en.row), nil
+		}
+		if row, ok := ds.eng.images.get(imageKey{r.entity, r.id, version}); ok {
+			return liveImage(row), nil
+		}
+	}
+	_, row, err := ds.changeEntry(r, version)
+	if err != nil {
+		return nil, err
+	}
+	if ds.eng != nil {
+		ds.eng.images.put(imageKey{r.entity, r.id, version}, row)
+	}
+	return liveImage(row), nil
+}
+
+// liveImage is row, or nil for a tombstone.
+func liveImage(row *codec.Row) *codec.Row {
+	if row.Deleted {
+		return nil
+	}
+	return row
 }
 
 // scanLog calls fn for each entry of a change or partition log under
@@ -205,6 +238,12 @@ func (ds *deltaState) scanLog(prefix, seek []byte, fn func(version uint64, id st
 // tombstone).
 func (ds *deltaState) imageBefore(r rowRef, prev uint64) (*codec.Row, error) {
 	for prev > ds.v0 {
+		if ds.eng != nil {
+			if en, ok := ds.eng.tailImage(r.entity, r.id, prev); ok {
+				prev = en.prev
+				continue
+			}
+		}
 		// A hop reads the entry's previous version only, not its image.
 		err := getValue(ds.txn, changeKey(r.entity, prev, r.id), func(v []byte) error {
 			if len(v) < 8 {
@@ -223,8 +262,7 @@ func (ds *deltaState) imageBefore(r rowRef, prev uint64) (*codec.Row, error) {
 	if prev == 0 {
 		return nil, nil
 	}
-	var ce ChangeEntry
-	err := getValue(ds.txn, changeKey(r.entity, prev, r.id), func(v []byte) error { return decodeChange(v, &ce) })
+	row, err := ds.oldImage(r, prev)
 	if errors.Is(err, ErrNotFound) {
 		if prev < ds.horizon {
 			// Pruning keeps each row's last live image below the horizon
@@ -233,13 +271,7 @@ func (ds *deltaState) imageBefore(r rowRef, prev uint64) (*codec.Row, error) {
 		}
 		return nil, errReload
 	}
-	if err != nil {
-		return nil, err
-	}
-	if ce.Row.Deleted {
-		return nil, nil
-	}
-	return &ce.Row, nil
+	return row, err
 }
 
 // walkBack returns the image as of v0 of a row written since v0 that the
@@ -249,11 +281,10 @@ func (ds *deltaState) walkBack(r rowRef, cur *codec.Row) *codec.Row {
 	if row, ok := ds.past[r]; ok {
 		return row
 	}
-	var ce ChangeEntry
-	err := getValue(ds.txn, changeKey(r.entity, cur.Version, r.id), func(v []byte) error { return decodeChange(v, &ce) })
+	prev, _, err := ds.changeEntry(r, cur.Version)
 	var row *codec.Row
 	if err == nil {
-		row, err = ds.imageBefore(r, ce.Prev)
+		row, err = ds.imageBefore(r, prev)
 	}
 	if err != nil {
 		ds.err = err

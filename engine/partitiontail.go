@@ -1,27 +1,41 @@
 package engine
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/offsync/offsync/codec"
+)
 
 // Log tails. Besides each partition's head, the notifier keeps the last
-// entries of every partition log (and of every entity's change log) that
-// this process wrote, so that a delta whose cursor is recent reads its
+// entries of every partition log and of every entity's change log that
+// this process committed, so that a delta whose cursor is recent reads its
 // partitions' entries from memory instead of seeking each log in Badger:
 // with a thousand devices pulling every few seconds, the seeks were most
-// of a delta's cost. A tail holds every entry after its from version; it
-// drops its oldest versions past its cap, and a delta from a cursor older
-// than that reads the log in Badger as before.
+// of a delta's cost. An entity's tail also keeps each entry's row image
+// (decoded, shared, never modified) and an index by row id, so the same
+// delta finds the rows it changed, and their images at its cursor, without
+// reading Badger either.
+//
+// A tail holds every entry above its from version. Past its cap it drops
+// its oldest versions whole (down to three quarters of the cap, so the
+// cost is amortized), and a delta from a cursor older than that reads
+// Badger as before.
 
 // Tail caps: entries kept per partition log and per entity change log.
-const (
+// Only entity tails hold row images, so only they cost memory by rows.
+// (Variables so that tests can make them small.)
+var (
 	tailPartitionCap = 32
-	tailEntityCap    = 256
+	tailEntityCap    = 8192
 )
 
 // logEntry is one log entry: a row written at version, whose previous
-// image was at prev (0: none).
+// image was at prev (0: none). row is the image written, in entity tails
+// only.
 type logEntry struct {
 	version, prev uint64
 	id            string
+	row           *codec.Row
 }
 
 // headEntry is a logEntry with the head of the log it belongs to
@@ -32,10 +46,14 @@ type headEntry struct {
 }
 
 // logTail is the last entries of one log, in version order: every entry
-// above from.
+// above from. Entity tails index their entries by row id: byID holds the
+// absolute positions (base is entries[0]'s) of each id's entries, in
+// order.
 type logTail struct {
 	from    uint64
+	base    int
 	entries []logEntry
+	byID    map[string][]int
 }
 
 // record appends committed entries to their tails (the caller holds n.mu;
@@ -49,29 +67,56 @@ func (n *notifier) record(logs []headEntry) {
 	}
 	for _, le := range logs {
 		t := n.tails[le.head]
+		entity := !isPartitionHead(le.head)
 		if t == nil {
 			// No entry since the heads started: the tail is complete
 			// from there.
 			t = &logTail{from: n.since}
+			if entity {
+				t.byID = map[string][]int{}
+			}
 			n.tails[le.head] = t
 		}
-		t.entries = append(t.entries, le.logEntry)
+		e := le.logEntry
+		if !entity {
+			e.row = nil
+		}
+		if t.byID != nil {
+			t.byID[e.id] = append(t.byID[e.id], t.base+len(t.entries))
+		}
+		t.entries = append(t.entries, e)
 		limit := tailPartitionCap
-		if !isPartitionHead(le.head) {
+		if entity {
 			limit = tailEntityCap
 		}
 		if len(t.entries) > limit {
-			// Drop the oldest version whole: the tail then holds every
-			// entry above it.
-			drop := t.entries[0].version
-			i := 0
-			for i < len(t.entries) && t.entries[i].version == drop {
-				i++
-			}
-			t.entries = append(t.entries[:0:0], t.entries[i:]...)
-			t.from = drop
+			t.trim(limit * 3 / 4)
 		}
 	}
+}
+
+// trim drops the oldest versions, whole, until at most keep entries are
+// left (or one version is).
+func (t *logTail) trim(keep int) {
+	i := 0
+	for len(t.entries)-i > keep {
+		v := t.entries[i].version
+		for i < len(t.entries) && t.entries[i].version == v {
+			i++
+		}
+		t.from = v
+	}
+	if t.byID != nil {
+		for _, e := range t.entries[:i] {
+			if l := t.byID[e.id][1:]; len(l) > 0 {
+				t.byID[e.id] = l
+			} else {
+				delete(t.byID, e.id)
+			}
+		}
+	}
+	t.entries = append(t.entries[:0:0], t.entries[i:]...)
+	t.base += i
 }
 
 // isPartitionHead tells a partition's head from an entity name.
@@ -84,14 +129,20 @@ func isPartitionHead(head string) bool {
 	return false
 }
 
+// covers reports whether the tails know every entry of a log in
+// (v0, v1]: v0 at or after the tails started, and every commit up to v1
+// recorded (the caller holds n.mu). A tail must also reach back to v0.
+func (n *notifier) covers(v0, v1 uint64) bool {
+	return v0 >= n.since && n.version >= v1
+}
+
 // logTail returns the entries of the log at head with versions in
-// (v0, v1], when this process knows them all: v0 is at or after the tails
-// started and the tail's from, and every commit up to v1 was recorded.
+// (v0, v1], when this process knows them all.
 func (e *Engine) logTail(head string, v0, v1 uint64) ([]logEntry, bool) {
 	n := &e.notes
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if v0 < n.since || n.version < v1 {
+	if !n.covers(v0, v1) {
 		return nil, false
 	}
 	t := n.tails[head]
@@ -104,4 +155,57 @@ func (e *Engine) logTail(head string, v0, v1 uint64) ([]logEntry, bool) {
 	lo := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].version > v0 })
 	hi := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].version > v1 })
 	return append([]logEntry(nil), t.entries[lo:hi]...), true
+}
+
+// tailImage returns the entry of entity's change log that wrote id at
+// version, when the entity's tail still holds it.
+func (e *Engine) tailImage(entity, id string, version uint64) (logEntry, bool) {
+	n := &e.notes
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	t := n.tails[entity]
+	if t == nil || t.byID == nil || version <= t.from {
+		return logEntry{}, false
+	}
+	l := t.byID[id]
+	for i := len(l) - 1; i >= 0; i-- {
+		if en := t.entries[l[i]-t.base]; en.version == version {
+			return en, en.row != nil
+		} else if en.version < version {
+			break
+		}
+	}
+	return logEntry{}, false
+}
+
+// tailCurrent returns id's image as of v1 when the entity's tail shows it
+// written in (v0, v1] (written: the row's last write up to v1 is in the
+// tail). written is false when the tail shows it unwritten since v0, and
+// known is false when the tails cannot tell.
+func (e *Engine) tailCurrent(entity, id string, v0, v1 uint64) (row *codec.Row, written, known bool) {
+	n := &e.notes
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.covers(v0, v1) {
+		return nil, false, false
+	}
+	t := n.tails[entity]
+	if t == nil {
+		return nil, false, true
+	}
+	if t.from > v0 || t.byID == nil {
+		return nil, false, false
+	}
+	l := t.byID[id]
+	for i := len(l) - 1; i >= 0; i-- {
+		en := t.entries[l[i]-t.base]
+		if en.version > v1 {
+			continue
+		}
+		if en.version <= v0 || en.row == nil {
+			break
+		}
+		return en.row, true, true
+	}
+	return nil, false, true
 }

@@ -78,6 +78,7 @@ func (e *Engine) Restore(r io.Reader) error {
 	if err := e.loadState(); err != nil {
 		return err
 	}
+	e.images.reset()
 	e.notify(nil, nil)
 	return nil
 }
