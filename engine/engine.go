@@ -34,8 +34,9 @@ type Engine struct {
 	partsFrom atomic.Uint64
 	// cursorKey is the cluster's cursor key (see cursorkey.go).
 	cursorKey atomic.Pointer[[]byte]
-	// images caches old row images for deltas (imagecache.go).
-	images imageCache
+	// images and current cache rows for deltas (imagecache.go).
+	images  fifo[imageKey, *codec.Row]
+	current fifo[rowRef, currentRow]
 	// pipe is the pipelined apply's state (pipeline.go; under applyMu).
 	pipe pipeState
 	// restoring keeps reads out while Restore replaces the database:
@@ -78,6 +79,7 @@ func Open(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("open badger: %w", err)
 	}
 	e := &Engine{db: db, cfg: cfg, owners: map[string]string{}}
+	e.images.size, e.current.size = imageCacheSize, currentCacheSize
 	if err := e.loadState(); err != nil {
 		db.Close()
 		return nil, err

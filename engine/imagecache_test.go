@@ -11,7 +11,7 @@ import (
 // oldest images first, keeps the newest, and never answers for a version
 // it was not given.
 func TestImageCacheKeepsTheNewest(t *testing.T) {
-	var c imageCache
+	c := fifo[imageKey, *codec.Row]{size: imageCacheSize}
 	key := func(i int) imageKey { return imageKey{"account", fmt.Sprint(i), uint64(i)} }
 	for i := 0; i < imageCacheSize+10; i++ {
 		c.put(key(i), &codec.Row{ID: fmt.Sprint(i), Version: uint64(i)})
@@ -36,5 +36,33 @@ func TestImageCacheKeepsTheNewest(t *testing.T) {
 	c.reset()
 	if _, ok := c.get(key(imageCacheSize + 9)); ok {
 		t.Fatal("reset must empty the cache")
+	}
+}
+
+// TestCachedCurrentRowsStayExact: a cached current row serves a later
+// read only while the row's log tail shows it unwritten since; once it is
+// written, or for a read at a version the row is newer than, the cache
+// does not answer.
+func TestCachedCurrentRowsStayExact(t *testing.T) {
+	e, _ := openTest(t)
+	mustApply(t, e, setupCommands()...)
+	mustApply(t, e, ingestCmd(2000, codec.Record{Entity: "account", ID: tAcctA, OwnerID: tAlice, Attrs: map[string]any{"name": "A"}}))
+	v1 := e.Applied()
+	r := rowRef{"account", tAcctA}
+	row := readStored(t, e, r.entity, r.id)
+	e.current.put(r, currentRow{row: &row, at: v1})
+	mustApply(t, e, ingestCmd(2000, codec.Record{Entity: "contact", ID: tContact, OwnerID: tBob, Attrs: map[string]any{"lastname": "Ng"}}))
+	if got, ok := e.cachedCurrent(r, e.Applied()); !ok || got.Attrs["name"] != "A" {
+		t.Fatalf("a write elsewhere must leave the cached row valid: %v %v", got, ok)
+	}
+	if _, ok := e.cachedCurrent(r, row.Version-1); ok {
+		t.Fatal("the cache must not answer for a version the row is newer than")
+	}
+	mustApply(t, e, ingestCmd(2000, codec.Record{Entity: "account", ID: tAcctA, OwnerID: tAlice, Attrs: map[string]any{"name": "B"}}))
+	if got, ok := e.cachedCurrent(r, e.Applied()); ok {
+		t.Fatalf("a write to the row must void the cached one, got %v", got.Attrs)
+	}
+	if got, ok := e.cachedCurrent(r, v1+1); !ok || got.Attrs["name"] != "A" {
+		t.Fatalf("at a version before the write the cached row still stands: %v %v", got, ok)
 	}
 }

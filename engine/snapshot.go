@@ -79,6 +79,7 @@ func (e *Engine) Restore(r io.Reader) error {
 		return err
 	}
 	e.images.reset()
+	e.current.reset()
 	e.notify(nil, nil)
 	return nil
 }
