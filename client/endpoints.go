@@ -19,7 +19,10 @@ import (
 // device whose configured node is gone still finds the others on its
 // next start. It also keeps the configured ones: a device opened without
 // any (DeviceConfig.Server and Servers empty) uses those of its last
-// sync, else DefaultServer.
+// sync, else DefaultServer. A device opened with other configured ones
+// than its store's forgets the learned members and the last node that
+// answered, unless that node is among the new ones: it was pointed
+// elsewhere on purpose.
 
 // MembersHeader names the header in which nodes list the base URLs of
 // the cluster's members, comma-separated.
@@ -210,7 +213,13 @@ func (e *endpoints) load(db *badger.DB) error {
 	}
 	stored := endpointList(servers)
 	if len(e.configured) > 0 && !slices.Equal(e.configured, stored) {
+		// Pointed at other nodes: what the store learned from the old
+		// ones (their members, the last that answered) is not theirs.
 		e.dirty = true
+		if u, err := normalizeEndpoint(served); err == nil && slices.Contains(e.configured, u) {
+			e.preferred = u
+		}
+		return nil
 	}
 	if len(e.configured) == 0 {
 		e.configured = stored

@@ -41,6 +41,31 @@ func TestEndpointsLearnPreferAndPersist(t *testing.T) {
 	if got := d.Endpoints()[0]; got != "https://a.example" {
 		t.Fatalf("after c failed, %s comes first", got)
 	}
+	d.eps.answered("https://c.example")
+	if err := d.saveEndpoints(); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	// Pointed at another node on purpose: what it learned from the old
+	// ones (their members, the last that answered) goes.
+	d, err = OpenDevice(DeviceConfig{Store: store, Server: "https://z.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Endpoints(), []string{"https://z.example"}; !slices.Equal(got, want) {
+		t.Fatalf("pointed elsewhere: %v, want %v", got, want)
+	}
+	if err := d.saveEndpoints(); err != nil { // as its next sync does
+		t.Fatal(err)
+	}
+	d.Close()
+	d, err = OpenDevice(DeviceConfig{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Endpoints(), []string{"https://z.example"}; !slices.Equal(got, want) {
+		t.Fatalf("reopened after being pointed elsewhere: %v, want %v", got, want)
+	}
 	// Over http, plain-http members are fine.
 	e, err := newEndpoints([]string{"http://a.example"})
 	if err != nil {
