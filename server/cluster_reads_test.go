@@ -70,6 +70,7 @@ func newServedCluster(t *testing.T, n int, tune func(i int, c *Config)) *servedC
 		t.Cleanup(sc.ts[i].Close)
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
+		s.WillWatchLeader()
 		go s.WatchLeader(ctx)
 	}
 	for _, i := range order {
@@ -281,6 +282,7 @@ func TestClusterRestartedNodeIsNotReadyUntilCaughtUp(t *testing.T) {
 	t.Cleanup(ts.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	s.WillWatchLeader()
 	go s.WatchLeader(ctx)
 	refused := 0
 	deadline := time.Now().Add(clustertest.WaitTimeout)

@@ -32,6 +32,20 @@ type leaderMark struct {
 	caughtUp bool      // this node reached a heard version since it started
 }
 
+// WillWatchLeader says that WatchLeader is about to run. Call it before
+// the node serves, then run WatchLeader in the background: from then on,
+// until the first word from the leader, reads and /readyz count the node
+// as stale. (Without it, a node restarted behind the cluster answered
+// ready in the moment before WatchLeader's goroutine started.)
+func (s *Server) WillWatchLeader() {
+	if _, ok := s.w.(statusReporter); !ok {
+		return
+	}
+	s.mark.mu.Lock()
+	s.mark.watching = true
+	s.mark.mu.Unlock()
+}
+
 // WatchLeader keeps the leader mark fresh until ctx ends; serve runs it on
 // every node. Without it, reads rely on the Raft checks alone.
 func (s *Server) WatchLeader(ctx context.Context) {
@@ -39,9 +53,7 @@ func (s *Server) WatchLeader(ctx context.Context) {
 	if !ok {
 		return
 	}
-	s.mark.mu.Lock()
-	s.mark.watching = true
-	s.mark.mu.Unlock()
+	s.WillWatchLeader()
 	t := time.NewTicker(DefaultLeaderPoll)
 	defer t.Stop()
 	for {

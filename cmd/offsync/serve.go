@@ -195,6 +195,7 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 		log.Info("serving metrics without a token", "addr", mln.Addr().String())
 	}
 	errc := make(chan error, 1)
+	srv.WillWatchLeader() // stale until the leader's word: see WatchLeader below
 	go func() { errc <- hs.Serve(ln) }()
 	started = true
 	log.Info("offsync serving", "http", ln.Addr().String(), "raft", node.RaftAddr(), "data", f.data, "version", eng.Applied())
