@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"sort"
+	"sync/atomic"
 
 	"github.com/offsync/offsync/codec"
 )
@@ -86,6 +87,17 @@ type Access struct {
 	// none.
 	Profile *Profile
 	admin   bool // every depth is organization (administrators' re-apply)
+	// memo keeps what quiet pulls derive from a shared Access, for the
+	// schema version it was derived under (quietpull.go).
+	memo atomic.Pointer[accessMemo]
+}
+
+// accessMemo is what pulls derive from an Access and the schema: the
+// context fingerprint and the view's partitions.
+type accessMemo struct {
+	schema uint64
+	fp     uint64
+	parts  map[string]entityParts
 }
 
 // Depth is the user's effective depth for priv on entity: the highest over

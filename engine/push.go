@@ -273,12 +273,12 @@ func (st *cmdState) mutate(acc *Access, set Settings, m *Mutation, admin bool) e
 // adminAccess is acc with organization depth for every privilege, so an
 // administrator's re-apply passes the privilege checks (and only those).
 func adminAccess(acc *Access) *Access {
-	a := *acc
-	a.User.Enabled = true
-	a.roles = []Role{{ID: "admin", Privileges: map[string]Privileges{}}}
-	a.depths = nil
-	a.admin = true
-	return &a
+	u := acc.User
+	u.Enabled = true
+	return &Access{User: u, App: acc.App, Teams: acc.Teams, teamSet: acc.teamSet, Subtree: acc.Subtree,
+		roles: []Role{{ID: "admin", Privileges: map[string]Privileges{}}}, Profile: acc.Profile, admin: true,
+		// (depths dropped, memo fresh: this is another access)
+	}
 }
 
 // checkOwner: the owner must be a user or team that priv's depth

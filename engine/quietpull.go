@@ -28,13 +28,22 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 	sch := e.Schema()
 	// The cursor's view was computed under the user's current context
 	// (else the full path answers the change of context).
-	ps := &pullState{viewBuilder: viewBuilder{acc: acc, sch: sch, rules: rules}}
-	if ps.fingerprint() != cur.Context {
+	m := acc.memo.Load()
+	if m == nil || m.schema != sch.Version {
+		// Derived once per shared Access and schema, not per pull.
+		ps := &pullState{viewBuilder: viewBuilder{acc: acc, sch: sch, rules: rules}}
+		m = &accessMemo{schema: sch.Version, fp: ps.fingerprint(), parts: viewPartitions(sch, acc, rules)}
+		acc.memo.Store(m)
+	}
+	if m.fp != cur.Context {
 		return nil, false
 	}
 	// With partition logs since the cursor, the heads of the view's
 	// partitions tell; before, any write to the entities does.
-	parts := e.partsSince(acc, rules, cur.Version)
+	var parts map[string]entityParts
+	if from := e.partsFrom.Load(); from != 0 && cur.Version >= from {
+		parts = m.parts
+	}
 	n := &e.notes
 	n.mu.Lock()
 	v1 := n.version
@@ -60,7 +69,8 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 		}
 	}
 	res = &PullResult{Version: v1, MetadataVersion: sch.Version, Cursor: Cursor{Version: v1, Time: now, Context: cur.Context, Was: cur.Was}}
-	ps.t1 = now
+	ps := &pullState{viewBuilder: viewBuilder{acc: acc, sch: sch, rules: rules}, t1: now}
+	res.Entities = make([]EntityDelta, 0, len(rules))
 	for i := range rules {
 		res.Entities = append(res.Entities, ps.entityDelta(&rules[i]))
 	}

@@ -115,7 +115,9 @@ func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug an
 	} else if ct == "application/json" {
 		enc = codec.Identity
 	}
-	if enc != codec.Identity {
+	// Below 128 bytes (a no-change answer) compression cannot win enough
+	// to pay for itself: such answers go as they are.
+	if enc != codec.Identity && len(body) >= minCompressed {
 		packed, err := codec.CompressCuts(enc, nil, body, codec.CutsOf(v))
 		if err != nil {
 			s.writeErr(w, r, err)
@@ -133,6 +135,9 @@ func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug an
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
+
+// minCompressed is the smallest device answer writeDevice compresses.
+const minCompressed = 128
 
 // deviceErr maps engine errors on the device path; messages never name
 // rows outside the user's view.
