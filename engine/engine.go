@@ -34,6 +34,8 @@ type Engine struct {
 	partsFrom atomic.Uint64
 	// cursorKey is the cluster's cursor key (see cursorkey.go).
 	cursorKey atomic.Pointer[[]byte]
+	// tokens caches authenticated device tokens (tokencache.go).
+	tokens tokenCache
 	// images and current cache rows for deltas (imagecache.go).
 	images  fifo[imageKey, *codec.Row]
 	current fifo[rowRef, currentRow]

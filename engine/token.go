@@ -93,10 +93,20 @@ func (st *cmdState) revokeToken(t *Target) error {
 // Authenticate returns the live token whose secret this is, or
 // ErrNotFound (for unknown and revoked tokens alike).
 func (e *Engine) Authenticate(secret string) (DeviceToken, error) {
+	hash := HashTokenSecret(secret)
+	epoch, stable := e.orgEpoch()
+	if stable {
+		if tok, ok := e.tokens.get(epoch, hash); ok {
+			return tok, nil
+		}
+	}
 	var tok DeviceToken
+	cacheable := false
 	err := e.readTxn(func(txn *badger.Txn) error {
+		// The transaction started within the epoch: it reads its tokens.
+		cacheable = stable && e.orgSeq.Load() == epoch
 		var id string
-		if err := getValue(txn, tokenHashKey(HashTokenSecret(secret)), func(v []byte) error {
+		if err := getValue(txn, tokenHashKey(hash), func(v []byte) error {
 			id = string(v)
 			return nil
 		}); err != nil {
@@ -106,6 +116,9 @@ func (e *Engine) Authenticate(secret string) (DeviceToken, error) {
 	})
 	if err != nil || tok.Revoked {
 		return DeviceToken{}, ErrNotFound
+	}
+	if cacheable {
+		e.tokens.put(epoch, hash, tok)
 	}
 	return tok, nil
 }
