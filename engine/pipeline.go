@@ -132,19 +132,30 @@ func (e *Engine) ApplyPipelined(entries []Entry) ([]*Result, error) {
 	return results, nil
 }
 
+// pipelineMaxRecords bounds the records of a pipelined batch. A pipelined
+// batch keeps its writes in memory until the next one is handed over
+// (its commands' staging, the merged writes the next batch reads, and
+// Badger's copy), so a bulk load's large batches go the synchronous way.
+const pipelineMaxRecords = 8192
+
 // pipelinable reports whether a batch may run pipelined: the database
-// exists (its first command marks it) and every command still to apply is
-// an ingest.
+// exists (its first command marks it), every command still to apply is
+// an ingest, and they hold at most pipelineMaxRecords records.
 func pipelinable(entries []Entry, applied uint64) bool {
 	if applied == 0 {
 		return false
 	}
+	n := 0
 	for _, en := range entries {
-		if en.Version > applied && en.Cmd.Kind != KindIngest {
+		if en.Version <= applied {
+			continue
+		}
+		if en.Cmd.Kind != KindIngest {
 			return false
 		}
+		n += len(en.Cmd.Records)
 	}
-	return true
+	return n <= pipelineMaxRecords
 }
 
 // stagedState is the state the next batch starts from.

@@ -126,3 +126,50 @@ func TestPipelinedCommandLargerThanOneTransaction(t *testing.T) {
 	}
 	sameDump(t, model, pipe, "after the big batch")
 }
+
+// TestPipelineTakesOnlyBoundedIngestBatches: only batches of ingests of at
+// most pipelineMaxRecords records run pipelined; any other batch is
+// committed before ApplyPipelined returns.
+func TestPipelineTakesOnlyBoundedIngestBatches(t *testing.T) {
+	e, _ := openTest(t)
+	mustApply(t, e, setupCommands()...)
+	v := e.Applied()
+	rec := func(i int) codec.Record {
+		return codec.Record{Entity: "account", ID: fmt.Sprintf("60000000-0000-4000-8000-%012d", i), OwnerID: tAlice, Attrs: map[string]any{"name": "n"}}
+	}
+	small := ingestCmd(2000, rec(0), rec(1))
+	var many []codec.Record
+	for i := 0; i <= pipelineMaxRecords; i++ {
+		many = append(many, rec(i))
+	}
+	for _, c := range []struct {
+		name      string
+		cmds      []*Command
+		pipelined bool
+	}{
+		{"small ingests", []*Command{small, small}, true},
+		{"too many records", []*Command{ingestCmd(2000, many...)}, false},
+		{"a prune among them", []*Command{small, {Kind: KindPrune, Now: 2000, Horizon: 1}}, false},
+	} {
+		var batch []Entry
+		for _, cmd := range c.cmds {
+			v++
+			batch = append(batch, Entry{Version: v, Cmd: cmd})
+		}
+		if _, err := e.ApplyPipelined(batch); err != nil {
+			t.Fatal(err)
+		}
+		e.applyMu.Lock()
+		inFlight := e.pipe.cur != nil
+		e.applyMu.Unlock()
+		if inFlight != c.pipelined {
+			t.Fatalf("%s: in flight %v, want %v", c.name, inFlight, c.pipelined)
+		}
+		if err := e.Drain(); err != nil {
+			t.Fatal(err)
+		}
+		if e.Applied() != v {
+			t.Fatalf("%s: applied %d, want %d", c.name, e.Applied(), v)
+		}
+	}
+}
