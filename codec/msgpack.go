@@ -114,6 +114,12 @@ func unmarshal(data []byte, v any, strict bool) error {
 // unmarshalWith decodes with the given interface and field modes. Exact
 // (non-loose) interface decoding keeps binary values as []byte.
 func unmarshalWith(data []byte, v any, loose, strictFields bool) error {
+	return decodeWith(data, loose, strictFields, func(dec *msgpack.Decoder) error { return dec.Decode(v) })
+}
+
+// decodeWith scans data, then runs fn on a pooled decoder reading it with
+// the given interface and field modes.
+func decodeWith(data []byte, loose, strictFields bool, fn func(*msgpack.Decoder) error) error {
 	if err := scanMsgpack(data); err != nil {
 		return malformed("unmarshal", err)
 	}
@@ -122,7 +128,7 @@ func unmarshalWith(data []byte, v any, loose, strictFields bool) error {
 	d.dec.Reset(&d.r)
 	d.dec.UseLooseInterfaceDecoding(loose)
 	d.dec.DisallowUnknownFields(strictFields)
-	err := d.dec.Decode(v)
+	err := fn(d.dec)
 	d.r.Reset(nil)
 	d.dec.Reset(&d.r)
 	decoders.Put(d)

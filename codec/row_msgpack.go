@@ -252,24 +252,5 @@ func AppendRow(dst []byte, r *Row) ([]byte, error) {
 // checks: data is scanned first, and anything malformed fails with
 // [ErrMalformed].
 func UnmarshalRow(data []byte, r *Row) error {
-	if err := scanMsgpack(data); err != nil {
-		return malformed("unmarshal", err)
-	}
-	d := decoders.Get().(*decoder)
-	d.r.Reset(data)
-	d.dec.Reset(&d.r)
-	d.dec.UseLooseInterfaceDecoding(true)
-	d.dec.DisallowUnknownFields(false)
-	*r = Row{}
-	err := decodeRow(d.dec, r)
-	if err == nil && d.r.Len() != 0 {
-		err = errTrailing
-	}
-	d.r.Reset(nil)
-	d.dec.Reset(&d.r)
-	decoders.Put(d)
-	if err != nil {
-		return malformed("unmarshal", err)
-	}
-	return nil
+	return decodeWith(data, true, false, func(dec *msgpack.Decoder) error { return decodeRow(dec, r) })
 }

@@ -20,7 +20,15 @@ const (
 // accounts and the contacts they name as primary contact.
 func partitionWorld(t *testing.T) *Engine {
 	t.Helper()
-	e, _ := openTest(t)
+	e, _ := partitionWorldAt(t)
+	return e
+}
+
+// partitionWorldAt is partitionWorld, with the engine's directory (to
+// reopen it).
+func partitionWorldAt(t *testing.T) (*Engine, string) {
+	t.Helper()
+	e, dir := openTest(t)
 	mustApply(t, e, setupCommands()...)
 	org := testOrg()
 	org.Roles[0].Privileges["contact"] = Privileges{Read: DepthOrganization}
@@ -30,7 +38,7 @@ func partitionWorld(t *testing.T) *Engine {
 		{Entity: "contact", Rows: []string{RowsRelated}},
 	}}}
 	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 1000, Org: org})
-	return e
+	return e, dir
 }
 
 func bobAccount(i int) string { return fmt.Sprintf("10000000-0000-4000-8000-%012d", 1000+i) }
@@ -316,16 +324,8 @@ func TestAccessChangeReloadsWhenSmaller(t *testing.T) {
 // or more writes than a tail keeps), it seeks the logs in Badger, with
 // the same answer.
 func TestDeltaReadsRecentLogsFromMemory(t *testing.T) {
-	e, dir := openTest(t)
-	mustApply(t, e, setupCommands()...)
-	org := testOrg()
-	org.Roles[0].Privileges["contact"] = Privileges{Read: DepthOrganization}
-	org.Publish = true
-	org.Profiles = []Profile{{ID: tProfile, Name: "Mine", Users: []string{tAlice}, Rules: []Rule{
-		{Entity: "account", Rows: []string{RowsUser}, Relationships: []string{"primarycontactid"}},
-		{Entity: "contact", Rows: []string{RowsRelated}},
-	}}}
-	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 1000, Org: org},
+	e, dir := partitionWorldAt(t)
+	mustApply(t, e,
 		ingestCmd(2000,
 			codec.Record{Entity: "contact", ID: tContact, OwnerID: tBob, Attrs: map[string]any{"lastname": "Ng"}},
 			codec.Record{Entity: "account", ID: tAcctA, OwnerID: tAlice, Attrs: map[string]any{"name": "A", "primarycontactid": tContact}}))

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math/rand"
 	"reflect"
@@ -184,19 +185,9 @@ func readStored(t *testing.T, e *Engine, entity, id string) codec.Row {
 func sortedEntries(es []logEntry) []logEntry {
 	slices.SortFunc(es, func(a, b logEntry) int {
 		if a.version != b.version {
-			return cmpUint(a.version, b.version)
+			return cmp.Compare(a.version, b.version)
 		}
 		return strings.Compare(a.id, b.id)
 	})
 	return slices.Compact(es)
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
