@@ -50,3 +50,42 @@ func TestMarshalAnswerCutsWhereBytesChangeKind(t *testing.T) {
 		}
 	}
 }
+
+// TestMarshalAnswerCutsAtEveryColumn: in a block, every column but the
+// first starts a cut (each column's bytes get a zstd block of their own
+// when it is long enough), and each cut falls on a column's tag: the
+// block from the cut on decodes as the remaining columns.
+func TestMarshalAnswerCutsAtEveryColumn(t *testing.T) {
+	pr := benchAnswer()
+	pr.Entities = pr.Entities[:1]
+	ec := pr.Entities[0]
+	width := systemColumns + len(ec.Columns)
+	a, err := MarshalAnswer(&pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := AppendColumns(nil, ec.Rows, width)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := bytes.Index(a.Body, block)
+	if start < 0 || len(a.Cuts) != width-1 {
+		t.Fatalf("%d cuts for %d columns (block at %d)", len(a.Cuts), width, start)
+	}
+	// Each column alone, as AppendColumns writes it for one-column rows
+	// of the same values (the id column first: a block needs it).
+	for c := 1; c < width; c++ {
+		off := a.Cuts[c-1] - start
+		if off <= 0 || off >= len(block) {
+			t.Fatalf("cut %d at %d, outside the block", c, off)
+		}
+		var ce colEncoder
+		col, err := ce.column(nil, ec.Rows, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(block[off:], col) {
+			t.Fatalf("cut %d (offset %d) is not where column %d starts", c-1, off, c)
+		}
+	}
+}

@@ -20,8 +20,7 @@ func AppendColumns(dst []byte, rows [][]any, width int) ([]byte, error) {
 }
 
 // appendColumns is AppendColumns that also appends to cuts the offsets in
-// dst where a column starts whose bytes are of another kind (GUIDs, text
-// or numbers) than the column before it.
+// dst where each column but the first starts (answer.go).
 func appendColumns(dst []byte, rows [][]any, width int, cuts *[]int) ([]byte, error) {
 	if width < systemColumns {
 		return dst, fmt.Errorf("encode columns: width %d: %w: %w", width, errColumnRows, ErrMalformed)
@@ -33,33 +32,16 @@ func appendColumns(dst []byte, rows [][]any, width int, cuts *[]int) ([]byte, er
 	}
 	out := binary.AppendUvarint(dst, uint64(len(rows)))
 	var ce colEncoder
-	prev := -1
 	for c := range width {
-		start := len(out)
+		if cuts != nil && c > 0 {
+			*cuts = append(*cuts, len(out))
+		}
 		var err error
 		if out, err = ce.column(out, rows, c); err != nil {
 			return dst, fmt.Errorf("encode columns: column %d: %w: %w", c, err, ErrMalformed)
 		}
-		if k := kindClass(out[start] &^ colNulls); cuts != nil && k != prev {
-			if prev >= 0 {
-				*cuts = append(*cuts, start)
-			}
-			prev = k
-		}
 	}
 	return out, nil
-}
-
-// kindClass groups column kinds by the look of their bytes: GUIDs
-// (random), text, and numbers.
-func kindClass(kind byte) int {
-	switch kind {
-	case colGUID, colGUIDDict:
-		return 1
-	case colString, colStringDict, colAny:
-		return 2
-	}
-	return 0
 }
 
 // Value classes of a column, before its kind is chosen.
