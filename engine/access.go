@@ -135,18 +135,23 @@ func (a *Access) Covers(d Depth, def *EntityDef, ownerID, owningBU string) bool 
 	if d.rank() == 0 {
 		return false
 	}
-	if def.Ownership == OwnedByOrganization || d == DepthOrganization {
-		return true
-	}
+	return ownerID == a.User.ID || a.teamSet[ownerID] || a.coversScope(d, def, owningBU)
+}
+
+// coversScope is Covers without its ownership clause (a row the user or
+// one of their teams owns): what depth d reaches through the
+// organization, the business unit and the subtree, the same for every
+// user of the business unit.
+func (a *Access) coversScope(d Depth, def *EntityDef, owningBU string) bool {
 	switch {
-	case ownerID == a.User.ID || a.teamSet[ownerID]:
+	case d.rank() == 0:
+		return false
+	case def.Ownership == OwnedByOrganization || d == DepthOrganization:
 		return true
 	case d.rank() >= DepthBusinessUnit.rank() && owningBU == a.User.BusinessUnit:
 		return true
-	case d.rank() >= DepthParentChild.rank() && a.Subtree[owningBU]:
-		return true
 	}
-	return false
+	return d.rank() >= DepthParentChild.rank() && a.Subtree[owningBU]
 }
 
 // Can reports whether the user holds priv on a row of def.

@@ -24,6 +24,10 @@ type PullOptions struct {
 	// App is the id of the app the device syncs for (empty: the default
 	// app): the view is the one of the user's profile in that app.
 	App string
+	// Groups, when set with Cache, splits first loads into the part
+	// users share (PullResult.Shared, kept in Groups) and the user's own
+	// (sharedload.go).
+	Groups GroupCache
 }
 
 // PullResult moves a device from its cursor's view to the current one.
@@ -35,6 +39,12 @@ type PullResult struct {
 	Reset    bool
 	Cursor   Cursor
 	Entities []EntityDelta
+	// Shared, on a first load asked for with PullOptions.Groups, is the
+	// part of the view the user shares with every user of its
+	// parameters; Entities then holds only the user's own rows (rule
+	// order, cutoffs and due times included). Shared rows are within
+	// the cutoffs at the answer's time.
+	Shared *SharedGroup
 	// Scanned counts the change-log and partition-log entries a delta
 	// read (0 for first loads and quiet pulls): what its cost follows.
 	Scanned int
@@ -101,7 +111,7 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 		ps := &pullState{viewBuilder: viewBuilder{txn: txn, sch: sch, acc: acc, rules: acc.Profile.PublishedRules, now: now}, v1: version, t1: now,
 			partsFrom: e.partsFrom.Load(), horizon: e.horizon.Load(), eng: e}
 		if opt.Cache != nil && sharedAt == version {
-			ps.cache, ps.shared = opt.Cache, shared
+			ps.cache, ps.shared, ps.groups = opt.Cache, shared, opt.Groups
 		}
 		if err := ps.prepare(); err != nil {
 			return err
@@ -195,10 +205,16 @@ func (ps *pullState) entityDelta(r *Rule) EntityDelta {
 // in this one read transaction, so it is consistent at (v1, t1). Paging it
 // for the wire is the server's job.
 func (ps *pullState) snapshot(start *Cursor) (*PullResult, error) {
-	if err := ps.build(); err != nil {
+	res := &PullResult{Reset: true, Cursor: *start}
+	if ps.groups != nil {
+		g, err := ps.buildGrouped()
+		if err != nil {
+			return nil, err
+		}
+		res.Shared = g
+	} else if err := ps.build(); err != nil {
 		return nil, err
 	}
-	res := &PullResult{Reset: true, Cursor: *start}
 	for i := range ps.rules {
 		r := &ps.rules[i]
 		d := ps.entityDelta(r)

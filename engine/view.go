@@ -101,6 +101,14 @@ type viewBuilder struct {
 	// collect the targets being gathered for shared rules (share.go).
 	prefetch map[string]codec.Row
 	collect  map[*Rule]*targetSet
+	// groups, when set, shares first loads' groups (sharedload.go);
+	// group is the one this load reads, grouping is set while one is
+	// computed, and pending gathers its rows only ownership could let in.
+	groups      GroupCache
+	group       *SharedGroup
+	grouping    bool
+	pending     []ViewRow
+	pendingSeen map[string]bool
 }
 
 // rule returns the rule for entity, or nil.
@@ -140,11 +148,18 @@ func (vb *viewBuilder) build() error {
 	if err := vb.prepare(); err != nil {
 		return err
 	}
+	return vb.buildRules(vb.allRules)
+}
+
+// buildRules adds the rows of the rules sel selects (never related ones),
+// the group's pending rows the user's ownership covers when a group is
+// read, and the related rows all of those reach.
+func (vb *viewBuilder) buildRules(sel func(*Rule) bool) error {
 	var added []ViewRow
 	for i := range vb.rules {
 		r := &vb.rules[i]
 		def := vb.sch.Entity(r.Entity)
-		if def == nil || r.Has(RowsRelated) {
+		if def == nil || !sel(r) {
 			continue
 		}
 		key := vb.shareKey(r)
@@ -177,6 +192,9 @@ func (vb *viewBuilder) build() error {
 				vb.collectTargets(r, key)
 			}
 		}
+	}
+	if vb.group != nil {
+		added = append(added, vb.takePending()...)
 	}
 	if err := vb.related(added); err != nil {
 		return err
@@ -276,6 +294,15 @@ func (vb *viewBuilder) keeps(r *Rule, def *EntityDef, row *codec.Row) bool {
 	return true
 }
 
+// keepsRelated is keeps for a related row (keepsInGroup while a group is
+// computed).
+func (vb *viewBuilder) keepsRelated(r *Rule, def *EntityDef, row *codec.Row) bool {
+	if vb.grouping {
+		return vb.keepsInGroup(r, def, row)
+	}
+	return vb.keeps(r, def, row)
+}
+
 // related adds, breadth first, the rows of related rules that rows in the
 // view look up through their rules' relationships.
 func (vb *viewBuilder) related(queue []ViewRow) error {
@@ -295,11 +322,11 @@ func (vb *viewBuilder) related(queue []ViewRow) error {
 				if tr == nil || tdef == nil || !tr.Has(RowsRelated) {
 					continue
 				}
-				if _, have := vb.rows[te][target]; have {
+				if vb.hasRow(te, target) {
 					continue
 				}
 				err := vb.lookupRow(src.Rule, te, target, func(row codec.Row) error {
-					if vb.keeps(tr, tdef, &row) {
+					if vb.keepsRelated(tr, tdef, &row) {
 						vb.rows[te][row.ID] = row
 						queue = append(queue, ViewRow{Rule: tr, Row: row})
 					}

@@ -45,8 +45,14 @@ func TestNoLeakGeneratedChurn(t *testing.T) {
 const genDefaultRounds = 10
 
 // genStats counts what a generated run exercised.
-var genStats struct {
+var genStats genCounts
+
+// genCounts is what the generated scenario went through.
+type genCounts struct {
 	pulls, contextDeltas, reloads, prunes, pushed, sameViewPairs, sharedRows int
+	// sharedGroups counts pairs of users whose first loads shared a
+	// group (the server's pages), computed apart.
+	sharedGroups int
 }
 
 // runGenSync runs rounds of the generated scenario; churn multiplies the
@@ -63,22 +69,23 @@ func runGenSync(t *testing.T, name string, seedOffset int64, churn int, days boo
 	}
 	round := firstRound()
 	t.Logf("seed %d, rounds %d to %d (replay: OFFSYNC_SEED=%d OFFSYNC_CONVERGENCE_FROM=%d OFFSYNC_CONVERGENCE_ROUNDS=%d go test -count=1 ./reference -run '^%s$' -v)", seed, round, rounds-1, seed, round, rounds, name)
-	genStats = struct{ pulls, contextDeltas, reloads, prunes, pushed, sameViewPairs, sharedRows int }{}
+	genStats = genCounts{}
 	hits := 0
 	defer func() {
 		if t.Failed() {
 			t.Logf("failed in seed %d round %d: replay with %s", seed, round, replay(name, seed, round))
 		}
-		t.Logf("%d pulls checked; access changes answered by %d deltas and %d reloads; %d prunes; %d pushed mutations applied; %d first loads shared rule rows; %d pairs of users with identical views, %d rows held by two users of one profile",
-			genStats.pulls, genStats.contextDeltas, genStats.reloads, genStats.prunes, genStats.pushed, hits, genStats.sameViewPairs, genStats.sharedRows)
-		if rounds-firstRound() >= 5 && !t.Failed() && (genStats.sameViewPairs == 0 || genStats.sharedRows == 0 || genStats.contextDeltas == 0) {
-			t.Error("no two users shared a view, or no access change was answered with a delta: those paths went untested")
+		t.Logf("%d pulls checked; access changes answered by %d deltas and %d reloads; %d prunes; %d pushed mutations applied; %d first loads shared rule rows; %d pairs of users with identical views, %d rows held by two users of one profile, %d pairs of first loads sharing a group",
+			genStats.pulls, genStats.contextDeltas, genStats.reloads, genStats.prunes, genStats.pushed, hits, genStats.sameViewPairs, genStats.sharedRows, genStats.sharedGroups)
+		if rounds-firstRound() >= 5 && !t.Failed() && (genStats.sameViewPairs == 0 || genStats.sharedRows == 0 || genStats.contextDeltas == 0 || (!days && genStats.sharedGroups == 0)) {
+			t.Error("no two users shared a view or a group, or no access change was answered with a delta: those paths went untested")
 		}
 	}()
 	for ; round < rounds; round++ {
 		rng := rand.New(rand.NewSource(seed + seedOffset + int64(round)))
 		w := newGenWorld(t, rng, days)
 		w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
+		w.groups = mapGroups{}
 		var devices []*device
 		for _, u := range genAll {
 			for _, a := range apps {

@@ -28,7 +28,13 @@ func (d *device) apply(res *engine.PullResult) {
 	if res.Reset {
 		d.rows = View{}
 	}
-	for _, ed := range res.Entities {
+	// A first load's shared part (the server's pages): rows only, all
+	// within the answer's cutoffs, applied before the answer's own part.
+	entities := res.Entities
+	if res.Shared != nil {
+		entities = append(slices.Clone(res.Shared.Entities), entities...)
+	}
+	for _, ed := range entities {
 		rows := d.rows[ed.Entity]
 		if rows == nil {
 			rows = map[string]codec.Row{}
@@ -137,6 +143,7 @@ func runRandomSync(t *testing.T, seedOffset int64, churn int, days bool) {
 		rng := rand.New(rand.NewSource(seed + int64(round)))
 		w := newWorld(t, engine.DepthOrganization)
 		w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
+		w.groups = mapGroups{}
 		w.days = days
 		randomWorld(w, rng)
 		// One device per user and app: a device syncs for one app.
@@ -204,7 +211,7 @@ func firstRound() int {
 // then holds exactly the reference view.
 func syncDevice(t *testing.T, w world, d *device, clock int64, where string) {
 	t.Helper()
-	res, err := w.e.Pull(d.user, d.cursor, clock, engine.PullOptions{Cache: w.cache, App: d.app})
+	res, err := w.e.Pull(d.user, d.cursor, clock, engine.PullOptions{Cache: w.cache, Groups: w.groups, App: d.app})
 	s, lerr := Load(w.e)
 	if lerr != nil {
 		t.Fatal(lerr)
@@ -246,7 +253,11 @@ var stats struct{ reloads, contextDeltas, prunes, pushed int }
 // rows the device held, reset or not.
 func checkNoLeak(t *testing.T, where, user string, res *engine.PullResult, old, now View) {
 	t.Helper()
-	for _, ed := range res.Entities {
+	entities := res.Entities
+	if res.Shared != nil {
+		entities = append(slices.Clone(res.Shared.Entities), entities...)
+	}
+	for _, ed := range entities {
 		for _, r := range ed.Upserts {
 			if _, ok := now[ed.Entity][r.ID]; !ok {
 				t.Fatalf("%s: user %s got %s %s, which is not in the view", where, user, ed.Entity, r.ID)
@@ -474,6 +485,13 @@ func summary(v View) string {
 	}
 	return s
 }
+
+// mapGroups is an unbounded engine.GroupCache.
+type mapGroups map[string]*engine.SharedGroup
+
+func (m mapGroups) Get(k string) (*engine.SharedGroup, bool) { g, ok := m[k]; return g, ok }
+
+func (m mapGroups) Put(k string, g *engine.SharedGroup) { m[k] = g }
 
 // mapCache is an unbounded engine.RuleCache: every share is kept, so the
 // convergence test exercises sharing as much as possible. It counts hits.

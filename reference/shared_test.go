@@ -2,6 +2,8 @@ package reference
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/offsync/offsync/codec"
@@ -32,6 +34,7 @@ func checkShared(t *testing.T, w world, devices []*device, app string, clock int
 	profile := map[*device]string{}
 	views := map[*device]View{}
 	firsts := map[*device]map[string][]byte{}
+	groups := map[*device]*engine.SharedGroup{}
 	for _, d := range group {
 		p := profileOf(s, d.user, app)
 		if p == nil {
@@ -42,7 +45,9 @@ func checkShared(t *testing.T, w world, devices []*device, app string, clock int
 		if err != nil {
 			t.Fatalf("%s: reference view of %s: %v", where, d.user, err)
 		}
-		res, err := w.e.Pull(d.user, nil, clock, engine.PullOptions{Cache: w.cache, App: app})
+		// Each group computed on its own (a group cache of its own), as
+		// another node would.
+		res, err := w.e.Pull(d.user, nil, clock, engine.PullOptions{Cache: w.cache, Groups: mapGroups{}, App: app})
 		if err != nil {
 			t.Fatalf("%s: first load of %s in app %s: %v", where, d.user, app, err)
 		}
@@ -52,7 +57,7 @@ func checkShared(t *testing.T, w world, devices []*device, app string, clock int
 		if !sameView(fresh.rows, want) {
 			t.Fatalf("%s: first load of %s in app %s:\ngot       %v\nreference %v", where, d.user, app, summary(fresh.rows), summary(want))
 		}
-		views[d], firsts[d] = want, encodeUpserts(t, res)
+		views[d], firsts[d], groups[d] = want, encodeUpserts(t, res), res.Shared
 	}
 	for i, a := range group {
 		for _, b := range group[i+1:] {
@@ -69,6 +74,12 @@ func checkShared(t *testing.T, w world, devices []*device, app string, clock int
 					if !bytes.Equal(marshalRow(t, ra), marshalRow(t, rb)) {
 						t.Fatalf("%s: %s and %s, both of profile %s, hold different images of %s %s:\n%+v\n%+v", where, a.user, b.user, profile[a], e, rid, ra, rb)
 					}
+				}
+			}
+			if ga, gb := groups[a], groups[b]; ga != nil && gb != nil && ga.Params == gb.Params {
+				genStats.sharedGroups++
+				if x, y := encodeGroup(t, ga), encodeGroup(t, gb); !bytes.Equal(x, y) {
+					t.Fatalf("%s: %s and %s share group parameters, but their groups differ:\n%x\n%x", where, a.user, b.user, x, y)
 				}
 			}
 			if views[a].Count() == 0 || !sameView(views[a], views[b]) {
@@ -99,22 +110,41 @@ func profileOf(s *State, userID, app string) *engine.Profile {
 	return findProfile(s, userID, app, teams)
 }
 
-// encodeUpserts encodes each entity's upserts of an answer (entities with
-// none are left out).
+// encodeUpserts encodes each entity's upserts of an answer, its shared
+// part and its own merged by id (entities with none are left out).
 func encodeUpserts(t *testing.T, res *engine.PullResult) map[string][]byte {
 	t.Helper()
+	rows := map[string][]codec.Row{}
+	entities := res.Entities
+	if res.Shared != nil {
+		entities = append(slices.Clone(res.Shared.Entities), entities...)
+	}
+	for _, ed := range entities {
+		rows[ed.Entity] = append(rows[ed.Entity], ed.Upserts...)
+	}
 	out := map[string][]byte{}
-	for _, ed := range res.Entities {
-		if len(ed.Upserts) == 0 {
+	for e, rs := range rows {
+		if len(rs) == 0 {
 			continue
 		}
-		b, err := codec.Marshal(ed.Upserts)
+		slices.SortFunc(rs, func(a, b codec.Row) int { return strings.Compare(a.ID, b.ID) })
+		b, err := codec.Marshal(rs)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[ed.Entity] = b
+		out[e] = b
 	}
 	return out
+}
+
+// encodeGroup encodes a group's rows: what its pages are made of.
+func encodeGroup(t *testing.T, g *engine.SharedGroup) []byte {
+	t.Helper()
+	b, err := codec.Marshal(g.Entities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func marshalRow(t *testing.T, r codec.Row) []byte {

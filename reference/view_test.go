@@ -43,6 +43,9 @@ type world struct {
 	t     *testing.T
 	e     *engine.Engine
 	cache engine.RuleCache // nil: no sharing
+	// groups shares first loads' groups (nil: none), as the server does
+	// for devices that fetch shared pages.
+	groups engine.GroupCache
 	// days draws today() filters, and due dates for them to compare.
 	days bool
 }

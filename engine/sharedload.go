@@ -1,0 +1,252 @@
+package engine
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/offsync/offsync/codec"
+)
+
+// A first load splits into a shared part and the user's own part. The
+// shared part (a SharedGroup) is every row that a user's view holds
+// because of the profile's shared rules (those whose rows do not depend
+// on who the user is: see shareKey) and the related rows those rows look
+// up, as far as they do not depend on who the user is either. Every user
+// with the same group parameters (the rules, and the parts of the access
+// context the shared rules and related rules read: Read depths, business
+// unit, subtree, teams where a shared rule reads them) holds the same
+// shared part at the same state, so it is computed once, kept in a
+// GroupCache, and the server serves it as immutable, pre-compressed pages
+// that are byte-identical for all of them.
+//
+// Related rows are decided in the group without the Read privilege's
+// ownership clause (a row the user or one of their teams owns): a row
+// that only that clause could let in is kept aside (pending), and each
+// user takes those their own ownership covers. The user's own part is
+// then computed as before, skipping rows the group holds.
+
+// GroupCache keeps the shared parts of first loads by key (parameters and
+// state: equal keys, equal rows). The implementation only bounds memory.
+type GroupCache interface {
+	Get(key string) (*SharedGroup, bool)
+	Put(key string, g *SharedGroup)
+}
+
+// SharedGroup is the shared part of a first load at one state. It is
+// never modified once built, and may be read by many loads at once.
+type SharedGroup struct {
+	// Key names the parameters and the state (GroupCache's key).
+	Key string
+	// Params names the parameters only: a user whose current parameters
+	// are equal may read the group's pages (server/pages.go).
+	Params string
+	// Entities holds the rows by rule, projected to the rule's columns,
+	// ordered by id; they carry no removals, cutoffs or due times.
+	Entities []EntityDelta
+	ids      map[string]map[string]struct{}
+	pending  []ViewRow
+	// until is the last time (unix ms) at which no windowed row of the
+	// group has aged out (0: none is windowed): past it, the group is
+	// computed again.
+	until int64
+}
+
+// Rows counts the group's rows.
+func (g *SharedGroup) Rows() int {
+	n := 0
+	for _, e := range g.Entities {
+		n += len(e.Upserts)
+	}
+	return n
+}
+
+// Size estimates the memory the group holds, for caches' bounds.
+func (g *SharedGroup) Size() int64 {
+	return int64(g.Rows()+len(g.pending))*rowHeapBytes + int64(len(g.Key)+len(g.Params)) + 256
+}
+
+// rowHeapBytes is about what a decoded CRM row holds in the heap.
+const rowHeapBytes = 1300
+
+// has reports whether the group holds entity's row id.
+func (g *SharedGroup) has(entity, id string) bool {
+	_, ok := g.ids[entity][id]
+	return ok
+}
+
+// groupParams names what the group's rows depend on besides the state,
+// or "" when the profile has no shared rule, or a related rule's filter
+// reads the user (then the whole load is the user's own).
+func (vb *viewBuilder) groupParams() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "g1|s%d", vb.sch.Version)
+	shared, subtree := false, false
+	for i := range vb.rules {
+		r := &vb.rules[i]
+		fmt.Fprintf(&b, "\x00%s|%v|%v", r.Entity, r.Rows, r.Relationships)
+		if vb.sch.Entity(r.Entity) == nil {
+			continue
+		}
+		depth := vb.acc.Depth(r.Entity, PrivRead)
+		switch {
+		case r.Has(RowsRelated):
+			if vb.filters[r.Entity].UsesContext() {
+				return ""
+			}
+			fmt.Fprintf(&b, "|R|%q|%d|%v|%s", r.Filter, r.Window(), r.Columns, depth)
+			if depth.rank() >= DepthBusinessUnit.rank() {
+				b.WriteString("|bu=" + vb.acc.User.BusinessUnit)
+			}
+			subtree = subtree || depth == DepthParentChild
+		default:
+			k := vb.shareKey(r)
+			if k == "" {
+				b.WriteString("|U")
+				continue
+			}
+			shared = true
+			b.WriteString("|S" + strings.TrimPrefix(k, vb.shared))
+			subtree = subtree || depth == DepthParentChild
+		}
+	}
+	if !shared {
+		return ""
+	}
+	if subtree {
+		b.WriteString("|sub=" + strings.Join(slices.Sorted(maps.Keys(vb.acc.Subtree)), ","))
+	}
+	return b.String()
+}
+
+// buildGrouped is build for a first load that may share its group: the
+// group (from the cache, or computed and kept), then the user's own part
+// into vb.rows. It returns the group, or nil when nothing is shared (the
+// whole view is then in vb.rows).
+func (vb *viewBuilder) buildGrouped() (*SharedGroup, error) {
+	if err := vb.prepare(); err != nil {
+		return nil, err
+	}
+	params := vb.groupParams()
+	if params == "" {
+		return nil, vb.buildRules(vb.allRules)
+	}
+	key := params + "\x00" + vb.shared
+	g, ok := vb.groups.Get(key)
+	if !ok || (g.until != 0 && vb.now > g.until) {
+		var err error
+		if g, err = vb.buildGroup(key, params); err != nil {
+			return nil, err
+		}
+		vb.groups.Put(key, g)
+	}
+	vb.group = g
+	if err := vb.buildRules(vb.ownRules); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// allRules selects every rule that is not related.
+func (vb *viewBuilder) allRules(r *Rule) bool { return !r.Has(RowsRelated) }
+
+// sharedRules selects the rules whose rows are shared.
+func (vb *viewBuilder) sharedRules(r *Rule) bool { return !r.Has(RowsRelated) && vb.shareKey(r) != "" }
+
+// ownRules selects the rules whose rows are the user's own.
+func (vb *viewBuilder) ownRules(r *Rule) bool { return !r.Has(RowsRelated) && vb.shareKey(r) == "" }
+
+// buildGroup computes the group: the shared rules' rows and the related
+// rows they reach, decided without the ownership clause.
+func (vb *viewBuilder) buildGroup(key, params string) (*SharedGroup, error) {
+	vb.grouping = true
+	err := vb.buildRules(vb.sharedRules)
+	vb.grouping = false
+	if err != nil {
+		return nil, err
+	}
+	g := &SharedGroup{Key: key, Params: params, ids: map[string]map[string]struct{}{}, pending: vb.pending}
+	vb.pending = nil
+	for i := range vb.rules {
+		r := &vb.rules[i]
+		rows := vb.rows[r.Entity]
+		d := EntityDelta{Entity: r.Entity, Upserts: make([]codec.Row, 0, len(rows))}
+		ids := make(map[string]struct{}, len(rows))
+		for _, id := range slices.Sorted(maps.Keys(rows)) {
+			row := rows[id]
+			ids[id] = struct{}{}
+			g.noteWindow(r, &row)
+			d.Upserts = append(d.Upserts, Project(r, row))
+		}
+		g.ids[r.Entity] = ids
+		g.Entities = append(g.Entities, d)
+		vb.rows[r.Entity] = map[string]codec.Row{}
+	}
+	for _, p := range g.pending {
+		g.noteWindow(p.Rule, &p.Row)
+	}
+	return g, nil
+}
+
+// noteWindow moves g.until to before row ages out of r's window.
+func (g *SharedGroup) noteWindow(r *Rule, row *codec.Row) {
+	w := r.Window()
+	if w <= 0 {
+		return
+	}
+	if at := row.ModifiedOn + int64(w)*dayMillis; g.until == 0 || at < g.until {
+		g.until = at
+	}
+}
+
+// takePending adds to the user's own part the group's pending rows that
+// the user's ownership covers, and returns them to follow.
+func (vb *viewBuilder) takePending() []ViewRow {
+	var out []ViewRow
+	for _, p := range vb.group.pending {
+		def := vb.sch.Entity(p.Rule.Entity)
+		if def == nil || vb.hasRow(p.Rule.Entity, p.Row.ID) || !vb.acc.Can(PrivRead, def, &p.Row) {
+			continue
+		}
+		vb.rows[p.Rule.Entity][p.Row.ID] = p.Row
+		out = append(out, p)
+	}
+	return out
+}
+
+// hasRow reports whether the view being built holds entity's row id,
+// in the user's own part or in the group.
+func (vb *viewBuilder) hasRow(entity, id string) bool {
+	if _, ok := vb.rows[entity][id]; ok {
+		return true
+	}
+	return vb.group != nil && vb.group.has(entity, id)
+}
+
+// keepsInGroup is keeps for a related row of the group: the filter and
+// window as for everyone, and the Read privilege without its ownership
+// clause. A row only that clause could let in is noted as pending.
+func (vb *viewBuilder) keepsInGroup(r *Rule, def *EntityDef, row *codec.Row) bool {
+	if w := r.Window(); w > 0 && row.ModifiedOn < vb.now-int64(w)*dayMillis {
+		return false
+	}
+	if f := vb.filters[r.Entity]; f != nil && !f.Eval(func(name string) any { return RowValue(row, name) }, vb.acc.filterContext(vb.now)) {
+		return false
+	}
+	d := vb.acc.Depth(def.Name, PrivRead)
+	if d.rank() == 0 {
+		return false
+	}
+	if vb.acc.coversScope(d, def, row.OwningBusinessUnit) {
+		return true
+	}
+	if !vb.pendingSeen[r.Entity+"/"+row.ID] {
+		if vb.pendingSeen == nil {
+			vb.pendingSeen = map[string]bool{}
+		}
+		vb.pendingSeen[r.Entity+"/"+row.ID] = true
+		vb.pending = append(vb.pending, ViewRow{Rule: r, Row: *row})
+	}
+	return false
+}

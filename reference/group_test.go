@@ -1,0 +1,73 @@
+package reference
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
+)
+
+// TestSharedGroupLeavesOwnershipToEachUser: U and O of business unit C
+// share the group of a business-unit rule; a contact that a C account
+// looks up but team T (of business unit S, U a member) owns is U's only.
+// Whichever user computes the group first, U gets the contact and O
+// never does, with the group shared between them.
+func TestSharedGroupLeavesOwnershipToEachUser(t *testing.T) {
+	label := map[string]string{uU: "U", uO: "O"}
+	for _, first := range []string{uU, uO} {
+		t.Run(label[first]+" first", func(t *testing.T) {
+			w := newWorld(t, engine.DepthBusinessUnit)
+			hits := 0
+			w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
+			groups := mapGroups{}
+			w.groups = groups
+			w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{{ID: prof, Name: "P",
+				Rules: []engine.Rule{{Entity: "account", Rows: []string{engine.RowsBusinessUnit}, ModifiedWithinDays: zero(), Relationships: []string{"primarycontactid"}},
+					{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: zero()}},
+				Users: []string{uU, uO}}}, Publish: true}})
+			w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{{ID: uO, Name: "O", BusinessUnit: buC, Roles: []string{role}, Enabled: true}}}})
+			c4 := id("9", 4)
+			w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{
+				{Entity: "contact", ID: c4, OwnerID: teamT, Attrs: map[string]any{"lastname": "T", "modifiedon": now}},
+				{Entity: "account", ID: id("e", 3), Attrs: map[string]any{"primarycontactid": c4}},
+			}})
+			order := []string{first, uO}
+			if first == uO {
+				order[1] = uU
+			}
+			var shared []*engine.SharedGroup
+			for i, u := range order {
+				d := &device{user: u, rows: View{}}
+				syncDevice(t, w, d, now, fmt.Sprintf("user %s", label[u]))
+				_, has := d.rows["contact"][c4]
+				if has != (u == uU) {
+					t.Fatalf("load %d: user %s holds the team's contact: %v", i, label[u], has)
+				}
+				res, err := w.e.Pull(u, nil, now, engine.PullOptions{Cache: w.cache, Groups: groups})
+				if err != nil || res.Shared == nil {
+					t.Fatalf("load %d of %s: %v, shared %v", i, label[u], err, res != nil && res.Shared != nil)
+				}
+				shared = append(shared, res.Shared)
+			}
+			if len(groups) != 1 || shared[0] != shared[1] {
+				t.Fatalf("the two users did not share one group: %d groups", len(groups))
+			}
+			if groupHas(shared[0], "contact", c4) {
+				t.Fatal("the group holds the team's contact")
+			}
+		})
+	}
+}
+
+// groupHas reports whether the group holds entity's row id.
+func groupHas(g *engine.SharedGroup, entity, id string) bool {
+	for _, e := range g.Entities {
+		for _, r := range e.Upserts {
+			if e.Entity == entity && r.ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
