@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/offsync/offsync/dataset"
 )
 
 // The scenarios RunHarness runs (`offsync bench --scenario`).
@@ -72,6 +74,12 @@ type HarnessConfig struct {
 	// seeds it and the harness's random choices.
 	Rows int
 	Seed int64
+	// Kind is the dataset: dataset.KindCRMN (or empty) or
+	// dataset.KindNoisy (CRM-noisy: the first-load and delta bytes on
+	// data without CRM-N's structure). CRM-noisy's ids are not
+	// addressable from here, so it needs IngestRate 0 and is not for the
+	// failover scenario.
+	Kind string
 	// Load loads the dataset through the admin API. Without it the server
 	// must already hold the dataset of Rows and Seed.
 	Load bool
@@ -132,6 +140,12 @@ func (c HarnessConfig) Validate() error {
 		return fmt.Errorf("harness config: ServeArgs: must not be empty with Binary")
 	case c.Dir == "":
 		return fmt.Errorf("harness config: Dir: must be set")
+	case dataset.CheckKind(c.Kind) != nil:
+		return fmt.Errorf("harness config: Kind: %w", dataset.CheckKind(c.Kind))
+	case c.Kind == dataset.KindNoisy && c.Scenario == ScenarioFailover:
+		return fmt.Errorf("harness config: Kind: the failover scenario loads CRM-N only")
+	case c.Kind == dataset.KindNoisy && c.IngestRate > 0:
+		return fmt.Errorf("harness config: IngestRate: must be 0 with Kind %q (its ids are not addressable)", dataset.KindNoisy)
 	case c.Rows < minHarnessRows:
 		return fmt.Errorf("harness config: Rows: %d is below %d", c.Rows, minHarnessRows)
 	case c.Devices < 1:

@@ -27,7 +27,7 @@ func openLoaded(ctx context.Context, c HarnessConfig, r *HarnessResult) (*server
 	r.Run.Server = t.kind
 	now, loaded := time.Now(), false
 	if t.dataDir != "" {
-		if at, ok := readMark(t.dataDir, c.Rows, c.Seed); ok {
+		if at, ok := readMark(t.dataDir, c.Rows, c.Seed, c.Kind); ok {
 			now, loaded = at, true
 			r.note("the data directory %s already held this dataset (loaded %s): not loaded again", t.dataDir, at.Format(time.RFC3339))
 		}
@@ -40,12 +40,13 @@ func openLoaded(ctx context.Context, c HarnessConfig, r *HarnessResult) (*server
 	if err != nil {
 		return fail(fmt.Errorf("open dataset: %w", err))
 	}
+	dc.Kind = c.Kind
 	if org, err = dataset.Org(dc); err != nil {
 		return fail(err)
 	}
-	r.Dataset = DatasetInfo{Size: size, Rows: dc.Rows(), Seed: c.Seed, Users: dc.Users, BusinessUnits: dc.BusinessUnits, Loaded: !loaded}
+	r.Dataset = DatasetInfo{Size: size, Kind: dc.Kind, Rows: dc.Rows(), Seed: c.Seed, Users: dc.Users, BusinessUnits: dc.BusinessUnits, Loaded: !loaded}
 	if !loaded {
-		c.logf("loading %d rows (CRM-%s) through the admin API of %s", dc.Rows(), size, t.url)
+		c.logf("loading %d rows (CRM-%s, kind %q) through the admin API of %s", dc.Rows(), size, dc.Kind, t.url)
 		start := time.Now()
 		n, err := loadViaAdmin(ctx, t, dc, func(rows int) { c.Progress("rows loaded", rows, dc.Rows()) })
 		if err != nil {

@@ -66,20 +66,21 @@ func HarnessDataset(rows int, seed int64, now time.Time) (c dataset.Config, size
 
 // datasetMark is the content of the marker file.
 type datasetMark struct {
-	Rows int   `json:"rows"`
-	Seed int64 `json:"seed"`
-	Now  int64 `json:"now"` // the dataset's reference time, unix ms
+	Rows int    `json:"rows"`
+	Seed int64  `json:"seed"`
+	Kind string `json:"kind,omitempty"`
+	Now  int64  `json:"now"` // the dataset's reference time, unix ms
 }
 
-// readMark returns the reference time of the dataset of rows and seed
-// that dir holds, or false.
-func readMark(dir string, rows int, seed int64) (time.Time, bool) {
+// readMark returns the reference time of the dataset of rows, seed and
+// kind that dir holds, or false.
+func readMark(dir string, rows int, seed int64, kind string) (time.Time, bool) {
 	b, err := os.ReadFile(filepath.Join(dir, datasetMarker))
 	if err != nil {
 		return time.Time{}, false
 	}
 	var m datasetMark
-	if json.Unmarshal(b, &m) != nil || m.Rows != rows || m.Seed != seed {
+	if json.Unmarshal(b, &m) != nil || m.Rows != rows || m.Seed != seed || m.Kind != kind {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(m.Now).UTC(), true
@@ -87,7 +88,7 @@ func readMark(dir string, rows int, seed int64) (time.Time, bool) {
 
 // writeMark records that dir holds the dataset of dc.
 func writeMark(dir string, dc dataset.Config) error {
-	b, _ := json.Marshal(datasetMark{Rows: dc.Rows(), Seed: dc.Seed, Now: dc.Now.UnixMilli()})
+	b, _ := json.Marshal(datasetMark{Rows: dc.Rows(), Seed: dc.Seed, Kind: dc.Kind, Now: dc.Now.UnixMilli()})
 	if err := os.WriteFile(filepath.Join(dir, datasetMarker), b, 0o600); err != nil {
 		return fmt.Errorf("write dataset marker: %w", err)
 	}

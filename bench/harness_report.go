@@ -105,7 +105,9 @@ type HarnessResult struct {
 
 // DatasetInfo says which CRM-N dataset was served.
 type DatasetInfo struct {
-	Size          string `json:"size"`
+	Size string `json:"size"`
+	// Kind is dataset.KindNoisy for CRM-noisy, empty for CRM-N.
+	Kind          string `json:"kind,omitempty"`
 	Rows          int    `json:"rows"`
 	Seed          int64  `json:"seed"`
 	Users         int    `json:"users"`

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"text/tabwriter"
+
+	"github.com/offsync/offsync/dataset"
 )
 
 // WriteTable writes r for people: the machine and the load, the pull
@@ -21,8 +23,12 @@ func WriteTable(w io.Writer, r *HarnessResult) error {
 	fmt.Fprintf(tw, "offsync bench, %s scenario (%s, started %s)\n", r.Scenario, r.Elapsed, r.Started)
 	fmt.Fprintf(tw, "machine\t%d cores %s, %.0f MiB, %s %s/%s, commit %s%s\n", m.Cores, m.CPU, m.MemoryMiB, m.GoVersion, m.OS, m.Arch, m.Commit, dirty)
 	d := r.Dataset
+	name := "CRM-" + d.Size
+	if d.Kind == dataset.KindNoisy {
+		name = "CRM-noisy " + d.Size
+	}
 	if d.Rows > 0 {
-		fmt.Fprintf(tw, "dataset\tCRM-%s: %d rows, %d users, %d business units, seed %d (loaded: %v)\n", d.Size, d.Rows, d.Users, d.BusinessUnits, d.Seed, d.Loaded)
+		fmt.Fprintf(tw, "dataset\t%s: %d rows, %d users, %d business units, seed %d (loaded: %v)\n", name, d.Rows, d.Users, d.BusinessUnits, d.Seed, d.Loaded)
 	} else {
 		fmt.Fprintf(tw, "dataset\tCRM-%s, seed %d\n", d.Size, d.Seed)
 	}

@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/offsync/offsync/bench"
+	"github.com/offsync/offsync/dataset"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
 type benchFlags struct {
 	scenario, server, adminToken, out, dir, data, cpuProfile, memProfile string
+	datasetKind                                                          string
 	rows, devices, pushRate, ingestRate, streams, concurrency            int
 	seed                                                                 int64
 	duration, settle                                                     time.Duration
@@ -58,6 +60,7 @@ Prints a table; --out writes the results as JSON.`,
 	fl.IntVar(&f.streams, "streams", bench.DefaultStreams, "event streams the memory scenario opens")
 	fl.IntVar(&f.concurrency, "first-load-concurrency", bench.DefaultFirstLoadConcurrency, "first loads run at once")
 	fl.Int64Var(&f.seed, "seed", 1, "dataset and load seed")
+	fl.StringVar(&f.datasetKind, "dataset", "crm", "crm (CRM-N) or noisy (CRM-noisy: random ids, pseudo-word text, uniform numbers; ingest-rate defaults to 0)")
 	fl.StringVar(&f.out, "out", "", "write the results as JSON to this file")
 	fl.StringVar(&f.dir, "dir", "", "scratch directory (default: a temporary one, removed unless the run fails)")
 	fl.StringVar(&f.data, "data", "", "keep the started server's data here, and reuse it when it holds the same dataset")
@@ -87,6 +90,16 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 	}
 	c.Devices, c.Duration, c.PushRate, c.IngestRate = f.devices, f.duration, f.pushRate, f.ingestRate
 	c.Streams, c.FirstLoadConcurrency, c.SettleTimeout = f.streams, f.concurrency, f.settle
+	switch f.datasetKind {
+	case "crm":
+	case "noisy":
+		c.Kind = dataset.KindNoisy
+		if !changed("ingest-rate") {
+			c.IngestRate = 0
+		}
+	default:
+		return fmt.Errorf("--dataset: %q is not crm or noisy", f.datasetKind)
+	}
 	if f.scenario == bench.ScenarioFailover {
 		fc := bench.DefaultFailoverConfig("", "")
 		if !changed("devices") {

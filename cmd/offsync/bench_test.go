@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/offsync/offsync/bench"
+	"github.com/offsync/offsync/dataset"
 )
 
 // TestBenchServeWritesEveryMetric runs `offsync bench` in-process on a
@@ -79,6 +80,50 @@ func TestBenchServeWritesEveryMetric(t *testing.T) {
 	}
 }
 
+// TestBenchServeNoisy runs the serve scenario in-process on CRM-noisy
+// (--dataset noisy): the result names the dataset, first loads brought
+// rows, and the first-load and delta byte ratios were measured on it.
+func TestBenchServeNoisy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a dataset and runs devices for seconds")
+	}
+	t.Setenv("OFFSYNC_ADMIN_TOKEN", "")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stdout, err := run(t, ctx, "bench", "--in-process", "--dataset", "noisy", "--rows", "2000", "--devices", "5",
+		"--duration", "2s", "--push-rate", "20", "--settle", "3s", "--dir", filepath.Join(dir, "scratch"), "--out", out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, stdout)
+	}
+	if !strings.Contains(stdout, "CRM-noisy") {
+		t.Errorf("the table does not name CRM-noisy:\n%s", stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bench.HarnessResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("results: %v\n%s", err, b)
+	}
+	if r.Dataset.Kind != dataset.KindNoisy || !r.Dataset.Loaded || r.Dataset.Rows != 2000 {
+		t.Errorf("dataset %+v, want CRM-noisy loaded", r.Dataset)
+	}
+	for _, k := range []string{bench.MetricRatioVsJSONGzip, bench.MetricFirstLoadBytes, bench.MetricFirstLoadRows} {
+		if v := r.Metrics[k]; !(v > 0) {
+			t.Errorf("metrics[%q] = %v, want > 0", k, v)
+		}
+	}
+	if v := r.Metrics[bench.MetricPullErrors]; v != 0 {
+		t.Errorf("pull errors = %v (%s)", v, r.Serve.FirstPullError)
+	}
+	if r.Run.IngestRate != 0 {
+		t.Errorf("ingest rate %d, want 0 by default on CRM-noisy", r.Run.IngestRate)
+	}
+}
+
 // TestBenchFlagErrors checks that bad flags fail before anything runs,
 // naming what is wrong.
 func TestBenchFlagErrors(t *testing.T) {
@@ -91,6 +136,9 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--scenario", "nope"}, "Scenario"},
 		{[]string{"--rows", "10", "--in-process"}, "Rows"},
 		{[]string{"--devices", "0", "--in-process"}, "Devices"},
+		{[]string{"--dataset", "nope", "--in-process"}, "--dataset"},
+		{[]string{"--dataset", "noisy", "--ingest-rate", "10", "--in-process"}, "IngestRate"},
+		{[]string{"--dataset", "noisy", "--scenario", "failover"}, "Kind"},
 	} {
 		_, err := run(t, context.Background(), append([]string{"bench", "--dir", t.TempDir()}, tc.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
