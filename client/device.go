@@ -102,7 +102,7 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := badger.DefaultOptions(cfg.Store).WithLogger(nil).WithMemTableSize(16 << 20).WithBlockCacheSize(8 << 20)
+	opts := storeOptions(cfg.Store)
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open device store: %w", err)
