@@ -33,7 +33,9 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 	// to it (or, while pages follow, m/loading).
 	write := func(w *txnWriter, target uint64) error {
 		var err error
-		upserts, removals, err = writePull(w, genPrefix(target), res, refs)
+		// Only a reset writes into a generation it found empty.
+		rw := newRowWriter(w, genPrefix(target), res.Reset)
+		upserts, removals, err = rw.writePull(res, refs)
 		if err != nil {
 			return err
 		}
@@ -113,45 +115,6 @@ func (d *Device) writeSplit(target uint64, write func(*txnWriter, uint64) error)
 	return w.commit()
 }
 
-// writePull writes the rows of a pull answer into generation g.
-func writePull(w *txnWriter, g string, res codec.PullResponse, refs []string) (upserts, removals int, err error) {
-	for _, ec := range res.Entities {
-		for _, b := range ec.Removals {
-			id, err := codec.GUIDString(b)
-			if err != nil {
-				return 0, 0, fmt.Errorf("decode removal: %w: %w", ErrResponse, err)
-			}
-			if err := w.run(func(txn *badger.Txn) error { return deleteRow(txn, g, ec.Entity, id) }); err != nil {
-				return 0, 0, err
-			}
-			removals++
-		}
-		for _, r := range ec.Rows {
-			row, err := decodeWireRow(r, ec.Columns, refs)
-			if err != nil {
-				return 0, 0, err
-			}
-			if err := w.run(func(txn *badger.Txn) error { return putRow(txn, g, ec.Entity, &row) }); err != nil {
-				return 0, 0, err
-			}
-			upserts++
-		}
-		for _, p := range ec.Patches {
-			if err := w.run(func(txn *badger.Txn) error { return patchRow(txn, g, ec.Entity, p, ec.PatchColumns, refs) }); err != nil {
-				return 0, 0, err
-			}
-			upserts++
-		}
-		// Last: a patch may bring a held row back into the window.
-		if ec.Cutoff != 0 {
-			if err := w.run(func(txn *badger.Txn) error { return dropOlder(txn, g, ec.Entity, ec.Cutoff) }); err != nil {
-				return 0, 0, err
-			}
-		}
-	}
-	return upserts, removals, nil
-}
-
 // The local store keeps each row under r/{entity}/{id} and a modifiedon
 // index under w/{entity}/{modifiedon}/{id}, so a window cutoff deletes
 // only the rows that aged out, without reading the others.
@@ -178,38 +141,10 @@ func readRow(txn *badger.Txn, gen, entity, id string) (*Row, error) {
 	return &r, nil
 }
 
-// putRow stores a row and keeps its modifiedon index.
-func putRow(txn *badger.Txn, gen, entity string, row *Row) error {
-	old, err := readRow(txn, gen, entity, row.ID)
-	if err != nil {
-		return err
-	}
-	if old != nil && old.ModifiedOn != row.ModifiedOn {
-		if err := txn.Delete(modKey(gen, entity, old.ModifiedOn, row.ID)); err != nil {
-			return err
-		}
-	}
-	b, err := encodeLocalRow(row)
-	if err != nil {
-		return err
-	}
-	if err := txn.Set(rowKey(gen, entity, row.ID), b); err != nil {
-		return err
-	}
-	return txn.Set(modKey(gen, entity, row.ModifiedOn, row.ID), nil)
-}
-
-// patchRow merges a patch into the held row: system fields and the
-// patched attributes (nil clears one).
-func patchRow(txn *badger.Txn, gen, entity string, w []any, cols, refs []string) error {
-	p, err := decodeWireRow(w, cols, refs)
-	if err != nil {
-		return err
-	}
-	held, err := readRow(txn, gen, entity, p.ID)
-	if err != nil {
-		return err
-	}
+// patchedAttrs returns the attributes of held (nil: none) with a patch's
+// applied: the patched columns are replaced by its values (absent: nil
+// clears one).
+func patchedAttrs(held *Row, patch map[string]any, cols []string) map[string]any {
 	attrs := map[string]any{}
 	if held != nil {
 		for k, v := range held.Attrs {
@@ -219,14 +154,13 @@ func patchRow(txn *badger.Txn, gen, entity string, w []any, cols, refs []string)
 	for _, c := range cols {
 		delete(attrs, c)
 	}
-	for k, v := range p.Attrs {
+	for k, v := range patch {
 		attrs[k] = v
 	}
 	if len(attrs) == 0 {
-		attrs = nil
+		return nil
 	}
-	p.Attrs = attrs
-	return putRow(txn, gen, entity, &p)
+	return attrs
 }
 
 // deleteRow deletes a row and its index entry.

@@ -8,29 +8,43 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
+// TestLocalStoreCutoffUsesTheModifiedonIndex: rows written, rewritten
+// and removed keep exactly one index entry each, and a cutoff drops the
+// rows (and entries) older than it; alike for a writer that reads the
+// store and one into a fresh generation that keeps what it wrote.
 func TestLocalStoreCutoffUsesTheModifiedonIndex(t *testing.T) {
+	for _, fresh := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fresh=%v", fresh), func(t *testing.T) { testLocalStoreCutoff(t, fresh) })
+	}
+}
+
+func testLocalStoreCutoff(t *testing.T, fresh bool) {
 	d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "s")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
 	id := func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
-	err = d.db.Update(func(txn *badger.Txn) error {
-		for i := 0; i < 10; i++ {
-			if err := putRow(txn, "g0/", "task", &Row{ID: id(i), ModifiedOn: int64(i * 100)}); err != nil {
-				return err
-			}
+	w := d.newTxnWriter(true)
+	defer w.discard()
+	rw := newRowWriter(w, "g0/", fresh)
+	for i := 0; i < 10; i++ {
+		if err := rw.putRow("task", &Row{ID: id(i), ModifiedOn: int64(i * 100)}); err != nil {
+			t.Fatal(err)
 		}
-		// Row 1 is modified again (now recent); row 2 is removed.
-		if err := putRow(txn, "g0/", "task", &Row{ID: id(1), ModifiedOn: 5000}); err != nil {
-			return err
-		}
-		return deleteRow(txn, "g0/", "task", id(2))
-	})
-	if err != nil {
+	}
+	// Row 1 is modified again (now recent); row 2 is removed.
+	if err := rw.putRow("task", &Row{ID: id(1), ModifiedOn: 5000}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.db.Update(func(txn *badger.Txn) error { return dropOlder(txn, "g0/", "task", 450) }); err != nil {
+	two, _ := guidBytes(id(2))
+	if err := rw.remove("task", two[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.cut("task", 450); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.commit(); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
