@@ -59,6 +59,17 @@ const (
 	// 1), then m uvarints x: each value is b + s*x (wrapping). For
 	// timestamps: whole seconds or days, within a range.
 	colIntFrame = 11
+	// colIntPacked: a zigzag uvarint base b, a uvarint step s (at least
+	// 1), a byte w (1 to 64), then the m values x in w bits each, packed
+	// least significant bit first into ceil(m*w/8) bytes: each value is
+	// b + s*x (wrapping). For times and numbers spread evenly over a
+	// range, whose varints waste a bit a byte.
+	colIntPacked = 12
+	// colDecimalInts: one byte scale s (0-30), one byte k (colInt,
+	// colIntDelta, colIntFrame or colIntPacked), then a body of kind k
+	// of m integers: the decimal strings' digits without the point, as
+	// in colDecimal.
+	colDecimalInts = 13
 
 	// colNulls is the tag bit saying that a presence bitmap follows.
 	colNulls = 0x80

@@ -76,7 +76,7 @@ func (r *colReader) column(cells []any, n, width, c int) error {
 	case c >= systemColumns:
 	case present != nil:
 		return errSystemField
-	case c == 0 && kind != colGUID && kind != colGUIDDict, c > 0 && kind != colInt && kind != colIntDelta && kind != colIntFrame:
+	case c == 0 && kind != colGUID && kind != colGUIDDict, c > 0 && !intKind(kind):
 		return errSystemField
 	}
 	row := -1
@@ -93,23 +93,9 @@ func (r *colReader) column(cells []any, n, width, c int) error {
 		for j := 0; j < m && r.err == nil; j++ {
 			put(bitSet(vb, j))
 		}
-	case colInt, colIntDelta:
-		prev := int64(0)
-		for j := 0; j < m && r.err == nil; j++ {
-			v := unzigzag(r.uvarint())
-			if kind == colIntDelta {
-				v += prev
-				prev = v
-			}
-			put(v)
-		}
-	case colIntFrame:
-		base, step := unzigzag(r.uvarint()), r.uvarint()
-		if r.err == nil && step == 0 {
-			return errColumnValue
-		}
-		for j := 0; j < m && r.err == nil; j++ {
-			put(base + int64(step*r.uvarint()))
+	case colInt, colIntDelta, colIntFrame, colIntPacked:
+		if err := r.ints(kind, m, func(v int64) { put(v) }); err != nil {
+			return err
 		}
 	case colFloat:
 		b := r.bytes(8 * uint64(m))
@@ -134,6 +120,16 @@ func (r *colReader) column(cells []any, n, width, c int) error {
 		}
 		for j := 0; j < m && r.err == nil; j++ {
 			put(formatDecimal(unzigzag(r.uvarint()), int(scale[0])))
+		}
+	case colDecimalInts:
+		head := r.bytes(2)
+		if r.err == nil && (head[0] > maxDecimalScale || !intKind(head[1])) {
+			return errColumnValue
+		}
+		if r.err == nil {
+			if err := r.ints(head[1], m, func(v int64) { put(formatDecimal(v, int(head[0]))) }); err != nil {
+				return err
+			}
 		}
 	case colGUID:
 		b := append([]byte(nil), r.bytes(16*uint64(m))...)

@@ -100,7 +100,11 @@ func (ce *colEncoder) column(dst []byte, rows [][]any, c int) ([]byte, error) {
 		kind = colBool
 		dst = appendBitmap(dst, len(ce.vals), func(i int) bool { return ce.vals[i].(bool) })
 	case classInt:
-		kind, dst = ce.intBody(dst)
+		ce.ints = ce.ints[:0]
+		for _, v := range ce.vals {
+			ce.ints = append(ce.ints, v.(int64))
+		}
+		kind, dst = intBody(dst, ce.ints)
 	case classFloat:
 		kind = colFloat
 		for _, v := range ce.vals {
@@ -171,48 +175,6 @@ func classify(v any) (any, int, error) {
 	return nil, 0, fmt.Errorf("%w %T", errBadValType, v)
 }
 
-// intBody appends the integers of ce.vals plain, as deltas, or as
-// multiples of a step above a base, whichever is smallest.
-func (ce *colEncoder) intBody(dst []byte) (byte, []byte) {
-	plain, delta := 0, 0
-	prev, lo := int64(0), ce.vals[0].(int64)
-	for _, v := range ce.vals {
-		n := v.(int64)
-		plain += varintLen(zigzag(n))
-		delta += varintLen(zigzag(n - prev))
-		prev, lo = n, min(lo, n)
-	}
-	step := uint64(0)
-	for _, v := range ce.vals {
-		step = gcd(step, uint64(v.(int64)-lo))
-	}
-	step = max(step, 1)
-	frame := varintLen(zigzag(lo)) + varintLen(step)
-	for _, v := range ce.vals {
-		frame += varintLen(uint64(v.(int64)-lo) / step)
-	}
-	switch {
-	case plain <= delta && plain <= frame:
-		for _, v := range ce.vals {
-			dst = binary.AppendUvarint(dst, zigzag(v.(int64)))
-		}
-		return colInt, dst
-	case frame < delta:
-		dst = binary.AppendUvarint(binary.AppendUvarint(dst, zigzag(lo)), step)
-		for _, v := range ce.vals {
-			dst = binary.AppendUvarint(dst, uint64(v.(int64)-lo)/step)
-		}
-		return colIntFrame, dst
-	}
-	prev = 0
-	for _, v := range ce.vals {
-		n := v.(int64)
-		dst = binary.AppendUvarint(dst, zigzag(n-prev))
-		prev = n
-	}
-	return colIntDelta, dst
-}
-
 // gcd is the greatest common divisor of a and b; gcd(0, b) is b.
 func gcd(a, b uint64) uint64 {
 	for b != 0 {
@@ -253,7 +215,16 @@ func (ce *colEncoder) stringBody(dst []byte) (byte, []byte) {
 	dictSize += varintLen(uint64(len(ce.index)))
 	switch {
 	case decimal && decSize <= plain && decSize <= dictSize:
-		dst = append(dst, byte(scale))
+		// As an integer body of its own kind (colDecimalInts) when that
+		// is smaller: a step (whole hundreds) or packed bits.
+		at := len(dst)
+		dst = append(dst, byte(scale), 0)
+		k, out := intBody(dst, ce.ints)
+		if len(out)-at < decSize {
+			out[at+1] = k
+			return colDecimalInts, out
+		}
+		dst = append(out[:at], byte(scale))
 		for _, u := range ce.ints {
 			dst = binary.AppendUvarint(dst, zigzag(u))
 		}

@@ -81,6 +81,68 @@ func (r *colReader) bitmap(n int) ([]byte, int) {
 	return bm, m
 }
 
+// packed reads m values of w bits each (1 to 64), least significant bit
+// first, refusing set padding bits, and calls fn with each.
+func (r *colReader) packed(m, w int, fn func(uint64)) {
+	nbits := uint64(m) * uint64(w)
+	b := r.bytes((nbits + 7) / 8)
+	if r.err != nil {
+		return
+	}
+	if nbits%8 != 0 && b[len(b)-1]>>(nbits%8) != 0 {
+		r.fail(errColumnPad)
+		return
+	}
+	var acc uint64 // bits not yet used, the next one lowest
+	have, at := 0, 0
+	mask := uint64(1)<<w - 1 // all ones when w is 64
+	if w == 64 {
+		mask = math.MaxUint64
+	}
+	for range m {
+		x := acc
+		got := have
+		for got < w {
+			v := uint64(b[at])
+			at++
+			x |= v << got
+			got += 8
+		}
+		// got-w bits of the last byte read are left over.
+		if got > w {
+			acc = uint64(b[at-1]) >> (8 - (got - w))
+		} else {
+			acc = 0
+		}
+		have = got - w
+		fn(x & mask)
+	}
+}
+
+// appendPacked appends the values of xs in w bits each, least
+// significant bit first (the inverse of packed).
+func appendPacked(dst []byte, w int, n int, x func(i int) uint64) []byte {
+	var acc uint64
+	have := 0
+	for i := range n {
+		v := x(i)
+		for k := 0; k < w; {
+			take := min(w-k, 8-have)
+			acc |= (v >> k & (1<<take - 1)) << have
+			have += take
+			k += take
+			if have == 8 {
+				dst = append(dst, byte(acc))
+				acc, have = 0, 0
+			}
+		}
+	}
+	if have > 0 {
+		dst = append(dst, byte(acc))
+	}
+	return dst
+}
+
 // bitSet reports bit i of bm.
 func bitSet(bm []byte, i int) bool { return bm[i>>3]>>(i&7)&1 == 1 }
 
