@@ -16,6 +16,12 @@ const (
 	// block from the OS page cache, so a small cache is enough for
 	// serving (the memory scenario of docs/benchmarks.md; was 128 MiB).
 	DefaultBlockCacheSize = 32 << 20
+	// DefaultImageCacheBytes and DefaultCurrentCacheBytes bound the
+	// deltas' row caches (imagecache.go) by the heap their decoded rows
+	// take: about the 16,384 images and 32,768 current rows they held
+	// when they were counted in rows, at CRM rows of some 1.2 KB.
+	DefaultImageCacheBytes   = 20 << 20
+	DefaultCurrentCacheBytes = 40 << 20
 )
 
 // Config configures an Engine.
@@ -31,13 +37,19 @@ type Config struct {
 	MemTableSize int64
 	// BlockCacheSize is Badger's block cache size in bytes.
 	BlockCacheSize int64
+	// ImageCacheBytes and CurrentCacheBytes bound the row caches of
+	// deltas (images of changed rows, and current rows around them) by
+	// the heap their rows take; 0 turns a cache off.
+	ImageCacheBytes   int64
+	CurrentCacheBytes int64
 	// Logger receives Badger's warnings and errors. Nil means slog.Default.
 	Logger *slog.Logger
 }
 
 // DefaultConfig returns a Config for dir with every default set.
 func DefaultConfig(dir string) Config {
-	return Config{Dir: dir, MemTableSize: DefaultMemTableSize, BlockCacheSize: DefaultBlockCacheSize}
+	return Config{Dir: dir, MemTableSize: DefaultMemTableSize, BlockCacheSize: DefaultBlockCacheSize,
+		ImageCacheBytes: DefaultImageCacheBytes, CurrentCacheBytes: DefaultCurrentCacheBytes}
 }
 
 // Validate checks the config; its messages name the bad field.
@@ -50,6 +62,12 @@ func (c Config) Validate() error {
 	}
 	if c.BlockCacheSize < 0 {
 		return fmt.Errorf("engine config: BlockCacheSize: must not be negative")
+	}
+	if c.ImageCacheBytes < 0 {
+		return fmt.Errorf("engine config: ImageCacheBytes: must not be negative")
+	}
+	if c.CurrentCacheBytes < 0 {
+		return fmt.Errorf("engine config: CurrentCacheBytes: must not be negative")
 	}
 	return nil
 }

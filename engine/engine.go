@@ -81,7 +81,7 @@ func Open(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("open badger: %w", err)
 	}
 	e := &Engine{db: db, cfg: cfg, owners: map[string]string{}}
-	e.images.size, e.current.size = imageCacheSize, currentCacheSize
+	e.initRowCaches()
 	if err := e.loadState(); err != nil {
 		db.Close()
 		return nil, err
