@@ -160,7 +160,9 @@ func (st *eventStream) run(wire eventWire) {
 	}
 	seen := s.r.Applied()
 	meta := s.metadataVersion(s.r.Schema(), acc) // the device's mv (sync_metadata.go)
-	ctxKey := accessKey(acc)
+	// ctxKey is keyed's accessKey: only a recheck replaces acc, so the
+	// key is not rebuilt for every event of every stream.
+	keyed, ctxKey := acc, accessKey(acc)
 	if !send("ready", Event{Version: seen, MetadataVersion: meta}) {
 		return
 	}
@@ -214,9 +216,12 @@ func (st *eventStream) run(wire eventWire) {
 		// Only writes to the partitions of the user's view wake the
 		// device (engine/partitionheads.go).
 		ents := s.r.ViewChanges(acc, seen)
-		if k := accessKey(acc); k != ctxKey {
-			ctxKey = k
-			ents = append(ents, "*")
+		if acc != keyed {
+			keyed = acc
+			if k := accessKey(acc); k != ctxKey {
+				ctxKey = k
+				ents = append(ents, "*")
+			}
 		}
 		seen = now
 		if len(ents) > 0 {

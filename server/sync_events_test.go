@@ -256,3 +256,42 @@ func TestDeviceEventsOnlyForTheView(t *testing.T) {
 		t.Fatalf("the first event after a write outside the view and one in it must be the latter's (version %d): %s %s", mine, name, data)
 	}
 }
+
+// TestDeviceEventsSayWhenTheViewMoves: a change of what the user's view
+// stands on besides rows (here its business unit) is announced with "*"
+// (every entity may have changed), once; a later ingest is announced by
+// entity only.
+func TestDeviceEventsSayWhenTheViewMoves(t *testing.T) {
+	ts, _ := newDemoServerWith(t, nil)
+	token, user := fieldSalesToken(t, ts)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sc := bufio.NewScanner(openEvents(t, ctx, ts, token).Body)
+	if name, _ := readEvent(t, sc); name != "ready" {
+		t.Fatalf("first event %s", name)
+	}
+	var u engine.User
+	getJSON(t, ts.URL+"/v1/admin/users/"+user, &u)
+	var bus []engine.BusinessUnit
+	getJSON(t, ts.URL+"/v1/admin/businessunits", &bus)
+	for _, bu := range bus {
+		if bu.ID != u.BusinessUnit {
+			u.BusinessUnit = bu.ID
+			break
+		}
+	}
+	body, _ := json.Marshal(u)
+	if r, b := do(t, "PUT", ts.URL+"/v1/admin/users/"+user, body, nil); r.StatusCode != 200 {
+		t.Fatalf("move the user: %d %s", r.StatusCode, b)
+	}
+	if name, data := readEvent(t, sc); name != "changed" || !strings.Contains(data, `"*"`) {
+		t.Fatalf("after the user moved: %s %s", name, data)
+	}
+	ingest := fmt.Sprintf(`{"records":[{"entity":"task","id":"7a5c0000-0000-4000-8000-000000000002","ownerid":%q,"attributes":{"subject":"Call back"}}]}`, user)
+	if r, b := do(t, "POST", ts.URL+"/v1/records", []byte(ingest), nil); r.StatusCode != 200 {
+		t.Fatalf("ingest: %d %s", r.StatusCode, b)
+	}
+	if name, data := readEvent(t, sc); name != "changed" || !strings.Contains(data, `"task"`) || strings.Contains(data, `"*"`) {
+		t.Fatalf("after an ingest: %s %s", name, data)
+	}
+}
