@@ -43,6 +43,14 @@ const (
 	DefaultPruneInterval     = time.Minute
 	// DefaultSyncErrorRetention is how long sync errors are kept.
 	DefaultSyncErrorRetention = 30 * 24 * time.Hour
+	// DefaultLogFreelistSync and DefaultLogFreelistMap are the log
+	// store's bbolt options (logstore.go): its free-page list is not
+	// written at every commit, and is kept as a map.
+	DefaultLogFreelistSync = false
+	DefaultLogFreelistMap  = true
+	// DefaultLogPageOut drops raft.db's pages from memory once a start's
+	// replay is done (logpages.go).
+	DefaultLogPageOut = true
 	// DefaultRaftLogLevel keeps Raft's routine info lines out of the log.
 	DefaultRaftLogLevel = slog.LevelWarn
 )
@@ -105,6 +113,16 @@ type Config struct {
 	// 0 keeps them (each device still keeps at most its bound; see
 	// engine.Settings.SyncErrorsPerDevice).
 	SyncErrorRetention time.Duration
+	// LogFreelistSync writes the log store's list of free pages into
+	// raft.db at every commit (bbolt's default); off, bbolt rebuilds it
+	// when it opens the file. LogFreelistMap keeps the list as a map
+	// instead of a sorted array. See logstore.go.
+	LogFreelistSync bool
+	LogFreelistMap  bool
+	// LogPageOut asks the kernel, once Raft has applied the
+	// log replayed at the start, to drop the pages of raft.db that the
+	// replay left in this process's memory (Linux only; see logpages.go).
+	LogPageOut bool
 	// Logger receives the node's logs and Raft's; nil means slog.Default.
 	Logger *slog.Logger
 	// RaftLogLevel is the least level of Raft's own lines that reach
@@ -132,6 +150,8 @@ func DefaultConfig(nodeID, dir string) Config {
 		RetainVersions: DefaultRetainVersions, PruneInterval: DefaultPruneInterval,
 		SyncErrorRetention: DefaultSyncErrorRetention,
 		RaftLogLevel:       DefaultRaftLogLevel,
+		LogFreelistSync:    DefaultLogFreelistSync, LogFreelistMap: DefaultLogFreelistMap,
+		LogPageOut: DefaultLogPageOut,
 	}
 }
 

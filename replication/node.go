@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -48,9 +47,9 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		return nil, fmt.Errorf("create raft dir: %w", err)
 	}
 	hlog := newHCLogger(logger, "raft", cfg.RaftLogLevel)
-	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.Dir, "raft.db")})
+	store, err := openLogStore(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open raft log store: %w", err)
+		return nil, err
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, cfg.SnapshotRetain, hlog)
 	if err != nil {
@@ -99,6 +98,11 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 	n.snapDone = make(chan struct{})
 	go n.pruneLoop()
 	go n.snapshotLoop()
+	if cfg.LogPageOut {
+		if last, err := store.LastIndex(); err == nil {
+			go n.pageOutReplayedLog(last)
+		}
+	}
 	return n, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"github.com/offsync/offsync/engine"
 )
 
@@ -58,7 +57,7 @@ func Recover(cfg Config, eng *engine.Engine, peers []Member) error {
 	if !self {
 		return fmt.Errorf("recover cluster: the peers must list this node (%s) as a voter: %w", cfg.NodeID, ErrInvalid)
 	}
-	if _, err := os.Stat(filepath.Join(cfg.Dir, "raft.db")); err != nil {
+	if _, err := os.Stat(filepath.Join(cfg.Dir, logStoreFile)); err != nil {
 		return fmt.Errorf("recover cluster: no Raft state in %s: %w", cfg.Dir, ErrInvalid)
 	}
 	logger := cfg.Logger
@@ -66,9 +65,9 @@ func Recover(cfg Config, eng *engine.Engine, peers []Member) error {
 		logger = slog.Default()
 	}
 	hlog := newHCLogger(logger, "raft", cfg.RaftLogLevel)
-	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.Dir, "raft.db")})
+	store, err := openLogStore(cfg)
 	if err != nil {
-		return fmt.Errorf("open raft log store: %w", err)
+		return err
 	}
 	defer store.Close()
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, max(cfg.SnapshotRetain, 1), hlog)
