@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 	"testing"
 )
@@ -53,8 +54,8 @@ func TestMarshalAnswerCutsWhereBytesChangeKind(t *testing.T) {
 
 // TestMarshalAnswerCutsAtEveryColumn: in a block, every column but the
 // first starts a cut (each column's bytes get a zstd block of their own
-// when it is long enough), and each cut falls on a column's tag: the
-// block from the cut on decodes as the remaining columns.
+// when it is long enough), where the column's bytes begin; a string
+// column has more cuts inside it, where its text starts and ends.
 func TestMarshalAnswerCutsAtEveryColumn(t *testing.T) {
 	pr := benchAnswer()
 	pr.Entities = pr.Entities[:1]
@@ -69,23 +70,37 @@ func TestMarshalAnswerCutsAtEveryColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := bytes.Index(a.Body, block)
-	if start < 0 || len(a.Cuts) != width-1 {
+	if start < 0 || len(a.Cuts) < width-1 {
 		t.Fatalf("%d cuts for %d columns (block at %d)", len(a.Cuts), width, start)
 	}
+	off := 0 // where column c starts in block, column 0 after n
+	_, off = binary.Uvarint(block)
 	// Each column alone, as AppendColumns writes it for one-column rows
 	// of the same values (the id column first: a block needs it).
-	for c := 1; c < width; c++ {
-		off := a.Cuts[c-1] - start
-		if off <= 0 || off >= len(block) {
-			t.Fatalf("cut %d at %d, outside the block", c, off)
-		}
+	inside := 0
+	for c := range width {
 		var ce colEncoder
 		col, err := ce.column(nil, ec.Rows, c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.HasPrefix(block[off:], col) {
-			t.Fatalf("cut %d (offset %d) is not where column %d starts", c-1, off, c)
+			t.Fatalf("column %d is not at offset %d", c, off)
 		}
+		if c > 0 && !slices.Contains(a.Cuts, start+off) {
+			t.Fatalf("no cut where column %d starts (offset %d): %v", c, start+off, a.Cuts)
+		}
+		for _, cut := range a.Cuts {
+			if cut > start+off && cut < start+off+len(col) {
+				if k := col[0] &^ colNulls; k != colStringSplit && k != colStringDictSplit {
+					t.Fatalf("a cut inside column %d of kind %d", c, k)
+				}
+				inside++
+			}
+		}
+		off += len(col)
+	}
+	if inside == 0 {
+		t.Fatal("no cut inside a string column")
 	}
 }

@@ -38,6 +38,8 @@ const (
 	// colFloat: m IEEE 754 float64, 8 bytes each, little-endian.
 	colFloat = 4
 	// colString: m strings, each a uvarint byte length and UTF-8 bytes.
+	// (Encoders now write colStringSplit and colStringDictSplit instead
+	// of colString and colStringDict; decoders read all four.)
 	colString = 5
 	// colStringDict: a uvarint count k, k strings as in colString, then
 	// m uvarint indexes into them.
@@ -70,6 +72,15 @@ const (
 	// of m integers: the decimal strings' digits without the point, as
 	// in colDecimal.
 	colDecimalInts = 13
+	// colStringSplit: a byte k (an integer body kind), a body of kind k
+	// of the m strings' byte lengths, then their UTF-8 bytes one after
+	// another: text without lengths between the strings.
+	colStringSplit = 14
+	// colStringDictSplit: a uvarint count k; a byte and an integer body
+	// of the k entries' byte lengths, their UTF-8 bytes one after
+	// another; then a byte and an integer body of the m indexes, each
+	// below k.
+	colStringDictSplit = 15
 
 	// colNulls is the tag bit saying that a presence bitmap follows.
 	colNulls = 0x80

@@ -110,6 +110,14 @@ func (r *colReader) column(cells []any, n, width, c int) error {
 		for _, s := range r.strings(uint64(m)) {
 			put(s)
 		}
+	case colStringSplit:
+		for _, s := range r.splitStrings(m) {
+			put(s)
+		}
+	case colStringDictSplit:
+		if err := r.dictSplit(m, put); err != nil {
+			return err
+		}
 	case colStringDict:
 		dict := r.strings(r.uvarint())
 		r.indexes(m, len(dict), func(i uint64) { put(dict[i]) })

@@ -20,7 +20,8 @@ func AppendColumns(dst []byte, rows [][]any, width int) ([]byte, error) {
 }
 
 // appendColumns is AppendColumns that also appends to cuts the offsets in
-// dst where each column but the first starts (answer.go).
+// dst where each column but the first starts, and where the text of a
+// string column starts and ends (answer.go, columnar_strings.go).
 func appendColumns(dst []byte, rows [][]any, width int, cuts *[]int) ([]byte, error) {
 	if width < systemColumns {
 		return dst, fmt.Errorf("encode columns: width %d: %w: %w", width, errColumnRows, ErrMalformed)
@@ -31,7 +32,7 @@ func appendColumns(dst []byte, rows [][]any, width int, cuts *[]int) ([]byte, er
 		}
 	}
 	out := binary.AppendUvarint(dst, uint64(len(rows)))
-	var ce colEncoder
+	ce := colEncoder{cuts: cuts}
 	for c := range width {
 		if cuts != nil && c > 0 {
 			*cuts = append(*cuts, len(out))
@@ -57,6 +58,7 @@ const (
 
 // colEncoder holds the scratch space of one column at a time.
 type colEncoder struct {
+	cuts  *[]int
 	vals  []any // the non-null values, normalized
 	ints  []int64
 	index map[string]int
@@ -181,73 +183,6 @@ func gcd(a, b uint64) uint64 {
 		a, b = b, a%b
 	}
 	return a
-}
-
-// stringBody appends the strings of ce.vals as plain strings, a
-// dictionary or scaled decimals, whichever is smallest.
-func (ce *colEncoder) stringBody(dst []byte) (byte, []byte) {
-	plain, dictSize := 0, 0
-	clear(ce.index)
-	if ce.index == nil {
-		ce.index = map[string]int{}
-	}
-	ce.ints = ce.ints[:0]
-	scale, decimal := -1, true
-	decSize := 1
-	for _, v := range ce.vals {
-		s := v.(string)
-		plain += varintLen(uint64(len(s))) + len(s)
-		i, ok := ce.index[s]
-		if !ok {
-			i = len(ce.index)
-			ce.index[s] = i
-			dictSize += varintLen(uint64(len(s))) + len(s)
-		}
-		dictSize += varintLen(uint64(i))
-		if decimal {
-			u, sc, ok := parseDecimal(s)
-			decimal = ok && (scale < 0 || sc == scale)
-			scale = sc
-			ce.ints = append(ce.ints, u)
-			decSize += varintLen(zigzag(u))
-		}
-	}
-	dictSize += varintLen(uint64(len(ce.index)))
-	switch {
-	case decimal && decSize <= plain && decSize <= dictSize:
-		// As an integer body of its own kind (colDecimalInts) when that
-		// is smaller: a step (whole hundreds) or packed bits.
-		at := len(dst)
-		dst = append(dst, byte(scale), 0)
-		k, out := intBody(dst, ce.ints)
-		if len(out)-at < decSize {
-			out[at+1] = k
-			return colDecimalInts, out
-		}
-		dst = append(out[:at], byte(scale))
-		for _, u := range ce.ints {
-			dst = binary.AppendUvarint(dst, zigzag(u))
-		}
-		return colDecimal, dst
-	case dictSize < plain:
-		dst = binary.AppendUvarint(dst, uint64(len(ce.index)))
-		n := 0
-		for _, v := range ce.vals { // entries in order of first use
-			if s := v.(string); ce.index[s] == n {
-				dst = append(binary.AppendUvarint(dst, uint64(len(s))), s...)
-				n++
-			}
-		}
-		for _, v := range ce.vals {
-			dst = binary.AppendUvarint(dst, uint64(ce.index[v.(string)]))
-		}
-		return colStringDict, dst
-	}
-	for _, v := range ce.vals {
-		s := v.(string)
-		dst = append(binary.AppendUvarint(dst, uint64(len(s))), s...)
-	}
-	return colString, dst
 }
 
 // guidBody appends the GUIDs of ce.vals, plain or as a dictionary,

@@ -146,10 +146,11 @@ func TestColumnKinds(t *testing.T) {
 	}{
 		{"money", []any{"1500000.00", "-0.05", "12.10"}, colDecimal},
 		{"money with a null", []any{"1500000.00", nil, "12.10"}, colDecimal | colNulls},
-		{"mixed scales", []any{"1.5", "1.50"}, colString},
-		{"negative zero", []any{"-0.00", "1.00"}, colString},
-		{"repeated", []any{"Redmond", "Redmond", "Redmond", "Seattle"}, colStringDict},
-		{"distinct", []any{"Contoso", "Fabrikam"}, colString},
+		{"mixed scales", []any{"1.5", "1.50"}, colStringSplit},
+		{"negative zero", []any{"-0.00", "1.00"}, colStringSplit},
+		{"repeated", []any{"Redmond", "Redmond", "Redmond", "Seattle"}, colStringDictSplit},
+		{"few repeats", []any{"Redmond", "Redmond", "Seattle", "Denver", "Austin"}, colStringSplit},
+		{"distinct", []any{"Contoso", "Fabrikam"}, colStringSplit},
 		{"dates", []any{1767225600000, 1767225600000 + 3*day, 1767225600000 + 40*day}, colIntFrame},
 		{"times over a range", spread(20, 1767225600000, 7_000_000_000), colIntPacked},
 		{"money in hundreds", []any{"65000.00", "160000.00", "1200.00", "7000000.00"}, colDecimalInts},
@@ -297,13 +298,28 @@ func TestDecodeColumnsRefusesBadBlocks(t *testing.T) {
 		"decimal inner kind":  {row(colDecimalInts, 2, colString, 0), 7},
 		"decimal scale":       {row(colDecimalInts, 31, colInt, 0), 7},
 		"packed id column":    {append([]byte{1, colIntPacked, 0, 1, 1, 0}, make([]byte, 20)...), 6},
-		"scale":               {row(colDecimal, 31, 0), 7},
-		"infinite float":      {row(append([]byte{colFloat}, binary.LittleEndian.AppendUint64(nil, math.Float64bits(math.Inf(1)))...)...), 7},
-		"invalid UTF-8":       {row(colString, 1, 0xff), 7},
-		"nil in any":          {row(colAny, 0xc0), 7},
-		"rows beyond bytes":   {[]byte{0xff, 0xff, 0xff, 0xff, 0x0f, colGUID}, 6},
-		"huge dictionary":     {row(colGUIDDict, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0), 7},
-		"huge string":         {row(colString, 0xff, 0xff, 0xff, 0xff, 0x0f, 'a'), 7},
+		"lengths kind":        {row(colStringSplit, colString, 0), 7},
+		"length past end":     {row(colStringSplit, colInt, 0x10, 'a'), 7},
+		"negative length":     {row(colStringSplit, colInt, 0x01), 7},
+		"split invalid UTF-8": {row(colStringSplit, colInt, 0x02, 0xff), 7},
+		"text split inside a character": {func() []byte {
+			b := append([]byte{2, colGUID}, make([]byte, 32)...)
+			for range 5 {
+				b = append(b, colInt, 0, 0)
+			}
+			return append(b, colStringSplit, colInt, 0x02, 0x02, 0xc3, 0xa9)
+		}(), 7},
+		"dict index out of range": {row(colStringDictSplit, 1, colInt, 0x02, 'a', colInt, 0x02), 7},
+		"dict negative index":     {row(colStringDictSplit, 1, colInt, 0x02, 'a', colInt, 0x01), 7},
+		"dict index kind":         {row(colStringDictSplit, 1, colInt, 0x02, 'a', colString, 0), 7},
+		"dict huge count":         {row(colStringDictSplit, 0xff, 0xff, 0x03, colInt, 0), 7},
+		"scale":                   {row(colDecimal, 31, 0), 7},
+		"infinite float":          {row(append([]byte{colFloat}, binary.LittleEndian.AppendUint64(nil, math.Float64bits(math.Inf(1)))...)...), 7},
+		"invalid UTF-8":           {row(colString, 1, 0xff), 7},
+		"nil in any":              {row(colAny, 0xc0), 7},
+		"rows beyond bytes":       {[]byte{0xff, 0xff, 0xff, 0xff, 0x0f, colGUID}, 6},
+		"huge dictionary":         {row(colGUIDDict, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0), 7},
+		"huge string":             {row(colString, 0xff, 0xff, 0xff, 0xff, 0x0f, 'a'), 7},
 	}
 	for name, c := range bad {
 		if _, err := DecodeColumns(c.b, c.width); err == nil {

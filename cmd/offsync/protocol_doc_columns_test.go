@@ -93,6 +93,31 @@ func docDecimal(v int64, s int) string {
 	return d
 }
 
+// lengthsFirst reads n strings of kind 14: an integer kind byte, the
+// lengths as a body of that kind, then the bytes.
+func (r *docBlock) lengthsFirst(n int) ([]string, error) {
+	k := r.take(1)
+	if r.err != nil {
+		return nil, errDocBlock
+	}
+	lens, err := r.ints(k[0], n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, n)
+	for _, l := range lens {
+		if l < 0 {
+			return nil, errDocBlock
+		}
+		s := r.take(uint64(l))
+		if r.err != nil || !utf8.Valid(s) {
+			return nil, errDocBlock
+		}
+		out = append(out, string(s))
+	}
+	return out, nil
+}
+
 // ints reads m integers of kind 2, 3, 11 or 12.
 func (r *docBlock) ints(kind byte, m int) ([]int64, error) {
 	var out []int64
@@ -209,6 +234,37 @@ func decodeDocBlockKinds(data []byte, width int) ([][]any, []byte, error) {
 			for _, v := range ints {
 				vals = append(vals, docDecimal(v, int(s[0])))
 			}
+		case 14:
+			strs, err := r.lengthsFirst(m)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, s := range strs {
+				vals = append(vals, s)
+			}
+		case 15:
+			e := r.uvarint()
+			if r.err != nil || e > uint64(len(r.b)) {
+				return nil, nil, errDocBlock
+			}
+			dict, err := r.lengthsFirst(int(e))
+			if err != nil {
+				return nil, nil, err
+			}
+			k := r.take(1)
+			if r.err != nil {
+				return nil, nil, errDocBlock
+			}
+			idx, err := r.ints(k[0], m)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, i := range idx {
+				if i < 0 || i >= int64(len(dict)) {
+					return nil, nil, errDocBlock
+				}
+				vals = append(vals, dict[i])
+			}
 		case 4:
 			for _, b := range [][]byte{r.take(8 * uint64(m))} {
 				for j := 0; j < m && r.err == nil; j++ {
@@ -298,14 +354,16 @@ func TestDocBlockReadsEveryKind(t *testing.T) {
 	const day = 86_400_000
 	t0 := int64(1767225600000)
 	cols := []func(i int) any{
-		func(i int) any { return int64(i % 3) },                                 // small: int
-		func(i int) any { return t0 + int64(i)*1000 },                           // sorted: delta
-		func(i int) any { return t0 + rng.Int64N(90)*day },                      // days: frame or packed
-		func(i int) any { return t0 + rng.Int64N(90*day) },                      // ms over a range: packed
-		func(i int) any { return docDecimal(rng.Int64N(1<<40), 2) },             // decimal: packed body
-		func(i int) any { return docDecimal(100*rng.Int64N(1000), 2) },          // whole units: stepped
-		func(i int) any { return docDecimal(rng.Int64N(50)-25, 1) },             // small: kind 7
-		func(i int) any { return []any{nil, rng.Int64N(1 << 62)}[rng.IntN(2)] }, // nulls, wide
+		func(i int) any { return int64(i % 3) },                                   // small: int
+		func(i int) any { return t0 + int64(i)*1000 },                             // sorted: delta
+		func(i int) any { return t0 + rng.Int64N(90)*day },                        // days: frame or packed
+		func(i int) any { return t0 + rng.Int64N(90*day) },                        // ms over a range: packed
+		func(i int) any { return docDecimal(rng.Int64N(1<<40), 2) },               // decimal: packed body
+		func(i int) any { return docDecimal(100*rng.Int64N(1000), 2) },            // whole units: stepped
+		func(i int) any { return docDecimal(rng.Int64N(50)-25, 1) },               // small: kind 7
+		func(i int) any { return []any{nil, rng.Int64N(1 << 62)}[rng.IntN(2)] },   // nulls, wide
+		func(i int) any { return strconv.Itoa(rng.IntN(1 << 30)) },                // text: kind 14
+		func(i int) any { return []string{"Redmond", "Lisbon", ""}[rng.IntN(3)] }, // repeats: kind 15
 	}
 	seen := map[byte]bool{}
 	for _, n := range []int{1, 7, 64, 300} {
@@ -335,7 +393,7 @@ func TestDocBlockReadsEveryKind(t *testing.T) {
 			seen[k] = true
 		}
 	}
-	for _, k := range []byte{2, 3, 7, 11, 12, 13} {
+	for _, k := range []byte{2, 3, 7, 11, 12, 13, 14, 15} {
 		if !seen[k] {
 			t.Errorf("no column of kind %d among %v", k, seen)
 		}
@@ -346,6 +404,8 @@ func TestDocBlockReadsEveryKind(t *testing.T) {
 	}{
 		{[]byte{0x0c, 0x0a, 0x01, 0x03, 0x8d, 0x01}, []any{int64(10), int64(6), int64(11)}},
 		{[]byte{0x0d, 0x02, 0x0c, 0x0a, 0x01, 0x03, 0x8d, 0x01}, []any{"0.10", "0.06", "0.11"}},
+		{[]byte{0x0e, 0x02, 0x04, 0x00, 0x06, 'a', 'b', 'c', 'd', 'e'}, []any{"ab", "", "cde"}},
+		{[]byte{0x0f, 0x02, 0x02, 0x02, 0x04, 'x', 'y', 'y', 0x02, 0x00, 0x02, 0x00}, []any{"x", "yy", "x"}},
 	} {
 		// Three rows: ids (kind 8), five system columns of kind 2, then
 		// the example column.
