@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/offsync/offsync/client"
@@ -97,6 +98,41 @@ func (s *SyncServer) Fetcher(token string) *Fetcher {
 	return &Fetcher{hc: s.ts.Client(), url: s.URL + "/v1/sync/pull", token: token}
 }
 
+// fetchPages fetches the shared pages a first load lists, as the device
+// does (GET /v1/sync/pages/{id}), whole, and counts their bytes and (from
+// the answer's references) their rows. Their bodies are not decoded: a
+// Fetcher measures the server and the wire, and pages are what every
+// user of a group receives alike (the device's decoding is in its sync,
+// and in BenchmarkDeviceDecode).
+func (f *Fetcher) fetchPages(ctx context.Context, pages []codec.PageRef, sum *FetchSummary) error {
+	base := strings.TrimSuffix(f.url, "/v1/sync/pull")
+	for _, p := range pages {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/sync/pages/"+p.ID, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+f.token)
+		req.Header.Set("Accept", "application/msgpack")
+		req.Header.Set("Accept-Encoding", "zstd, gzip")
+		resp, err := f.hc.Do(req)
+		if err != nil {
+			return fmt.Errorf("fetch page: %w", err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("fetch page: read body: %w", err)
+		}
+		if resp.StatusCode != http.StatusOK || n == 0 {
+			return fmt.Errorf("fetch page %s: %s, %d bytes", p.ID, resp.Status, n)
+		}
+		sum.Pages++
+		sum.WireBytes += n
+		sum.Upserts += p.Rows
+	}
+	return nil
+}
+
 // Fetcher is a storeless device (see SyncServer.Fetcher).
 type Fetcher struct {
 	hc     *http.Client
@@ -108,14 +144,16 @@ type Fetcher struct {
 // FetchSummary says what a Fetcher's sync received.
 type FetchSummary struct {
 	Pulls, Upserts, Removals, Resets int
-	WireBytes                        int64
+	// Pages counts the shared pages fetched.
+	Pages     int
+	WireBytes int64
 }
 
 // Sync pulls until the server says the fetcher is up to date.
 func (f *Fetcher) Sync(ctx context.Context) (FetchSummary, error) {
 	var sum FetchSummary
 	for {
-		body, err := codec.Marshal(codec.PullRequest{Cursor: f.cursor})
+		body, err := codec.Marshal(codec.PullRequest{Cursor: f.cursor, Pages: true})
 		if err != nil {
 			return sum, err
 		}
@@ -139,6 +177,9 @@ func (f *Fetcher) Sync(ctx context.Context) (FetchSummary, error) {
 		for _, e := range res.Entities {
 			sum.Upserts += len(e.Rows) + len(e.Patches)
 			sum.Removals += len(e.Removals)
+		}
+		if err := f.fetchPages(ctx, res.Pages, &sum); err != nil {
+			return sum, err
 		}
 		f.cursor = res.Cursor
 		if !res.More {

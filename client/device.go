@@ -172,6 +172,11 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 		return sum, err
 	}
 	for {
+		// A first load whose shared pages are not all in yet (a crash,
+		// or an error, in the middle) goes on first (device_pages.go).
+		if _, err := d.finishPages(ctx, &sum); err != nil {
+			return sum, err
+		}
 		cursor, err := d.cursor()
 		if err != nil {
 			return sum, err
@@ -180,7 +185,7 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 		if err != nil {
 			return sum, err
 		}
-		res, n, served, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion})
+		res, n, served, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion, Pages: true})
 		if err != nil {
 			return sum, err
 		}
@@ -193,6 +198,14 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 		if res.Reset {
 			sum.Resets++
 		}
+		more, paged := res.More, len(res.Pages) > 0
+		if paged {
+			// Its shared pages follow: the answer is one page of the load.
+			if err := d.notePages(res); err != nil {
+				return sum, err
+			}
+			res.More = true
+		}
 		up, rm, err := d.apply(res)
 		if err != nil {
 			return sum, err
@@ -203,7 +216,14 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 		if d.cfg.Progress != nil {
 			d.cfg.Progress(sum.Upserts, res.More)
 		}
-		if !res.More {
+		if paged {
+			abandoned, err := d.finishPages(ctx, &sum)
+			if err != nil {
+				return sum, err
+			}
+			more = more || abandoned
+		}
+		if !more {
 			break
 		}
 	}

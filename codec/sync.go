@@ -19,6 +19,9 @@ type PullRequest struct {
 	// MinVersion asks the node to answer at this version or later
 	// (read-your-writes after a push through another node).
 	MinVersion uint64 `msgpack:"minVersion,omitempty" json:"minVersion,omitempty"`
+	// Pages says the device fetches shared pages: a first load may then
+	// list pages (PullResponse.Pages) instead of carrying all its rows.
+	Pages bool `msgpack:"pages,omitempty" json:"pages,omitempty"`
 }
 
 // DecodePullRequest decodes a pull request body; an empty body is an
@@ -51,6 +54,20 @@ type PullResponse struct {
 	Reset           bool            `msgpack:"reset,omitempty"`
 	Refs            [][]byte        `msgpack:"refs,omitempty"`
 	Entities        []EntityChanges `msgpack:"e"`
+	// Pages, on the last answer of a first load asked for with
+	// PullRequest.Pages, are shared pages that also belong to the load:
+	// the device fetches each (GET /v1/sync/pages/{id}) and applies its
+	// rows before it keeps this answer's cursor.
+	Pages []PageRef `msgpack:"pg,omitempty"`
+}
+
+// PageRef names a shared page of a first load.
+type PageRef struct {
+	// ID is the page's id: the hex of the first 16 bytes of the SHA-256
+	// of its uncompressed body.
+	ID string `msgpack:"id"`
+	// Rows is how many rows the page holds.
+	Rows int `msgpack:"n"`
 }
 
 // EntityChanges is one entity's part of a pull. On the msgpack wire

@@ -47,10 +47,25 @@ type SharedGroup struct {
 	Entities []EntityDelta
 	ids      map[string]map[string]struct{}
 	pending  []ViewRow
+	// Attached is what a GroupCache keeps with the group (the server:
+	// its encoded pages); the engine never reads it.
+	Attached any
 	// until is the last time (unix ms) at which no windowed row of the
 	// group has aged out (0: none is windowed): past it, the group is
 	// computed again.
 	until int64
+}
+
+// Slim returns the group without its rows: what a load needs to build
+// the user's own part (which rows the group holds, the pending rows),
+// for a cache that keeps the rows in another form (Attached).
+func (g *SharedGroup) Slim() *SharedGroup {
+	s := *g
+	s.Entities = make([]EntityDelta, len(g.Entities))
+	for i, e := range g.Entities {
+		s.Entities[i] = EntityDelta{Entity: e.Entity}
+	}
+	return &s
 }
 
 // Rows counts the group's rows.
@@ -64,11 +79,47 @@ func (g *SharedGroup) Rows() int {
 
 // Size estimates the memory the group holds, for caches' bounds.
 func (g *SharedGroup) Size() int64 {
-	return int64(g.Rows()+len(g.pending))*rowHeapBytes + int64(len(g.Key)+len(g.Params)) + 256
+	n := int64(len(g.Key)+len(g.Params)) + 256 + int64(len(g.pending))*groupRowBytes
+	for _, e := range g.Entities {
+		n += int64(len(e.Upserts))*groupRowBytes + int64(len(g.ids[e.Entity]))*idBytes
+	}
+	return n
 }
 
-// rowHeapBytes is about what a decoded CRM row holds in the heap.
-const rowHeapBytes = 1300
+// groupRowBytes is about what a decoded CRM row holds in the heap, and
+// idBytes what an id in a set holds.
+const (
+	groupRowBytes = 1300
+	idBytes       = 96
+)
+
+// GroupParams returns the parameters of the user's first-load group in
+// app ("" when nothing is shared): a user may read the pages of a group
+// whose Params are equal.
+func (e *Engine) GroupParams(userID, app string) (string, error) {
+	acc, err := e.Access(userID, app)
+	if err != nil {
+		return "", fmt.Errorf("read group parameters: %w", err)
+	}
+	if acc.Profile == nil || acc.Profile.Published == 0 {
+		return "", ErrNoProfile
+	}
+	vb := &viewBuilder{acc: acc, rules: acc.Profile.PublishedRules, sch: e.Schema(), cache: noRules{}, shared: "-"}
+	if err := vb.prepare(); err != nil {
+		return "", err
+	}
+	return vb.groupParams(), nil
+}
+
+// noRules is a RuleCache that keeps nothing (for GroupParams, which
+// only names keys).
+type noRules struct{}
+
+// Get finds nothing.
+func (noRules) Get(string) ([]codec.Row, bool) { return nil, false }
+
+// Put keeps nothing.
+func (noRules) Put(string, []codec.Row) {}
 
 // has reports whether the group holds entity's row id.
 func (g *SharedGroup) has(entity, id string) bool {
@@ -140,6 +191,9 @@ func (vb *viewBuilder) buildGrouped() (*SharedGroup, error) {
 			return nil, err
 		}
 		vb.groups.Put(key, g)
+		if kept, ok := vb.groups.Get(key); ok {
+			g = kept // as the cache keeps it (with what it attached)
+		}
 	}
 	vb.group = g
 	if err := vb.buildRules(vb.ownRules); err != nil {

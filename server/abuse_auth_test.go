@@ -118,6 +118,7 @@ func (env *abuseEnv) routes(t *testing.T) []abuseRoute {
 		{"POST", "/v1/sync/pull", true, M, pull},
 		{"GET", "/v1/sync/pull", true, "", nil},
 		{"GET", "/v1/sync/metadata", true, "", nil},
+		{"GET", "/v1/sync/pages/" + strings.Repeat("ab", 16), true, "", nil},
 		{"GET", "/v1/sync/events", true, "", nil},
 		{"POST", "/v1/sync/push", true, J, []byte(fmt.Sprintf(`{"mutations":[{"id":"m1","entity":"task","rowId":%q,"op":"create","attributes":{"subject":"x"}}]}`, task))},
 	}

@@ -35,6 +35,9 @@ const (
 	// CodeInsufficientStorage (507): the node's disk is short of space;
 	// the write was refused and nothing was written.
 	CodeInsufficientStorage = "insufficient_storage"
+	// CodePageGone (410): a shared page that is not (or no longer) part
+	// of the caller's first load; the device loads its view again.
+	CodePageGone = "page_gone"
 )
 
 // ErrorBody is the JSON body of every error response.

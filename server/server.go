@@ -36,6 +36,7 @@ type Reader interface {
 	Authenticate(secret string) (engine.DeviceToken, error)
 	Access(userID, app string) (*engine.Access, error)
 	Pull(userID string, cur *engine.Cursor, now int64, opt engine.PullOptions) (*engine.PullResult, error)
+	GroupParams(userID, app string) (string, error)
 	Changed() <-chan struct{}
 	ViewChanges(acc *engine.Access, since uint64) []string
 	OrgVersion() uint64
@@ -96,6 +97,7 @@ type Server struct {
 	metrics *metrics
 	snaps   *snapCache
 	rules   *ruleCache
+	groups  *groupCache  // first loads' shared groups and their pages (pages.go)
 	peers   *http.Client // to the other nodes
 	mark    leaderMark   // the leader's version, when WatchLeader runs
 	apps    appNames     // app names devices ask for
@@ -138,6 +140,7 @@ func New(cfg Config, w Writer, r Reader, ready Readiness) (*Server, error) {
 	s.metrics = newMetrics(r)
 	s.snaps = newSnapCache(cfg.SnapshotCacheBytes)
 	s.rules = newRuleCache(cfg.SnapshotCacheBytes)
+	s.groups = newGroupCache(cfg.SnapshotCacheBytes, cfg.PageRows, r.Schema, s.log)
 	s.routes()
 	s.metrics.watch(s)
 	return s, nil
@@ -161,6 +164,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/sync/pull", s.devicePull, false)
 	s.handle("GET /v1/sync/pull", s.devicePull, false)
 	s.handle("GET /v1/sync/metadata", s.deviceMetadata, false)
+	s.handle("GET /v1/sync/pages/{id}", s.sharedPage, false)
 	s.handle("GET /v1/sync/events", s.deviceEvents, false)
 	s.handle("POST /v1/sync/push", s.devicePush, false)
 	s.handle("POST /v1/cluster/propose", s.clusterPropose, true)

@@ -26,6 +26,8 @@ type pageHead struct {
 	Cursor          string `msgpack:"c"`
 	More            bool   `msgpack:"more,omitempty"`
 	Reset           bool   `msgpack:"reset,omitempty"`
+	// Pages, on the last page, are the load's shared pages (pages.go).
+	Pages []codec.PageRef `msgpack:"pg,omitempty"`
 }
 
 // pageRest is the part of a page's answer that is encoded once.
@@ -42,6 +44,7 @@ type encodedLoad struct {
 	cursor  engine.Cursor
 	pages   [][]byte
 	cuts    [][]int // per page, where its bytes change kind (codec.Answer)
+	shared  []codec.PageRef
 }
 
 // encodeLoad cuts res into pages of pageRows rows and encodes each.
@@ -73,8 +76,12 @@ func (el *encodedLoad) size() int64 {
 // answer is page k's answer: its head and its rows as one msgpack map,
 // with the page's cuts.
 func (el *encodedLoad) answer(k int, mv uint64, cursor string) (*codec.Answer, error) {
-	head, err := codec.MarshalCompact(&pageHead{Version: el.version, MetadataVersion: mv, Cursor: cursor,
-		More: k < len(el.pages)-1, Reset: el.reset && k == 0})
+	ph := &pageHead{Version: el.version, MetadataVersion: mv, Cursor: cursor,
+		More: k < len(el.pages)-1, Reset: el.reset && k == 0}
+	if !ph.More {
+		ph.Pages = el.shared
+	}
+	head, err := codec.MarshalCompact(ph)
 	if err != nil {
 		return nil, fmt.Errorf("encode page head: %w", err)
 	}

@@ -57,6 +57,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	}
 	var res *engine.PullResult
 	var enc *encodedLoad
+	var shared []codec.PageRef // a fresh load's shared pages
 	page := 0
 	if wc.Snap != "" {
 		res, enc = s.snaps.get(wc.Snap, user+"/"+app)
@@ -70,10 +71,11 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		if wc.Snap != "" {
 			cur = nil // the paged load is gone: start it again
 		}
-		if res, err = s.pullBounded(r, user, app, cur); err != nil {
+		if res, err = s.pullBounded(r, user, app, cur, req.Pages && !wantsJSON(r)); err != nil {
 			s.deviceErr(w, r, err)
 			return
 		}
+		shared = sharedRefs(res) // pages.go
 		page = 0
 		wc.Snap = ""
 		if res.Reset && countRows(res) > s.cfg.PageRows {
@@ -85,6 +87,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 					s.writeErr(w, r, err)
 					return
 				}
+				enc.shared = shared
 				s.snaps.putEncoded(wc.Snap, user+"/"+app, enc)
 				res = nil
 			}
@@ -140,6 +143,9 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		s.dropIdle(wc.C, &ans, last) // sync_nochange.go
 	}
 	wire := wireAnswer(s.r.Schema(), &ans, cursor, !last)
+	if pr, ok := wire.(*codec.PullResponse); ok && last {
+		pr.Pages = shared
+	}
 	if pr, ok := wire.(*codec.PullResponse); ok && !wantsJSON(r) {
 		a, err := codec.MarshalAnswer(pr) // with its cuts, for the zstd blocks
 		if err != nil {
@@ -156,7 +162,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 func (s *Server) pullRequest(r *http.Request) (codec.PullRequest, error) {
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
-		req := codec.PullRequest{Cursor: q.Get("cursor")}
+		req := codec.PullRequest{Cursor: q.Get("cursor"), Pages: q.Get("pages") == "1" || q.Get("pages") == "true"}
 		if mv := q.Get("minVersion"); mv != "" {
 			v, err := strconv.ParseUint(mv, 10, 64)
 			if err != nil {
@@ -327,7 +333,7 @@ func jsonBytes(v any) ([]byte, error) { return json.Marshal(v) }
 // pullBounded computes a pull once one of the MaxConcurrentPulls slots is
 // free: beyond the cores, more pulls at once only add memory and queueing
 // in the Go scheduler, and starve writes.
-func (s *Server) pullBounded(r *http.Request, user, app string, cur *engine.Cursor) (*engine.PullResult, error) {
+func (s *Server) pullBounded(r *http.Request, user, app string, cur *engine.Cursor, pages bool) (*engine.PullResult, error) {
 	select {
 	case s.pullSlots <- struct{}{}:
 	case <-r.Context().Done():
@@ -336,5 +342,9 @@ func (s *Server) pullBounded(r *http.Request, user, app string, cur *engine.Curs
 	defer func() { <-s.pullSlots }()
 	// Views are taken at whole seconds: a cursor then carries its time
 	// in seconds (cursor.go).
-	return s.r.Pull(user, cur, s.now().Truncate(time.Second).UnixMilli(), engine.PullOptions{Cache: s.rules, App: app})
+	opt := engine.PullOptions{Cache: s.rules, App: app}
+	if pages {
+		opt.Groups = s.groups // a first load shares its group as pages (pages.go)
+	}
+	return s.r.Pull(user, cur, s.now().Truncate(time.Second).UnixMilli(), opt)
 }
