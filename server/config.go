@@ -35,6 +35,14 @@ const (
 	// DefaultMaxStreamsPerToken is how many event streams one device
 	// token may hold open on one node.
 	DefaultMaxStreamsPerToken = 4
+	// DefaultMemoryLimit is the soft limit of the Go runtime's memory
+	// (runtime/debug.SetMemoryLimit) that serve sets: past it the
+	// collector runs more often instead of letting the heap grow to
+	// twice what is live. It does not bound what is live (the collector
+	// gives up at half the CPU), nor memory-mapped files.
+	DefaultMemoryLimit = 1 << 30
+	// MinMemoryLimit is the least MemoryLimit other than 0.
+	MinMemoryLimit = 64 << 20
 )
 
 // DefaultMaxConcurrentPulls is MaxConcurrentPulls's default: two per core.
@@ -76,6 +84,11 @@ type Config struct {
 	// MaxStreamsPerToken bounds the event streams one device token holds
 	// open on one node (counted in memory); more get 429.
 	MaxStreamsPerToken int
+	// MemoryLimit is the soft memory limit, in bytes, that serve gives
+	// the Go runtime (runtime/debug.SetMemoryLimit; $GOMEMLIMIT wins
+	// over it); 0 sets none. The server itself does not apply it: the
+	// limit is the process's, and tests run many servers in one.
+	MemoryLimit int64
 	// TLS, when set, is used to reach the other nodes (https), for
 	// example to forward writes to the leader.
 	TLS *tls.Config
@@ -97,7 +110,7 @@ func DefaultConfig(adminToken string) Config {
 		MaxBatchRecords: DefaultMaxBatchRecords, WriteTimeout: DefaultWriteTimeout,
 		PageRows: DefaultPageRows, SnapshotCacheBytes: DefaultSnapshotCacheBytes,
 		MaxStaleness: DefaultMaxStaleness, MaxLag: DefaultMaxLag, MaxConcurrentPulls: DefaultMaxConcurrentPulls,
-		MaxStreamsPerToken: DefaultMaxStreamsPerToken,
+		MaxStreamsPerToken: DefaultMaxStreamsPerToken, MemoryLimit: DefaultMemoryLimit,
 	}
 }
 
@@ -127,6 +140,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server config: MaxConcurrentPulls: must be positive")
 	case c.MaxStreamsPerToken < 1:
 		return fmt.Errorf("server config: MaxStreamsPerToken: must be positive")
+	case c.MemoryLimit < 0 || c.MemoryLimit > 0 && c.MemoryLimit < MinMemoryLimit:
+		return fmt.Errorf("server config: MemoryLimit: %d is neither 0 nor at least %d (64 MiB)", c.MemoryLimit, MinMemoryLimit)
 	}
 	return nil
 }

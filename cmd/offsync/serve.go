@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,6 +37,7 @@ type serveFlags struct {
 	maxLag                                     uint64
 	maxPulls, maxStreams, maxConns             int
 	minFreeMB                                  uint64
+	memoryLimitMB                              int64
 	config, metricsPublic                      string
 	raftHeartbeat, raftElection, raftLease     time.Duration
 	raftPreVote                                bool
@@ -72,6 +75,7 @@ func newServeCmd() *cobra.Command {
 	fl.IntVar(&f.maxConns, "max-connections", server.DefaultMaxConnections, "HTTP connections open at once, event streams included; more wait to be accepted")
 	fl.Uint64Var(&f.maxLag, "max-lag", server.DefaultMaxLag, "refuse reads when this many versions behind the leader")
 	fl.DurationVar(&f.maxStaleness, "max-staleness", server.DefaultMaxStaleness, "refuse reads after this long without contact with the leader")
+	fl.Int64Var(&f.memoryLimitMB, "memory-limit", server.DefaultMemoryLimit>>20, "soft limit of the Go runtime's memory in MiB: past it the collector works harder instead of growing the heap (0: none; $GOMEMLIMIT wins)")
 	fl.Uint64Var(&f.minFreeMB, "min-free-disk-mb", replication.DefaultMinFreeBytes>>20, "refuse writes (507) while the data directory's file system has fewer MiB free; 0 turns it off")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
@@ -134,6 +138,14 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 		}
 		tlsConf = certs.Config()
 	}
+	scfg := server.DefaultConfig(token)
+	scfg.Logger, scfg.TLS, scfg.MaxStaleness, scfg.MaxLag = log, tlsConf, f.maxStaleness, f.maxLag
+	scfg.MaxConcurrentPulls, scfg.MaxStreamsPerToken, scfg.MaxConnections = f.maxPulls, f.maxStreams, f.maxConns
+	scfg.MemoryLimit = mibBytes(f.memoryLimitMB)
+	if err := scfg.Validate(); err != nil {
+		return err
+	}
+	defer applyMemoryLimit(scfg.MemoryLimit)() // before the engine opens: Raft's replay counts
 	ecfg := engine.DefaultConfig(filepath.Join(f.data, "engine"))
 	ecfg.Logger = log
 	eng, err := engine.Open(ecfg)
@@ -154,9 +166,6 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 		return err
 	}
 	defer node.Close()
-	scfg := server.DefaultConfig(token)
-	scfg.Logger, scfg.TLS, scfg.MaxStaleness, scfg.MaxLag = log, tlsConf, f.maxStaleness, f.maxLag
-	scfg.MaxConcurrentPulls, scfg.MaxStreamsPerToken, scfg.MaxConnections = f.maxPulls, f.maxStreams, f.maxConns
 	guard, err := replication.NewDiskGuard(replication.DiskGuardConfig{Dirs: []string{ecfg.Dir, rcfg.Dir}, MinFreeBytes: f.minFreeMB << 20, Logger: log})
 	if err != nil {
 		return err
@@ -322,4 +331,28 @@ func isMember(node *replication.Node, id string) bool {
 		}
 	}
 	return false
+}
+
+// mibBytes converts a count of MiB to bytes, saturating (a negative count
+// stays negative, for the config's validation to refuse).
+func mibBytes(mib int64) int64 {
+	switch {
+	case mib < 0:
+		return -1
+	case mib > math.MaxInt64>>20:
+		return math.MaxInt64
+	}
+	return mib << 20
+}
+
+// applyMemoryLimit gives the Go runtime the soft memory limit of
+// server.Config.MemoryLimit, unless it is 0 or $GOMEMLIMIT is set (the
+// runtime read that already), and returns what restores the limit before
+// (serve runs in-process in tests).
+func applyMemoryLimit(limit int64) (restore func()) {
+	if limit == 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	prev := debug.SetMemoryLimit(limit)
+	return func() { debug.SetMemoryLimit(prev) }
 }
