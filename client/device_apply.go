@@ -18,6 +18,10 @@ import (
 // page of a longer answer, else in a new generation, switched to with the
 // last write. A reset starts from an empty generation.
 func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error) {
+	isNew, err := d.upgradeLayout()
+	if err != nil {
+		return 0, 0, err
+	}
 	cur, loading, err := d.generations()
 	if err != nil {
 		return 0, 0, err
@@ -40,6 +44,11 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 			return err
 		}
 		return w.run(func(txn *badger.Txn) error {
+			if isNew {
+				if err := txn.Set(keyLayout, []byte(storeLayout)); err != nil {
+					return err
+				}
+			}
 			switch {
 			case target == cur:
 			case res.More:

@@ -11,25 +11,29 @@ import (
 )
 
 // rowWriter writes the rows of pull answers into one generation through a
-// txnWriter: each row under r/{entity}/{id} and its modifiedon index
-// entry (see modKey).
+// txnWriter: each row under r/{entity}/{id} and, for an indexed entity
+// (device_layout.go), its modifiedon index entry (see modKey).
 //
 // Upserts are encoded straight from the wire (appendWireRow), with their
 // keys and values cut from a few large buffers rather than allocated one
 // by one. To keep the index, an upsert must know the modifiedon the row
 // had: a rowWriter into a generation that was empty when it started, and
 // that only it writes (a reset's), knows it without reading, since it
-// keeps the modifiedon of every row it wrote (fresh); it then also applies
-// a cutoff from that record, without walking the index. Any other reads
-// the stored row's modifiedon alone (localModifiedOn).
+// keeps the modifiedon of every row of an indexed entity it wrote (fresh);
+// it then also applies a cutoff from that record, without walking the
+// index. Any other reads the stored row's modifiedon alone
+// (localModifiedOn). Rows of entities that are not indexed are written
+// without reading anything.
 type rowWriter struct {
 	w   *txnWriter
 	gen string
-	// wrote is, for a fresh writer, the modifiedon of each row it wrote,
-	// by entity and id; nil otherwise.
+	// wrote is, for a fresh writer, the modifiedon of each row of an
+	// indexed entity it wrote, by entity and id; nil otherwise.
 	wrote map[string]map[[16]byte]int64
-	buf   []byte // the current slab keys and values are cut from
-	enc   []byte // scratch for one encoded row
+	// indexed says which entities are indexed, as far as looked up.
+	indexed map[string]bool
+	buf     []byte // the current slab keys and values are cut from
+	enc     []byte // scratch for one encoded row
 }
 
 // slabSize is the size of the buffers a rowWriter cuts keys and values
@@ -37,7 +41,7 @@ type rowWriter struct {
 const slabSize = 64 << 10
 
 func newRowWriter(w *txnWriter, gen string, fresh bool) *rowWriter {
-	rw := &rowWriter{w: w, gen: gen}
+	rw := &rowWriter{w: w, gen: gen, indexed: map[string]bool{}}
 	if fresh {
 		rw.wrote = map[string]map[[16]byte]int64{}
 	}
@@ -111,8 +115,15 @@ func (rw *rowWriter) noted(entity string, id [16]byte, modifiedOn int64, gone bo
 // entry of the modifiedon it had.
 func (rw *rowWriter) put(entity string, id [16]byte, modifiedOn int64, v []byte) error {
 	rk := rw.rowKeyOf(entity, id[:])
+	indexed, err := rw.isIndexed(entity)
+	if err != nil {
+		return err
+	}
+	if !indexed {
+		return rw.w.run(func(txn *badger.Txn) error { return txn.Set(rk, v) })
+	}
 	mk := rw.modKeyOf(entity, modifiedOn, id[:])
-	err := rw.w.run(func(txn *badger.Txn) error {
+	err = rw.w.run(func(txn *badger.Txn) error {
 		old, held, err := rw.heldModifiedOn(txn, entity, id, rk)
 		if err != nil {
 			return err
@@ -195,6 +206,14 @@ func (rw *rowWriter) remove(entity string, idb []byte) error {
 	if err != nil {
 		return fmt.Errorf("decode removal: %w: %w", ErrResponse, err)
 	}
+	indexed, err := rw.isIndexed(entity)
+	if err != nil {
+		return err
+	}
+	if !indexed {
+		rk := rowKey(rw.gen, entity, id)
+		return rw.w.run(func(txn *badger.Txn) error { return txn.Delete(rk) })
+	}
 	if err := rw.w.run(func(txn *badger.Txn) error { return deleteRow(txn, rw.gen, entity, id) }); err != nil {
 		return err
 	}
@@ -202,8 +221,71 @@ func (rw *rowWriter) remove(entity string, idb []byte) error {
 	return nil
 }
 
+// isIndexed says whether the entity is indexed in the generation: a
+// fresh writer's generation starts with none.
+func (rw *rowWriter) isIndexed(entity string) (bool, error) {
+	if ix, ok := rw.indexed[entity]; ok {
+		return ix, nil
+	}
+	ix := false
+	if rw.wrote == nil {
+		_, err := rw.w.txn.Get(markKey(rw.gen, entity))
+		if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+			return false, fmt.Errorf("read index marker: %w", err)
+		}
+		ix = err == nil
+	}
+	rw.indexed[entity] = ix
+	return ix, nil
+}
+
+// ensureIndexed indexes the entity if it is not: an entry for each of its
+// rows, then its marker.
+func (rw *rowWriter) ensureIndexed(entity string) error {
+	if ix, err := rw.isIndexed(entity); err != nil || ix {
+		return err
+	}
+	type held struct {
+		id  [16]byte
+		mod int64
+	}
+	var rows []held
+	prefix := []byte(rw.gen + "r/" + entity + "/")
+	it := rw.w.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	for it.Rewind(); it.Valid(); it.Next() {
+		id, err := guidBytes(string(it.Item().Key()[len(prefix):]))
+		if err == nil {
+			var h held
+			h.id = id
+			err = it.Item().Value(func(v []byte) (err error) { h.mod, err = localModifiedOn(v); return err })
+			rows = append(rows, h)
+		}
+		if err != nil {
+			it.Close()
+			return fmt.Errorf("index %s: %w", entity, err)
+		}
+	}
+	it.Close()
+	for _, h := range rows {
+		mk := rw.modKeyOf(entity, h.mod, h.id[:])
+		if err := rw.w.run(func(txn *badger.Txn) error { return txn.Set(mk, nil) }); err != nil {
+			return err
+		}
+		rw.noted(entity, h.id, h.mod, false)
+	}
+	mark := markKey(rw.gen, entity)
+	if err := rw.w.run(func(txn *badger.Txn) error { return txn.Set(mark, nil) }); err != nil {
+		return err
+	}
+	rw.indexed[entity] = true
+	return nil
+}
+
 // cut deletes the entity's rows modified before cutoff.
 func (rw *rowWriter) cut(entity string, cutoff int64) error {
+	if err := rw.ensureIndexed(entity); err != nil {
+		return err
+	}
 	if rw.wrote == nil {
 		return rw.w.run(func(txn *badger.Txn) error { return dropOlder(txn, rw.gen, entity, cutoff) })
 	}
@@ -233,6 +315,13 @@ func (rw *rowWriter) cut(entity string, cutoff int64) error {
 // writePull writes the rows of a pull answer.
 func (rw *rowWriter) writePull(res codec.PullResponse, refs []string) (upserts, removals int, err error) {
 	for _, ec := range res.Entities {
+		if ec.Cutoff != 0 {
+			// Indexed first, so that its rows below are written with
+			// their entries.
+			if err := rw.ensureIndexed(ec.Entity); err != nil {
+				return 0, 0, err
+			}
+		}
 		for _, b := range ec.Removals {
 			if err := rw.remove(ec.Entity, b); err != nil {
 				return 0, 0, err
