@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 )
 
@@ -120,14 +121,16 @@ func (r *replay) forward(req *http.Request, body []byte) (recorded, error) {
 	return recorded{status: resp.StatusCode, header: h, body: b}, nil
 }
 
-// pulls returns the recorded answers to pull requests, in the order the
-// device asked for them.
+// pulls returns the recorded answers that carry rows, in the order the
+// device asked for them: pulls, and the shared pages of a first load
+// (GET /v1/sync/pages/{id}), which the device decodes and applies as it
+// does a pull's answer.
 func (r *replay) pulls() []recorded {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []recorded
 	for _, k := range r.order {
-		if bytes.HasPrefix([]byte(k), []byte(http.MethodPost+" /v1/sync/pull\x00")) {
+		if strings.HasPrefix(k, http.MethodPost+" /v1/sync/pull\x00") || strings.HasPrefix(k, http.MethodGet+" /v1/sync/pages/") {
 			out = append(out, r.answers[k])
 		}
 	}
