@@ -37,7 +37,7 @@ type serveFlags struct {
 	maxLag                                     uint64
 	maxPulls, maxStreams, maxConns             int
 	minFreeMB                                  uint64
-	memoryLimitMB                              int64
+	memoryLimitMB, memTableMB, blockCacheMB    int64
 	config, metricsPublic                      string
 	raftHeartbeat, raftElection, raftLease     time.Duration
 	raftPreVote                                bool
@@ -76,6 +76,8 @@ func newServeCmd() *cobra.Command {
 	fl.Uint64Var(&f.maxLag, "max-lag", server.DefaultMaxLag, "refuse reads when this many versions behind the leader")
 	fl.DurationVar(&f.maxStaleness, "max-staleness", server.DefaultMaxStaleness, "refuse reads after this long without contact with the leader")
 	fl.Int64Var(&f.memoryLimitMB, "memory-limit", server.DefaultMemoryLimit>>20, "soft limit of the Go runtime's memory in MiB: past it the collector works harder instead of growing the heap (0: none; $GOMEMLIMIT wins)")
+	fl.Int64Var(&f.memTableMB, "memtable-mb", engine.DefaultMemTableSize>>20, "Badger's memtable in MiB (its skiplist arena is in the Go heap, about 1.3 times this); smaller costs more flushes and compactions when writing")
+	fl.Int64Var(&f.blockCacheMB, "block-cache-mb", engine.DefaultBlockCacheSize>>20, "Badger's cache of decompressed table blocks in MiB (in the Go heap)")
 	fl.Uint64Var(&f.minFreeMB, "min-free-disk-mb", replication.DefaultMinFreeBytes>>20, "refuse writes (507) while the data directory's file system has fewer MiB free; 0 turns it off")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
@@ -147,7 +149,7 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	}
 	defer applyMemoryLimit(scfg.MemoryLimit)() // before the engine opens: Raft's replay counts
 	ecfg := engine.DefaultConfig(filepath.Join(f.data, "engine"))
-	ecfg.Logger = log
+	ecfg.Logger, ecfg.MemTableSize, ecfg.BlockCacheSize = log, mibBytes(f.memTableMB), mibBytes(f.blockCacheMB)
 	eng, err := engine.Open(ecfg)
 	if err != nil {
 		return err

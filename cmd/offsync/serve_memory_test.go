@@ -22,6 +22,24 @@ func TestServeMemoryLimitReachesTheServer(t *testing.T) {
 	}
 }
 
+// TestServeBadgerFlagsReachTheEngine checks that --memtable-mb and
+// --block-cache-mb are the engine's MemTableSize and BlockCacheSize:
+// values its validation refuses come back naming the field.
+func TestServeBadgerFlagsReachTheEngine(t *testing.T) {
+	for _, tc := range []struct{ flag, value, field string }{
+		{"--memtable-mb", "0", "MemTableSize"},
+		{"--block-cache-mb", "-1", "BlockCacheSize"},
+	} {
+		root := newRootCmd()
+		root.SetArgs([]string{"serve", "--data", t.TempDir(), "--http", freeAddr(t), "--raft", freeAddr(t), tc.flag, tc.value})
+		root.SetOut(&bytes.Buffer{})
+		root.SetErr(&bytes.Buffer{})
+		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("serve %s %s: %v", tc.flag, tc.value, err)
+		}
+	}
+}
+
 // TestApplyMemoryLimit: serve's limit becomes the runtime's until serve
 // returns, 0 leaves the runtime's alone, and so does $GOMEMLIMIT (the
 // runtime read it at start).
