@@ -130,3 +130,29 @@ func TestCompressCutsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressCutsSmallAnswerIsOneBlock: an answer under minCutAnswer
+// bytes (a delta of a few rows) is one zstd block, which codes it smaller
+// than blocks cut at its columns would.
+func TestCompressCutsSmallAnswerIsOneBlock(t *testing.T) {
+	pr := benchAnswer()
+	pr.Entities[0].Rows = pr.Entities[0].Rows[:2]
+	a, err := MarshalAnswer(&pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Body) >= minCutAnswer || len(a.Cuts) == 0 {
+		t.Fatalf("fixture: %d bytes, %d cuts", len(a.Body), len(a.Cuts))
+	}
+	got, err := CompressCuts(Zstd, nil, a.Body, a.Cuts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, _ := compressCuts(&answerStreams, answerLevel, nil, a.Body, a.Cuts)
+	if len(got) >= len(cut) {
+		t.Fatalf("small answer: %d bytes, cut into blocks: %d", len(got), len(cut))
+	}
+	if back, err := Decompress(Zstd, got, 1<<20); err != nil || !bytes.Equal(back, a.Body) {
+		t.Fatalf("decompress: %v", err)
+	}
+}
