@@ -124,9 +124,10 @@ func (d *Device) writeSplit(target uint64, write func(*txnWriter, uint64) error)
 	return w.commit()
 }
 
-// The local store keeps each row under r/{entity}/{id} and a modifiedon
-// index under w/{entity}/{modifiedon}/{id}, so a window cutoff deletes
-// only the rows that aged out, without reading the others.
+// The local store keeps each row under r/{entity}/{id} and, for an entity
+// a window cutoff has reached (device_layout.go), a modifiedon index under
+// w/{entity}/{modifiedon}/{id}, so a cutoff deletes only the rows that
+// aged out, without reading the others.
 
 func modKey(gen, entity string, modifiedOn int64, id string) []byte {
 	k := append([]byte(gen+"w/"+entity+"/"), make([]byte, 8)...)

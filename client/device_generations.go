@@ -9,9 +9,10 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// The local store keeps rows in generations: g{n}/r/{entity}/{id} and the
-// modifiedon index g{n}/w/..., with m/gen naming the generation readers
-// see. Readers read m/gen and the rows in one Badger transaction, so they
+// The local store keeps rows in generations: g{n}/r/{entity}/{id}, the
+// modifiedon index g{n}/w/... of the entities that have one and their
+// markers g{n}/i/{entity} (device_layout.go), with m/gen naming the
+// generation readers see. Readers read m/gen and the rows in one Badger transaction, so they
 // see one generation as it was at one commit.
 //
 // A pull that fits one local transaction is applied to the current
