@@ -129,6 +129,9 @@ type SyncSummary struct {
 	Applied                          int
 	Rejected                         []Rejection
 	Pulls, Upserts, Removals, Resets int
+	// Pages counts the shared pages of first loads fetched (their rows
+	// count in Upserts).
+	Pages int
 	// WireBytes is what crossed the network, compressed.
 	WireBytes int64
 	Version   uint64

@@ -108,6 +108,7 @@ func (d *Device) finishPages(ctx context.Context, sum *SyncSummary) (abandoned b
 			return false, err
 		}
 		sum.Upserts += up
+		sum.Pages++
 		pl.Pages = pl.Pages[1:]
 		if err := d.putPagesLeft(pl); err != nil {
 			return false, err

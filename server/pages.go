@@ -21,7 +21,7 @@ import (
 
 // minSharedRows is the smallest group served as pages: below it, the
 // rows travel inline in the answer (a page is one more request).
-const minSharedRows = 256
+const minSharedRows = 128
 
 // sharedPage is one encoded page of a group.
 type sharedPage struct {

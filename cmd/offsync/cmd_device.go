@@ -75,8 +75,12 @@ queued is lost or applied twice. The summary says which node served.`,
 			if sum.PushError != nil {
 				fmt.Fprintf(out, "%d change(s) still queued: %v\n", sum.Deferred, sum.PushError)
 			}
-			fmt.Fprintf(out, "synced to version %d in %d pull(s): %d upserts, %d removals, %d reset(s), %d bytes received\n",
-				sum.Version, sum.Pulls, sum.Upserts, sum.Removals, sum.Resets, sum.WireBytes)
+			pages := ""
+			if sum.Pages > 0 {
+				pages = fmt.Sprintf(" and %d shared page(s)", sum.Pages)
+			}
+			fmt.Fprintf(out, "synced to version %d in %d pull(s)%s: %d upserts, %d removals, %d reset(s), %d bytes received\n",
+				sum.Version, sum.Pulls, pages, sum.Upserts, sum.Removals, sum.Resets, sum.WireBytes)
 			fmt.Fprintf(out, "  served by %s\n", sum.Server)
 			if eps := d.Endpoints(); len(eps) > 1 {
 				fmt.Fprintf(out, "  nodes known: %s\n", strings.Join(eps, ", "))
