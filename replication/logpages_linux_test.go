@@ -10,6 +10,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/offsync/offsync/codec"
+	"github.com/offsync/offsync/engine"
 )
 
 // mappedRSS sums the Rss of this process's mappings of path, from
@@ -85,5 +89,46 @@ func TestPageOutFileDropsMappedPages(t *testing.T) {
 	}
 	if !bytes.Equal(m, want) {
 		t.Fatal("the mapping reads other bytes after the page-out")
+	}
+}
+
+// TestRestartPagesOutTheReplayedLog: a node restarted on a log of a few
+// MB replays it through raft.db's memory map; with LogPageOut the pages
+// leave the process's resident memory once the replay is applied, and
+// without it they stay.
+func TestRestartPagesOutTheReplayedLog(t *testing.T) {
+	dir := t.TempDir()
+	n := openNode(t, dir)
+	setup(t, n)
+	name := strings.Repeat("n", 1000)
+	for c := 0; c < 40; c++ {
+		recs := make([]codec.Record, 100)
+		for i := range recs {
+			recs[i] = codec.Record{Entity: "account", ID: rowID(c*100 + i), OwnerID: owner, Attrs: map[string]any{"name": name}}
+		}
+		propose(t, n, &engine.Command{Kind: engine.KindIngest, Now: 1, Records: recs})
+	}
+	eng := n.Engine()
+	n.Close()
+	eng.Close()
+	path := filepath.Join(dir, "raft", logStoreFile)
+	for _, pageOut := range []bool{false, true} {
+		n := openNodeWith(t, dir, func(c *Config) { c.LogPageOut = pageOut })
+		deadline := time.Now().Add(10 * time.Second)
+		for n.raft.AppliedIndex() < n.Engine().Applied() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(3 * logPageOutPoll) // the page-out's turn
+		rss := mappedRSS(t, path)
+		t.Logf("LogPageOut %v: raft.db holds %d KiB resident", pageOut, rss>>10)
+		switch {
+		case !pageOut && rss < 2<<20:
+			t.Skipf("the replay left only %d KiB of raft.db resident: cannot tell", rss>>10)
+		case pageOut && rss > 1<<20:
+			t.Fatalf("after the replay raft.db holds %d KiB resident", rss>>10)
+		}
+		eng := n.Engine()
+		n.Close()
+		eng.Close()
 	}
 }
