@@ -60,8 +60,9 @@ func (vb *viewBuilder) cachedRule(key string) ([]codec.Row, bool) {
 }
 
 // shareState is the part of share keys that says which state the rows come
-// from: the schema version, the last admin change and the last write of
-// each profile entity, as seen by this process (a restart empties caches).
+// from: the version the notes start from, the schema version, the last
+// admin change and the last write of each profile entity, as seen by this
+// process (a restart empties caches).
 // It also returns the version all of that was noted at: a pull shares
 // only when its read transaction is at exactly that version, so no commit
 // can slip between the key and the rows.
@@ -70,7 +71,10 @@ func (e *Engine) shareState(rules []Rule) (string, uint64) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "s%d|o%d", e.Schema().Version, n.entity[orgEntity])
+	// n.since moves when the process opens the database or restores a
+	// snapshot (a follower installing one): the notes knew nothing of
+	// the writes it brought, so the keys from before must not match.
+	fmt.Fprintf(&b, "f%d|s%d|o%d", n.since, e.Schema().Version, n.entity[orgEntity])
 	for _, r := range rules {
 		fmt.Fprintf(&b, "|%s=%d", r.Entity, n.entity[r.Entity])
 	}
