@@ -193,9 +193,6 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 			return sum, err
 		}
 		sum.Server = served
-		if err := d.bindApp(); err != nil {
-			return sum, err
-		}
 		sum.Pulls++
 		sum.WireBytes += n
 		if res.Reset {

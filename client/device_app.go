@@ -70,18 +70,24 @@ func describeApp(app string) string {
 	return fmt.Sprintf("app %q", app)
 }
 
-// bindApp records the app in a store that has not synced yet, once the
-// server has accepted it (a pull answered).
-func (d *Device) bindApp() error {
+// recordApp records the app, in a store that has not synced yet, in txn:
+// apply calls it in the transaction that writes an answer's cursor, so a
+// store never holds a cursor without its app, and the app is recorded
+// only once the server has accepted it (a pull answered) without a
+// transaction of its own. apply calls appRecorded once that transaction
+// has committed.
+func (d *Device) recordApp(txn *badger.Txn) error {
 	if d.appBound {
 		return nil
 	}
-	if err := d.db.Update(func(txn *badger.Txn) error { return txn.Set(keyApp, []byte(d.app)) }); err != nil {
+	if err := txn.Set(keyApp, []byte(d.app)); err != nil {
 		return fmt.Errorf("record device app: %w", err)
 	}
-	d.appBound = true
 	return nil
 }
+
+// appRecorded notes that the store has recorded its app.
+func (d *Device) appRecorded() { d.appBound = true }
 
 // App returns the app the device syncs for, as it was named ("" for the
 // token's app, or the default app).

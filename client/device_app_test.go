@@ -173,3 +173,36 @@ func TestAppDeviceNamesItsApp(t *testing.T) {
 		t.Fatalf("an app with a line break: %v, want ErrConfig", err)
 	}
 }
+
+// TestAppRecordedWithTheFirstCursor: the app is recorded in the
+// transaction that writes the first answer's cursor, not in one of its
+// own: an answer that fails to apply leaves the store free for another
+// app, one that applies binds it.
+func TestAppRecordedWithTheFirstCursor(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "s")
+	d, err := OpenDevice(DeviceConfig{Store: store, App: "Field Service"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := codec.PullResponse{Reset: true, Cursor: "c1", Entities: []codec.EntityChanges{
+		{Entity: "account", Rows: [][]any{{[]byte("short id")}}},
+	}}
+	if _, _, err := d.apply(bad); !errors.Is(err, ErrResponse) {
+		t.Fatalf("a bad answer: %v, want ErrResponse", err)
+	}
+	d.Close()
+	if d, err = OpenDevice(DeviceConfig{Store: store, App: "Sales"}); err != nil {
+		t.Fatalf("after an answer that did not apply: %v", err)
+	}
+	if _, _, err := d.apply(codec.PullResponse{Reset: true, Cursor: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if _, err := OpenDevice(DeviceConfig{Store: store, App: "Field Service"}); !errors.Is(err, ErrOtherApp) {
+		t.Fatalf("a Sales store opened for Field Service: %v, want ErrOtherApp", err)
+	}
+	if d, err = OpenDevice(DeviceConfig{Store: store}); err != nil || d.App() != "Sales" {
+		t.Fatalf("reopened: app %q, %v", d.App(), err)
+	}
+	d.Close()
+}

@@ -44,6 +44,9 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 			return err
 		}
 		return w.run(func(txn *badger.Txn) error {
+			if err := d.recordApp(txn); err != nil {
+				return err
+			}
 			if isNew {
 				if err := txn.Set(keyLayout, []byte(storeLayout)); err != nil {
 					return err
@@ -105,6 +108,7 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 	if err != nil {
 		return 0, 0, fmt.Errorf("apply pull: %w", err)
 	}
+	d.appRecorded()
 	if target != cur && !res.More {
 		if err := d.clearGen(cur); err != nil {
 			return upserts, removals, fmt.Errorf("drop old rows: %w", err)
