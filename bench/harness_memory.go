@@ -42,6 +42,12 @@ type MemoryDetail struct {
 	PeakMiB        float64 `json:"peakMiB"`
 	StreamsPeakMiB float64 `json:"streamsPeakMiB"`
 	EndMiB         float64 `json:"endMiB"`
+	// PeakAnonMiB and PeakFileMiB split the largest RSS sampled while
+	// the streams were open: anonymous memory (Go heap, stacks) and
+	// file-backed pages (Badger's mapped tables, raft.db, the binary).
+	// Zero when the server is not a local process.
+	PeakAnonMiB float64 `json:"peakAnonMiB,omitempty"`
+	PeakFileMiB float64 `json:"peakFileMiB,omitempty"`
 	// Gauges are the server's own numbers (its /metrics) before the
 	// streams ("before"), once they are open ("open"), and at the end.
 	Gauges map[string]ServerGauges `json:"gauges,omitempty"`
@@ -121,7 +127,14 @@ func runMemoryScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) e
 	d.BeforeMiB, r.Run.RSSSource = mib(cur), src
 	gauge("before")
 	sampler := startRSSSampler(250*time.Millisecond, func() (uint64, error) { _, peak, _, err := t.rss(ctx); return peak, err })
-	current := startRSSSampler(250*time.Millisecond, func() (uint64, error) { cur, _, _, err := t.rss(ctx); return cur, err })
+	split := &peakSplit{pid: t.pid()}
+	current := startRSSSampler(250*time.Millisecond, func() (uint64, error) {
+		cur, _, _, err := t.rss(ctx)
+		if err == nil {
+			split.sample(cur)
+		}
+		return cur, err
+	})
 
 	c.logf("opening %d event streams", d.Streams)
 	streams := &eventStreams{}
@@ -179,6 +192,10 @@ func runMemoryScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) e
 	}
 	// VmHWM is updated lazily by the kernel: a sample may pass it.
 	d.PeakMiB, d.EndMiB, d.StreamsPeakMiB = mib(max(peak, streamsPeak)), mib(last), mib(streamsPeak)
+	if split.anon > 0 {
+		d.PeakAnonMiB, d.PeakFileMiB = mib(split.anon), mib(split.file)
+		r.note("the largest RSS sampled (%.0f MiB) was %.0f MiB anonymous (Go heap, stacks) and %.0f MiB file-backed (mapped tables and logs)", mib(split.at), d.PeakAnonMiB, d.PeakFileMiB)
+	}
 	m := r.Metrics
 	m[MetricRSSMiB], m[MetricRSSMiBBeforeStream], m[MetricRSSMiBWithStreams] = d.PeakMiB, d.BeforeMiB, d.StreamsPeakMiB
 	if g, ok := d.Gauges["open"]; ok {
@@ -197,3 +214,21 @@ func runMemoryScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) e
 // event (server's eventCoalesce), waited twice after the last ingest so
 // that the last events arrive.
 const eventCoalesceWait = 100 * time.Millisecond
+
+// peakSplit keeps the anonymous and file-backed parts of the largest
+// RSS sampled from process pid (none when pid is 0). Only its sampler's
+// goroutine calls sample; read it after the sampler stopped.
+type peakSplit struct {
+	pid            int
+	at, anon, file uint64
+}
+
+// sample reads the split when cur is the largest RSS so far.
+func (p *peakSplit) sample(cur uint64) {
+	if p.pid == 0 || cur <= p.at {
+		return
+	}
+	if anon, file, err := procRSSSplit(p.pid); err == nil {
+		p.at, p.anon, p.file = cur, anon, file
+	}
+}

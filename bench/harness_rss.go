@@ -18,30 +18,55 @@ import (
 // /proc/<pid>/status: VmRSS now, and VmHWM, its peak since it started
 // (or since resetPeakRSS). Linux only.
 func procRSS(pid int) (cur, peak uint64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	kb, err := procStatus(pid, "VmRSS", "VmHWM")
 	if err != nil {
 		return 0, 0, fmt.Errorf("read rss: %w", err)
 	}
+	return kb["VmRSS"] << 10, kb["VmHWM"] << 10, nil
+}
+
+// procRSSSplit reads the anonymous (heap, stacks) and file-backed
+// (mapped files: tables, logs, the binary) parts of process pid's
+// resident memory: RssAnon and RssFile of /proc/<pid>/status (Linux 4.5
+// and later).
+func procRSSSplit(pid int) (anon, file uint64, err error) {
+	kb, err := procStatus(pid, "RssAnon", "RssFile")
+	if err != nil {
+		return 0, 0, fmt.Errorf("read rss split: %w", err)
+	}
+	return kb["RssAnon"] << 10, kb["RssFile"] << 10, nil
+}
+
+// procStatus reads the named kB values of /proc/<pid>/status; a missing
+// one is an error.
+func procStatus(pid int, keys ...string) (map[string]uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+	}
+	out := map[string]uint64{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
+		if !ok || !want[k] {
 			continue
 		}
 		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("read rss: %s: %w", k, err)
+			return nil, fmt.Errorf("%s: %w", k, err)
 		}
-		if k == "VmRSS" {
-			cur = kb << 10
-		} else {
-			peak = kb << 10
+		out[k] = kb
+	}
+	for _, k := range keys {
+		if out[k] == 0 {
+			return nil, fmt.Errorf("no %s in /proc/%d/status", k, pid)
 		}
 	}
-	if cur == 0 || peak == 0 {
-		return 0, 0, fmt.Errorf("read rss: no VmRSS or VmHWM in /proc/%d/status", pid)
-	}
-	return cur, peak, nil
+	return out, nil
 }
 
 // resetPeakRSS resets the VmHWM of process pid to its current RSS
