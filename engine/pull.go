@@ -112,6 +112,7 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 			partsFrom: e.partsFrom.Load(), horizon: e.horizon.Load(), eng: e}
 		if opt.Cache != nil && sharedAt == version {
 			ps.cache, ps.shared, ps.groups = opt.Cache, shared, opt.Groups
+			ps.groupState = func(parts map[string]entityParts) string { return e.groupState(parts, version) }
 		}
 		if err := ps.prepare(); err != nil {
 			return err

@@ -184,6 +184,15 @@ func (vb *viewBuilder) buildGrouped() (*SharedGroup, error) {
 		return nil, vb.buildRules(vb.allRules)
 	}
 	key := params + "\x00" + vb.shared
+	if vb.groupState != nil {
+		state := vb.groupState(vb.groupPartitions())
+		if state == "" {
+			// A commit came between the notes and this read: share
+			// nothing rather than name rows by a state they are not of.
+			return nil, vb.buildRules(vb.allRules)
+		}
+		key = params + "\x00" + state
+	}
 	g, ok := vb.groups.Get(key)
 	if !ok || (g.until != 0 && vb.now > g.until) {
 		var err error
@@ -200,6 +209,54 @@ func (vb *viewBuilder) buildGrouped() (*SharedGroup, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// groupPartitions is what the group's rows are read from: the
+// partitions of its shared rules, and of the related rules as looked up
+// by those.
+func (vb *viewBuilder) groupPartitions() map[string]entityParts {
+	rules := make([]Rule, 0, len(vb.rules))
+	for i := range vb.rules {
+		if r := &vb.rules[i]; r.Has(RowsRelated) || vb.sharedRules(r) {
+			rules = append(rules, *r)
+		}
+	}
+	return viewPartitions(vb.sch, vb.acc, rules)
+}
+
+// groupState names the state a group read at version comes from, by the
+// heads of its partitions (parts): the version the notes start from, the
+// schema version, the last admin change and the last write of each
+// partition (of each entity it reads whole). Users whose groups read
+// partitions nobody wrote since keep sharing it while the rest of the
+// organization changes. It is "" when the notes are not at version (a
+// commit came in between), and the entities' last writes when the
+// partition logs do not cover the process's notes.
+func (e *Engine) groupState(parts map[string]entityParts, version uint64) string {
+	n := &e.notes
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.version != version {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "f%d|s%d|o%d", n.since, e.Schema().Version, n.entity[orgEntity])
+	// The heads know every write since the notes start when the logs
+	// take every write from the one after (a new database's first write
+	// starts them).
+	from := e.partsFrom.Load()
+	covered := from != 0 && from <= n.since+1
+	for _, ent := range slices.Sorted(maps.Keys(parts)) {
+		p := parts[ent]
+		if !covered || p.whole {
+			fmt.Fprintf(&b, "|%s=%d", ent, n.entity[ent])
+			continue
+		}
+		for _, sc := range p.scopes {
+			fmt.Fprintf(&b, "|%s/%s=%d", ent, sc, n.entity[partitionHead(ent, sc)])
+		}
+	}
+	return b.String()
 }
 
 // allRules selects every rule that is not related.

@@ -105,6 +105,7 @@ type viewBuilder struct {
 	// group is the one this load reads, grouping is set while one is
 	// computed, and pending gathers its rows only ownership could let in.
 	groups      GroupCache
+	groupState  func(map[string]entityParts) string // names a group's state; nil: vb.shared does
 	group       *SharedGroup
 	grouping    bool
 	pending     []ViewRow

@@ -114,3 +114,35 @@ func TestSharedLoadsAfterARestore(t *testing.T) {
 	}
 	syncDevice(t, w, &device{user: uU, rows: View{}}, now, "after the restore")
 }
+
+// TestGroupOutlivesWritesElsewhere: users of business unit C keep sharing
+// one group while accounts of other business units change (the group's
+// state is the heads of its own partitions), and get a new one when an
+// account of C changes; every load is exactly the user's view.
+func TestGroupOutlivesWritesElsewhere(t *testing.T) {
+	w := newWorld(t, engine.DepthBusinessUnit)
+	hits := 0
+	w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
+	groups := mapGroups{}
+	w.groups = groups
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{{ID: prof, Name: "P",
+		Rules: []engine.Rule{{Entity: "account", Rows: []string{engine.RowsBusinessUnit}, ModifiedWithinDays: zero(), Relationships: []string{"primarycontactid"}},
+			{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: zero()}},
+		Users: []string{uU, uO}}}, Publish: true}})
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{{ID: uO, Name: "O", BusinessUnit: buC, Roles: []string{role}, Enabled: true}}}})
+	write := func(account int, name string) {
+		w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{{Entity: "account", ID: id("e", account), Attrs: map[string]any{"name": name}}}})
+	}
+	write(1, "first")
+	syncDevice(t, w, &device{user: uU, rows: View{}}, now, "U")
+	write(4, "elsewhere") // an account of business unit G
+	syncDevice(t, w, &device{user: uO, rows: View{}}, now, "O after a write elsewhere")
+	if len(groups) != 1 {
+		t.Fatalf("a write outside the group's partitions made %d groups", len(groups))
+	}
+	write(3, "here") // an account of C
+	syncDevice(t, w, &device{user: uU, rows: View{}}, now, "U after a write in C")
+	if len(groups) != 2 {
+		t.Fatalf("a write in the group's partitions left %d groups", len(groups))
+	}
+}
