@@ -96,7 +96,7 @@ func encodePages(sch *engine.Schema, g *engine.SharedGroup, pageRows int) (*page
 		if err != nil {
 			return nil, fmt.Errorf("encode shared page %d: %w", k, err)
 		}
-		packed, err := codec.CompressCuts(codec.Zstd, nil, a.Body, a.Cuts)
+		packed, err := codec.CompressCutsOnce(codec.Zstd, nil, a.Body, a.Cuts) // once, for every user of the group
 		if err != nil {
 			return nil, fmt.Errorf("compress shared page %d: %w", k, err)
 		}
