@@ -45,6 +45,12 @@ type pullAnswer struct {
 	wire     []byte
 	encoding string
 	latency  time.Duration
+	// page marks a shared page (GET /v1/sync/pages/{id}) rather than a
+	// pull answer; pageBytes is, on a pull answer, the wire bytes of the
+	// shared pages it listed and the device fetched (latency includes
+	// them).
+	page      bool
+	pageBytes int64
 }
 
 // changes counts the rows an answer upserts, patches or removes.
@@ -62,6 +68,13 @@ func (a *pullAnswer) changes() int {
 type puller struct {
 	hc  *http.Client
 	url string // the pull endpoint
+	// pages asks for shared pages (PullRequest.Pages), as the Go device
+	// does: a first load's last answer then lists pages to fetch
+	// (fetchPages).
+	pages bool
+	// record, when set, keeps the body of every page fetched: what the
+	// static baseline serves again.
+	record *pageRecord
 }
 
 // newHTTPClient returns a client keeping one idle connection per device.
@@ -73,7 +86,7 @@ func newHTTPClient(conns int) *http.Client {
 
 // pull sends one pull with cursor and returns the decoded answer.
 func (p *puller) pull(ctx context.Context, token, cursor string) (pullAnswer, error) {
-	body, err := codec.Marshal(codec.PullRequest{Cursor: cursor})
+	body, err := codec.Marshal(codec.PullRequest{Cursor: cursor, Pages: p.pages})
 	if err != nil {
 		return pullAnswer{}, err
 	}
@@ -99,6 +112,11 @@ func deviceCall(ctx context.Context, hc *http.Client, url string, hdr http.Heade
 		return nil, nil, "", err
 	}
 	req.Header = hdr
+	return deviceDo(hc, req)
+}
+
+// deviceDo sends req and returns the answer as deviceCall does.
+func deviceDo(hc *http.Client, req *http.Request) (raw, wire []byte, enc string, err error) {
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, nil, "", err

@@ -24,18 +24,34 @@ const (
 	firstLoadSamples = 3
 )
 
-// FirstLoadDetail summarizes the devices' first loads.
+// FirstLoadDetail summarizes the devices' first loads. The devices ask
+// for shared pages (as the Go device does) and fetch every page a load
+// lists: latency, bytes and rows count the answers and the pages.
 type FirstLoadDetail struct {
-	// Latency is per device: a whole first load, every page.
+	// Latency is per device: a whole first load, every answer and page.
 	Latency Latency `json:"latency"`
-	// MeanRows is the rows of a first load; Pages how many pulls they
-	// took in all.
+	// MeanRows is the rows of a first load (answers and pages); Pulls
+	// how many pull answers they took in all.
 	MeanRows float64 `json:"meanRows"`
-	Pages    int     `json:"pages"`
+	Pulls    int     `json:"pulls"`
+	// PageFetches counts the shared pages fetched (GET
+	// /v1/sync/pages/{id}) by all first loads, DistinctPages the
+	// distinct ids among them, SharingRatio PageFetches over
+	// DistinctPages (how many loads each page served, on average).
+	PageFetches   int     `json:"pageFetches"`
+	DistinctPages int     `json:"distinctPages"`
+	SharingRatio  float64 `json:"sharingRatio"`
+	// PageBytes is the bytes of those pages as received (part of
+	// Latency.Bytes), PageByteShare their share of Latency.Bytes, and
+	// PageRows their rows (part of MeanRows times the loads).
+	PageBytes     int64   `json:"pageBytes"`
+	PageByteShare float64 `json:"pageByteShare"`
+	PageRows      int     `json:"pageRows"`
 	// WallSeconds is how long all of them took, Concurrency at once.
 	WallSeconds float64 `json:"wallSeconds"`
 	Concurrency int     `json:"concurrency"`
-	// Bytes compares the first few devices' first loads with JSON+gzip.
+	// Bytes compares the first few devices' first loads (answers and
+	// pages) with JSON+gzip.
 	Bytes BytesBaseline `json:"bytes"`
 }
 
@@ -63,14 +79,16 @@ func newDevices(ctx context.Context, c HarnessConfig, t *serverTarget, users []e
 }
 
 // firstLoads runs every device's first load, c.FirstLoadConcurrency at a
-// time, and compares the first firstLoadSamples ones with JSON+gzip of
+// time, fetching the shared pages its last answer lists (when p asks for
+// them), and compares the first firstLoadSamples ones with JSON+gzip of
 // their rows (after the timing).
 func firstLoads(ctx context.Context, c HarnessConfig, p *puller, devs []*benchDevice) (FirstLoadDetail, error) {
 	d := FirstLoadDetail{Concurrency: c.FirstLoadConcurrency}
 	times := make([]time.Duration, len(devs))
 	bytes := make([]int64, len(devs))
 	rows := make([]int, len(devs))
-	pages := make([]int, len(devs))
+	pulls := make([]int, len(devs))
+	var shared pageTally
 	sampled := make([][]pullAnswer, min(firstLoadSamples, len(devs)))
 	start := time.Now()
 	err := forEach(ctx, len(devs), c.FirstLoadConcurrency, func(ctx context.Context, i int) error {
@@ -86,7 +104,7 @@ func firstLoads(ctx context.Context, c HarnessConfig, p *puller, devs []*benchDe
 				return fmt.Errorf("first load of device %d: %w", i, err)
 			}
 			dev.cursor = a.resp.Cursor
-			pages[i]++
+			pulls[i]++
 			bytes[i] += int64(len(a.wire))
 			for _, e := range a.resp.Entities {
 				rows[i] += len(e.Rows)
@@ -94,6 +112,20 @@ func firstLoads(ctx context.Context, c HarnessConfig, p *puller, devs []*benchDe
 			dev.noteOwned(&a, user)
 			if i < len(sampled) {
 				sampled[i] = append(sampled[i], a)
+			}
+			err = p.fetchPages(ctx, dev.token, &a, func(id string, pg *pullAnswer) {
+				shared.add(id, pg)
+				bytes[i] += int64(len(pg.wire))
+				for _, e := range pg.resp.Entities {
+					rows[i] += len(e.Rows)
+				}
+				dev.noteOwned(pg, user)
+				if i < len(sampled) {
+					sampled[i] = append(sampled[i], *pg)
+				}
+			})
+			if err != nil {
+				return fmt.Errorf("first load of device %d: %w", i, err)
 			}
 			if !a.resp.More {
 				break
@@ -111,9 +143,10 @@ func firstLoads(ctx context.Context, c HarnessConfig, p *puller, devs []*benchDe
 	for i := range devs {
 		s.add(times[i], bytes[i])
 		totalRows += rows[i]
-		d.Pages += pages[i]
+		d.Pulls += pulls[i]
 	}
 	d.Latency = s.summarize(wall)
+	shared.fill(&d, d.Latency.Bytes)
 	d.MeanRows = ratio(float64(totalRows), float64(len(devs)))
 	d.WallSeconds = wall.Seconds()
 	for _, answers := range sampled {
@@ -125,11 +158,17 @@ func firstLoads(ctx context.Context, c HarnessConfig, p *puller, devs []*benchDe
 }
 
 // compareAnswers adds answers to b: as one JSON array when together (a
-// first load's pages), else one array per answer (separate pulls).
+// first load's answers and shared pages), else one array per answer
+// (separate pulls). Shared pages count in the bytes and rows, not in
+// b.Answers.
 func compareAnswers(b *BytesBaseline, answers []pullAnswer, together bool) error {
 	var all []client.Row
 	var wire int64
+	pulls := 0
 	for i := range answers {
+		if !answers[i].page {
+			pulls++
+		}
 		rows, err := answerRows(&answers[i].resp)
 		if err != nil {
 			return err
@@ -144,7 +183,7 @@ func compareAnswers(b *BytesBaseline, answers []pullAnswer, together bool) error
 		wire += int64(len(answers[i].wire))
 	}
 	if together && len(answers) > 0 {
-		return b.add(all, wire, len(answers))
+		return b.add(all, wire, pulls)
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ func runMemoryScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) e
 		dev.cursor = ""
 	}
 	hc := newHTTPClient(d.Devices + 4)
-	p := &puller{hc: hc, url: t.url + "/v1/sync/pull"}
+	p := &puller{hc: hc, url: t.url + "/v1/sync/pull", pages: true}
 	wctx, cancel := context.WithTimeout(ctx, c.Duration)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -28,24 +28,35 @@ const (
 
 // The harness's other metric keys: what the target metrics are made of.
 const (
-	MetricPullsPerSec        = "pulls/s"
-	MetricStaticPullsPerSec  = "static-pulls/s"
-	MetricNoChangePullsPerS  = "nochange-pulls/s"
-	MetricNoChangeP50        = "nochange-p50-ms"
-	MetricNoChangeP99        = "nochange-p99-ms"
-	MetricNoChangeP999       = "nochange-p999-ms"
-	MetricNoChangeBytes      = "nochange-bytes"
-	MetricDeltaPullsPerSec   = "delta-pulls/s"
-	MetricDeltaP50           = "delta-p50-ms"
-	MetricDeltaP99           = "delta-p99-ms"
-	MetricDeltaP999          = "delta-p999-ms"
-	MetricDeltaBytes         = "delta-bytes"
-	MetricStaticP50          = "static-p50-ms"
-	MetricStaticP99          = "static-p99-ms"
-	MetricFirstLoadP50       = "first-load-p50-ms"
-	MetricFirstLoadP99       = "first-load-p99-ms"
-	MetricFirstLoadBytes     = "first-load-bytes"
-	MetricFirstLoadRows      = "first-load-rows"
+	MetricPullsPerSec       = "pulls/s"
+	MetricStaticPullsPerSec = "static-pulls/s"
+	MetricNoChangePullsPerS = "nochange-pulls/s"
+	MetricNoChangeP50       = "nochange-p50-ms"
+	MetricNoChangeP99       = "nochange-p99-ms"
+	MetricNoChangeP999      = "nochange-p999-ms"
+	MetricNoChangeBytes     = "nochange-bytes"
+	MetricDeltaPullsPerSec  = "delta-pulls/s"
+	MetricDeltaP50          = "delta-p50-ms"
+	MetricDeltaP99          = "delta-p99-ms"
+	MetricDeltaP999         = "delta-p999-ms"
+	MetricDeltaBytes        = "delta-bytes"
+	MetricStaticP50         = "static-p50-ms"
+	MetricStaticP99         = "static-p99-ms"
+	MetricFirstLoadP50      = "first-load-p50-ms"
+	MetricFirstLoadP99      = "first-load-p99-ms"
+	MetricFirstLoadBytes    = "first-load-bytes"
+	MetricFirstLoadRows     = "first-load-rows"
+	// MetricFirstLoadPageBytes is the mean bytes of a first load that
+	// came as shared pages (part of MetricFirstLoadBytes);
+	// MetricFirstLoadPageShare their share of the first-load bytes.
+	MetricFirstLoadPageBytes = "first-load-page-bytes"
+	MetricFirstLoadPageShare = "first-load-page-share"
+	// MetricPageFetches counts the shared pages the first loads fetched,
+	// MetricDistinctPages the distinct ones among them, and
+	// MetricPageSharing is fetches over distinct pages.
+	MetricPageFetches        = "first-load-page-fetches"
+	MetricDistinctPages      = "first-load-distinct-pages"
+	MetricPageSharing        = "first-load-page-sharing"
 	MetricDeltaRatioVsJSON   = "delta-ratio-vs-json-gzip"
 	MetricIngestRowsPerSec   = "ingest-rows/s"
 	MetricPushPerSec         = "push-mutations/s"
@@ -72,6 +83,7 @@ var ServeMetrics = []string{
 	MetricDeltaPullsPerSec, MetricDeltaP50, MetricDeltaP99, MetricDeltaP999, MetricDeltaBytes,
 	MetricStaticP50, MetricStaticP99,
 	MetricFirstLoadP50, MetricFirstLoadP99, MetricFirstLoadBytes, MetricFirstLoadRows,
+	MetricFirstLoadPageBytes, MetricFirstLoadPageShare, MetricPageFetches, MetricDistinctPages, MetricPageSharing,
 	MetricRatioVsJSONGzip, MetricDeltaRatioVsJSON,
 	MetricIngestRowsPerSec, MetricPushPerSec, MetricPushP99, MetricPullErrors,
 	MetricLoadRowsPerSec, MetricRSSMiB, MetricLoadRSSMiB,

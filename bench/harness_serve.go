@@ -33,8 +33,11 @@ type ServeDetail struct {
 	// Static is the same client loop against a plain handler serving a
 	// sample of StaticAnswers of the measured answers, for
 	// StaticWindowSeconds.
-	Static              Latency         `json:"static"`
-	StaticAnswers       int             `json:"staticAnswers"`
+	Static        Latency `json:"static"`
+	StaticAnswers int     `json:"staticAnswers"`
+	// StaticPages is how many shared pages (fetched in the window,
+	// listed by answers after a reset) it also serves at their URLs.
+	StaticPages         int             `json:"staticPages"`
 	StaticWindowSeconds float64         `json:"staticWindowSeconds"`
 	FirstLoad           FirstLoadDetail `json:"firstLoad"`
 	// DeltaBytes compares a sample of delta answers with JSON+gzip.
@@ -86,7 +89,9 @@ type pullTally struct {
 
 // runPulls runs one pull loop per device until ctx ends, each pulling
 // again as soon as an answer is in, and offers every answer to res (when
-// not nil). It returns the merged tallies.
+// not nil). An answer that lists shared pages (a first load again, after
+// a reset) has them fetched before the next pull: they count in that
+// pull's latency and bytes. It returns the merged tallies.
 func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoir) pullTally {
 	tallies := make([]pullTally, len(devs))
 	var wg sync.WaitGroup
@@ -97,6 +102,9 @@ func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoi
 			t := &tallies[i]
 			for ctx.Err() == nil {
 				a, err := p.pull(ctx, d.token, d.cursor)
+				if err == nil {
+					err = p.fetchPages(ctx, d.token, &a, nil)
+				}
 				if ctx.Err() != nil {
 					return // cut by the end of the window: not counted
 				}
@@ -108,10 +116,11 @@ func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoi
 					continue
 				}
 				d.cursor = a.resp.Cursor
-				if a.changes() > 0 || a.resp.Reset {
-					t.delta.add(a.latency, int64(len(a.wire)))
+				n := int64(len(a.wire)) + a.pageBytes
+				if a.changes() > 0 || a.resp.Reset || len(a.resp.Pages) > 0 {
+					t.delta.add(a.latency, n)
 				} else {
-					t.noChange.add(a.latency, int64(len(a.wire)))
+					t.noChange.add(a.latency, n)
 				}
 				if res != nil {
 					res.offer(a)
@@ -151,7 +160,7 @@ func runServeScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) er
 		r.Run.Profiles[d.profile]++
 	}
 	hc := newHTTPClient(c.Devices + 2*pushConcurrency)
-	p := &puller{hc: hc, url: t.url + "/v1/sync/pull"}
+	p := &puller{hc: hc, url: t.url + "/v1/sync/pull", pages: true}
 	d := &ServeDetail{}
 	r.Serve = d
 	c.logf("running %d first loads, %d at a time", c.Devices, c.FirstLoadConcurrency)
@@ -167,6 +176,9 @@ func runServeScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) er
 	c.logf("pull cycles of %d devices for %v, pushing %d mutations/s and ingesting %d rows/s", c.Devices, c.Duration, c.PushRate, c.IngestRate)
 	rnd := rand.New(rand.NewPCG(uint64(c.Seed), 0x7365727665))
 	res := &reservoir{size: staticSample, rnd: rnd.IntN}
+	// Keep the pages fetched in the window: the static baseline serves
+	// them again to the answers that list them.
+	p.record = newPageRecord()
 	sampler := startRSSSampler(time.Second, func() (uint64, error) { cur, peak, _, err := t.rss(ctx); return max(cur, peak), err })
 	wctx, cancel := context.WithTimeout(ctx, c.Duration)
 	var wg sync.WaitGroup
@@ -203,7 +215,8 @@ func runServeScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) er
 	d.StaticAnswers = len(answers)
 	static := max(minStaticWindow, min(c.Duration, c.Duration/3))
 	c.logf("static baseline: the same %d device loops against a plain handler serving %d recorded answers, for %v", c.Devices, len(answers), static)
-	if err := runStatic(ctx, answers, devs, static, d); err != nil {
+	d.StaticPages = p.record.len()
+	if err := runStatic(ctx, answers, p.record, devs, static, d); err != nil {
 		return err
 	}
 	var deltas []pullAnswer
@@ -232,6 +245,9 @@ func (r *HarnessResult) fillServeMetrics(peakRSS uint64) {
 	fl := d.FirstLoad
 	m[MetricFirstLoadP50], m[MetricFirstLoadP99], m[MetricFirstLoadBytes], m[MetricFirstLoadRows] = fl.Latency.P50, fl.Latency.P99, fl.Latency.MeanBytes, fl.MeanRows
 	m[MetricRatioVsJSONGzip], m[MetricDeltaRatioVsJSON] = fl.Bytes.RatioVsJSONGzip, d.DeltaBytes.RatioVsJSONGzip
+	m[MetricFirstLoadPageBytes] = ratio(float64(fl.PageBytes), float64(fl.Latency.Count))
+	m[MetricFirstLoadPageShare], m[MetricPageFetches], m[MetricDistinctPages], m[MetricPageSharing] =
+		fl.PageByteShare, float64(fl.PageFetches), float64(fl.DistinctPages), fl.SharingRatio
 	m[MetricIngestRowsPerSec], m[MetricPushPerSec], m[MetricPushP99] = d.Ingest.PerSec, d.Push.PerSec, d.Push.Latency.P99
 	m[MetricPullErrors] = float64(d.PullErrors)
 	m[MetricRSSMiB] = mib(peakRSS)

@@ -60,6 +60,9 @@ func WriteTable(w io.Writer, r *HarnessResult) error {
 		}
 		fmt.Fprintf(tw, "cpu\tserver %.1f s and harness %.1f s over %.1f s; static run %.1f s over %.1f s\n",
 			s.ServerCPUSeconds, s.HarnessCPUSeconds, s.WindowSeconds, s.StaticCPUSeconds, s.StaticWindowSeconds)
+		fl := s.FirstLoad
+		fmt.Fprintf(tw, "first loads\t%d, %.0f rows and %.0f B each (%d pulls); shared pages: %.0f%% of the bytes, %d fetches of %d distinct pages (sharing %.1fx)\n",
+			fl.Latency.Count, fl.MeanRows, fl.Latency.MeanBytes, fl.Pulls, 100*fl.PageByteShare, fl.PageFetches, fl.DistinctPages, fl.SharingRatio)
 	}
 	if r.Failover != nil {
 		writeFailoverKills(tw, r.Failover)

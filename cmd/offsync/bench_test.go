@@ -78,6 +78,26 @@ func TestBenchServeWritesEveryMetric(t *testing.T) {
 	if s == nil || s.FirstLoad.Latency.Count != 5 || s.StaticAnswers == 0 || s.Ingest.Failed != 0 || s.Push.Failed != 0 {
 		t.Fatalf("serve detail = %+v", s)
 	}
+	// The devices ask for shared pages and fetch them, as real devices
+	// do: the five Field Sales users of the demo org share their
+	// business unit's pages, so the first loads fetched the same pages
+	// more than once, and part of their bytes and rows came as pages.
+	fl := s.FirstLoad
+	t.Logf("first loads: %d rows and %.0f B each; pages: %d fetches of %d distinct, %d B, %d rows", int(fl.MeanRows), fl.Latency.MeanBytes, fl.PageFetches, fl.DistinctPages, fl.PageBytes, fl.PageRows)
+	if fl.PageFetches == 0 || fl.DistinctPages == 0 || fl.PageFetches <= fl.DistinctPages || fl.SharingRatio <= 1 {
+		t.Errorf("first loads fetched %d pages, %d distinct (sharing %v): want shared pages fetched by several devices", fl.PageFetches, fl.DistinctPages, fl.SharingRatio)
+	}
+	if fl.PageBytes <= 0 || fl.PageBytes >= fl.Latency.Bytes || fl.PageRows <= 0 || float64(fl.PageRows) >= fl.MeanRows*5 || !(fl.PageByteShare > 0 && fl.PageByteShare < 1) {
+		t.Errorf("first loads: %d of %d bytes and %d of %v rows came as pages (share %v)", fl.PageBytes, fl.Latency.Bytes, fl.PageRows, fl.MeanRows*5, fl.PageByteShare)
+	}
+	for _, k := range []string{bench.MetricFirstLoadPageBytes, bench.MetricFirstLoadPageShare, bench.MetricPageFetches, bench.MetricDistinctPages, bench.MetricPageSharing} {
+		if v := r.Metrics[k]; !(v > 0) {
+			t.Errorf("metrics[%q] = %v, want > 0", k, v)
+		}
+	}
+	if r.Metrics[bench.MetricPageFetches] != float64(fl.PageFetches) || !strings.Contains(stdout, "shared pages") {
+		t.Errorf("metrics[%q] = %v, detail %d; table:\n%s", bench.MetricPageFetches, r.Metrics[bench.MetricPageFetches], fl.PageFetches, stdout)
+	}
 }
 
 // TestBenchServeNoisy runs the serve scenario in-process on CRM-noisy
