@@ -131,26 +131,27 @@ func TestCompressCutsOnce(t *testing.T) {
 	}
 }
 
-// TestCompressCutsSmallAnswerIsOneBlock: an answer under minCutAnswer
-// bytes (a delta of a few rows) is one zstd block, which codes it smaller
-// than blocks cut at its columns would.
-func TestCompressCutsSmallAnswerIsOneBlock(t *testing.T) {
+// TestCompressCutsSmallAnswers: an answer under smallAnswer bytes (a
+// delta of a few rows) is coded at smallLevel, cut at its columns, which
+// codes it smaller than one block at that level, and decodes back.
+func TestCompressCutsSmallAnswers(t *testing.T) {
 	pr := benchAnswer()
 	pr.Entities[0].Rows = pr.Entities[0].Rows[:2]
 	a, err := MarshalAnswer(&pr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.Body) >= minCutAnswer || len(a.Cuts) == 0 {
+	if len(a.Body) >= smallAnswer || len(a.Cuts) == 0 {
 		t.Fatalf("fixture: %d bytes, %d cuts", len(a.Body), len(a.Cuts))
 	}
 	got, err := CompressCuts(Zstd, nil, a.Body, a.Cuts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cut, _ := compressCuts(&answerStreams, answerLevel, nil, a.Body, a.Cuts)
-	if len(got) >= len(cut) {
-		t.Fatalf("small answer: %d bytes, cut into blocks: %d", len(got), len(cut))
+	want, _ := compressCuts(&smallStreams, smallLevel, nil, a.Body, a.Cuts)
+	one, _ := compressCuts(&smallStreams, smallLevel, nil, a.Body, nil)
+	if !bytes.Equal(got, want) || len(got) >= len(one) {
+		t.Fatalf("small answer: %d bytes; at the small level cut %d, in one block %d", len(got), len(want), len(one))
 	}
 	if back, err := Decompress(Zstd, got, 1<<20); err != nil || !bytes.Equal(back, a.Body) {
 		t.Fatalf("decompress: %v", err)
