@@ -97,11 +97,16 @@ func (m *metrics) watch(s *Server) {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: prometheus.Labels{"cache": c}},
 			func() float64 { return float64(f()) })
 	}
+	const cacheHitsHelp = "Cache lookups answered from the cache, by cache: snapshot_pages (paged first loads), rules (rows shared by a rule and scope), groups (the shared parts of first loads) or shared_pages (their pages, by id)."
 	m.reg.MustRegister(
-		cache("offsync_cache_hits_total", "Cache lookups answered from the cache, by cache: snapshot_pages (paged first loads) or rules (rows shared by a rule and scope).", s.snaps.c.hits.Load, "snapshot_pages"),
+		cache("offsync_cache_hits_total", cacheHitsHelp, s.snaps.c.hits.Load, "snapshot_pages"),
 		cache("offsync_cache_misses_total", "Cache lookups not in the cache, by cache.", s.snaps.c.misses.Load, "snapshot_pages"),
-		cache("offsync_cache_hits_total", "Cache lookups answered from the cache, by cache: snapshot_pages (paged first loads) or rules (rows shared by a rule and scope).", s.rules.c.hits.Load, "rules"),
+		cache("offsync_cache_hits_total", cacheHitsHelp, s.rules.c.hits.Load, "rules"),
 		cache("offsync_cache_misses_total", "Cache lookups not in the cache, by cache.", s.rules.c.misses.Load, "rules"),
+		cache("offsync_cache_hits_total", cacheHitsHelp, s.groups.groups.hits.Load, "groups"),
+		cache("offsync_cache_misses_total", "Cache lookups not in the cache, by cache.", s.groups.groups.misses.Load, "groups"),
+		cache("offsync_cache_hits_total", cacheHitsHelp, s.groups.pages.hits.Load, "shared_pages"),
+		cache("offsync_cache_misses_total", "Cache lookups not in the cache, by cache.", s.groups.pages.misses.Load, "shared_pages"),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "offsync_event_streams_open", Help: "Device event streams open on this node."},
 			func() float64 { return float64(s.streams.total()) }))
 }

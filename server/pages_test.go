@@ -198,6 +198,12 @@ func TestSharedPagesAreIdenticalAndGuarded(t *testing.T) {
 	if r, _ := getPage(t, node1.URL, tokA, strings.Repeat("0", 32), nil); r.StatusCode != http.StatusGone {
 		t.Fatalf("a made-up id: %d", r.StatusCode)
 	}
+	// Node 1 computed the group once: the second user's load found it,
+	// and every page fetch found its page.
+	fams := scrape(t, node1.URL)
+	if value(t, fams, "offsync_cache_hits_total", "cache", "groups") < 1 || value(t, fams, "offsync_cache_hits_total", "cache", "shared_pages") < float64(3*len(pagesA)) {
+		t.Fatalf("group hits %v, page hits %v", value(t, fams, "offsync_cache_hits_total", "cache", "groups"), value(t, fams, "offsync_cache_hits_total", "cache", "shared_pages"))
+	}
 	// The whole load, as JSON gives it (JSON never pages).
 	_, js, _ := devicePullRaw(t, ts.URL, tokA, "", map[string]string{"Accept": "application/json"})
 	var want jsonPull
