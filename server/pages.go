@@ -18,6 +18,10 @@ import (
 // give the same id and bytes on every node, whichever user's load
 // computed them. Devices fetch pages with GET /v1/sync/pages/{id}
 // (pages_http.go); the load's answer lists them (codec.PullResponse.Pages).
+// The cache keeps a page under its id and its group's parameters: the
+// same rows may make groups of other parameters (users whose keys differ
+// by something their rows do not), and a user reads only the pages of
+// their own group's parameters.
 
 // minSharedRows is the smallest group served as pages: below it, the
 // rows travel inline in the answer (a page is one more request).
@@ -76,13 +80,19 @@ func (c *groupCache) Put(key string, g *engine.SharedGroup) {
 	size := slim.Size()
 	for _, p := range set.pages {
 		size += int64(len(p.zstd)) + 128
-		c.pages.put(p.id, p, int64(len(p.zstd))+int64(len(p.params))+128)
+		c.pages.put(pageKey(p.id, p.params), p, int64(len(p.zstd))+int64(len(p.params))+128)
 	}
 	c.groups.put(key, slim, size)
 }
 
-// page returns the page kept under id.
-func (c *groupCache) page(id string) (*sharedPage, bool) { return c.pages.get(id) }
+// page returns the page id of a group of parameters params. Pages are
+// kept by both: two groups of other parameters may hold the same rows
+// (the same page id), and each is readable by its own users only.
+func (c *groupCache) page(id, params string) (*sharedPage, bool) {
+	return c.pages.get(pageKey(id, params))
+}
+
+func pageKey(id, params string) string { return id + "\x00" + params }
 
 // encodePages cuts g's rows into pages of pageRows rows and encodes
 // each.

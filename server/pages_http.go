@@ -24,7 +24,7 @@ func (s *Server) sharedPage(w http.ResponseWriter, r *http.Request) {
 		s.deviceErr(w, r, err)
 		return
 	}
-	p, ok := s.groups.page(id)
+	p, ok := s.groups.page(id, params)
 	if !ok && params != "" && validPageID(id) {
 		// Not held here: this user's own first load lists it, or not.
 		res, err := s.pullBounded(r, user, app, nil, true)
@@ -33,9 +33,9 @@ func (s *Server) sharedPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sharedRefs(res)
-		p, ok = s.groups.page(id)
+		p, ok = s.groups.page(id, params)
 	}
-	if !ok || params == "" || p.params != params {
+	if !ok || params == "" {
 		writeError(w, http.StatusGone, CodePageGone, "this page is not part of your first load: load the view again (pull without a cursor)")
 		return
 	}

@@ -3,7 +3,9 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -234,4 +236,36 @@ func sortedKeys(m map[string]any) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestPagesOfEqualRowsStayWithTheirGroups: two groups of other parameters
+// whose rows are the same make pages of the same ids; each group's users
+// find them, and nobody else does.
+func TestPagesOfEqualRowsStayWithTheirGroups(t *testing.T) {
+	sch := &engine.Schema{Entities: []engine.EntityDef{{Name: "account", Attributes: []engine.Attribute{{Name: "name", Type: engine.TypeString}}}}}
+	d := engine.EntityDelta{Entity: "account"}
+	for i := range 30 {
+		d.Upserts = append(d.Upserts, codec.Row{ID: fmt.Sprintf("10000000-0000-4000-8000-%012d", i), Version: uint64(i + 1), Attrs: map[string]any{"name": fmt.Sprintf("n%d", i)}})
+	}
+	c := newGroupCache(1<<20, 10, func() *engine.Schema { return sch }, slog.Default())
+	c.minRows = 1
+	for _, p := range []string{"A", "B"} {
+		c.Put("key "+p, &engine.SharedGroup{Key: "key " + p, Params: p, Entities: []engine.EntityDelta{d}})
+	}
+	ga, _ := c.Get("key A")
+	gb, _ := c.Get("key B")
+	ra, rb := ga.Attached.(*pageSet).refs, gb.Attached.(*pageSet).refs
+	if len(ra) != 3 || !reflect.DeepEqual(ra, rb) {
+		t.Fatalf("pages %v and %v", ra, rb)
+	}
+	for _, ref := range ra {
+		for _, p := range []string{"A", "B"} {
+			if _, ok := c.page(ref.ID, p); !ok {
+				t.Fatalf("page %s is not found for the users of group %s", ref.ID, p)
+			}
+		}
+		if _, ok := c.page(ref.ID, "C"); ok {
+			t.Fatalf("page %s is found for a group that never listed it", ref.ID)
+		}
+	}
 }
