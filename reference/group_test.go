@@ -18,16 +18,7 @@ func TestSharedGroupLeavesOwnershipToEachUser(t *testing.T) {
 	label := map[string]string{uU: "U", uO: "O"}
 	for _, first := range []string{uU, uO} {
 		t.Run(label[first]+" first", func(t *testing.T) {
-			w := newWorld(t, engine.DepthBusinessUnit)
-			hits := 0
-			w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
-			groups := mapGroups{}
-			w.groups = groups
-			w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{{ID: prof, Name: "P",
-				Rules: []engine.Rule{{Entity: "account", Rows: []string{engine.RowsBusinessUnit}, ModifiedWithinDays: zero(), Relationships: []string{"primarycontactid"}},
-					{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: zero()}},
-				Users: []string{uU, uO}}}, Publish: true}})
-			w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{{ID: uO, Name: "O", BusinessUnit: buC, Roles: []string{role}, Enabled: true}}}})
+			w, groups := groupWorld(t)
 			c4 := id("9", 4)
 			w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{
 				{Entity: "contact", ID: c4, OwnerID: teamT, Attrs: map[string]any{"lastname": "T", "modifiedon": now}},
@@ -61,6 +52,24 @@ func TestSharedGroupLeavesOwnershipToEachUser(t *testing.T) {
 	}
 }
 
+// groupWorld is a world whose profile shares a business-unit rule of
+// accounts and the contacts they look up, between U and O (given the
+// role) of business unit C, with caches of rule rows and of groups.
+func groupWorld(t *testing.T) (world, mapGroups) {
+	t.Helper()
+	w := newWorld(t, engine.DepthBusinessUnit)
+	hits := 0
+	w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
+	groups := mapGroups{}
+	w.groups = groups
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{{ID: prof, Name: "P",
+		Rules: []engine.Rule{{Entity: "account", Rows: []string{engine.RowsBusinessUnit}, ModifiedWithinDays: zero(), Relationships: []string{"primarycontactid"}},
+			{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: zero()}},
+		Users: []string{uU, uO}}}, Publish: true}})
+	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{{ID: uO, Name: "O", BusinessUnit: buC, Roles: []string{role}, Enabled: true}}}})
+	return w, groups
+}
+
 // groupHas reports whether the group holds entity's row id.
 func groupHas(g *engine.SharedGroup, entity, id string) bool {
 	for _, e := range g.Entities {
@@ -79,18 +88,8 @@ func groupHas(g *engine.SharedGroup, entity, id string) bool {
 // must come from the restored data, not from shared rows and groups of
 // before.
 func TestSharedLoadsAfterARestore(t *testing.T) {
-	setup := func() world {
-		w := newWorld(t, engine.DepthBusinessUnit)
-		hits := 0
-		w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
-		w.groups = mapGroups{}
-		w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{{ID: prof, Name: "P",
-			Rules: []engine.Rule{{Entity: "account", Rows: []string{engine.RowsBusinessUnit}, ModifiedWithinDays: zero(), Relationships: []string{"primarycontactid"}},
-				{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: zero()}},
-			Users: []string{uU}}}, Publish: true}})
-		return w
-	}
-	w, other := setup(), setup()
+	w, _ := groupWorld(t)
+	other, _ := groupWorld(t)
 	// The same commit in both, so that both note the same last writes...
 	rename := func(w world, name string) {
 		w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{{Entity: "account", ID: id("e", 1), Attrs: map[string]any{"name": name}}}})
@@ -120,16 +119,7 @@ func TestSharedLoadsAfterARestore(t *testing.T) {
 // state is the heads of its own partitions), and get a new one when an
 // account of C changes; every load is exactly the user's view.
 func TestGroupOutlivesWritesElsewhere(t *testing.T) {
-	w := newWorld(t, engine.DepthBusinessUnit)
-	hits := 0
-	w.cache = mapCache{rows: map[string][]codec.Row{}, hits: &hits}
-	groups := mapGroups{}
-	w.groups = groups
-	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Profiles: []engine.Profile{{ID: prof, Name: "P",
-		Rules: []engine.Rule{{Entity: "account", Rows: []string{engine.RowsBusinessUnit}, ModifiedWithinDays: zero(), Relationships: []string{"primarycontactid"}},
-			{Entity: "contact", Rows: []string{engine.RowsRelated}, ModifiedWithinDays: zero()}},
-		Users: []string{uU, uO}}}, Publish: true}})
-	w.apply(&engine.Command{Kind: engine.KindPutOrg, Org: &engine.Org{Users: []engine.User{{ID: uO, Name: "O", BusinessUnit: buC, Roles: []string{role}, Enabled: true}}}})
+	w, groups := groupWorld(t)
 	write := func(account int, name string) {
 		w.apply(&engine.Command{Kind: engine.KindIngest, Now: now, Records: []codec.Record{{Entity: "account", ID: id("e", account), Attrs: map[string]any{"name": name}}}})
 	}
