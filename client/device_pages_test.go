@@ -98,6 +98,21 @@ func (p *pagedServer) took() []string {
 	return out
 }
 
+// pagedDevice opens a device against a pagedServer whose page p2
+// answers status once.
+func pagedDevice(t *testing.T, status int) (*pagedServer, *Device) {
+	t.Helper()
+	p := &pagedServer{t: t, script: map[string][]int{"p2": {status}}}
+	ts := httptest.NewServer(p)
+	t.Cleanup(ts.Close)
+	d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "dev"), Server: ts.URL, Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return p, d
+}
+
 func heldAccounts(t *testing.T, d *Device) []int {
 	t.Helper()
 	var out []int
@@ -120,14 +135,7 @@ func heldAccounts(t *testing.T, d *Device) []int {
 // before it pulls again, so the device ends with the answer's rows and
 // every page's, and the answer's cursor.
 func TestSharedPagesResumeAfterAnError(t *testing.T) {
-	p := &pagedServer{t: t, script: map[string][]int{"p2": {http.StatusBadRequest}}}
-	ts := httptest.NewServer(p)
-	t.Cleanup(ts.Close)
-	d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "dev"), Server: ts.URL, Token: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	p, d := pagedDevice(t, http.StatusBadRequest)
 	if _, err := d.Sync(context.Background()); err == nil {
 		t.Fatal("a page answered 400 and the sync succeeded")
 	}
@@ -159,14 +167,7 @@ func TestSharedPagesResumeAfterAnError(t *testing.T) {
 // load; the device loads its view again in the same sync and holds that
 // load only.
 func TestSharedPageGoneReloads(t *testing.T) {
-	p := &pagedServer{t: t, script: map[string][]int{"p2": {http.StatusGone}}}
-	ts := httptest.NewServer(p)
-	t.Cleanup(ts.Close)
-	d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "dev"), Server: ts.URL, Token: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	p, d := pagedDevice(t, http.StatusGone)
 	if _, err := d.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
