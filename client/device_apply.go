@@ -218,34 +218,14 @@ func decodeWireRow(w []any, cols []string, refs []string) (Row, error) {
 	bad := func(what string) (Row, error) {
 		return Row{}, fmt.Errorf("decode row: %s: %w", what, ErrResponse)
 	}
-	if len(w) != 6+len(cols) {
-		return bad("wrong number of fields")
+	h, err := decodeWireHead(w, len(cols), refs)
+	if err != nil {
+		return Row{}, err
 	}
-	var r Row
-	idb, ok := w[0].([]byte)
-	if !ok {
+	r := Row{OwnerID: h.owner, OwningBusinessUnit: h.businessUnit, CreatedOn: h.createdOn, ModifiedOn: h.modifiedOn, Version: h.version}
+	if r.ID, err = codec.GUIDString(h.id[:]); err != nil {
 		return bad("id")
 	}
-	var err error
-	if r.ID, err = codec.GUIDString(idb); err != nil {
-		return bad("id")
-	}
-	for i, dst := range []*string{&r.OwnerID, &r.OwningBusinessUnit} {
-		n, ok := codec.AsInt64(w[1+i])
-		if !ok || n >= int64(len(refs)) || n < -1 {
-			return bad("ref")
-		}
-		if n >= 0 {
-			*dst = refs[n]
-		}
-	}
-	c, ok1 := codec.AsInt64(w[3])
-	m, ok2 := codec.AsInt64(w[4])
-	v, ok3 := codec.AsInt64(w[5])
-	if !ok1 || !ok2 || !ok3 {
-		return bad("system field")
-	}
-	r.CreatedOn, r.ModifiedOn, r.Version = c, m, uint64(v)
 	for i, col := range cols {
 		val := w[6+i]
 		switch x := val.(type) {
