@@ -13,12 +13,11 @@ import (
 	"github.com/offsync/offsync/dataset"
 )
 
-// TestBenchServeWritesEveryMetric runs `offsync bench` in-process on a
-// tiny dataset (the server in this process) and checks that the JSON
-// results hold every serve metric, with values that show the run did
-// what it says: devices pulled, first loads brought rows, ingest and
-// pushes went through, and the baselines were measured.
-func TestBenchServeWritesEveryMetric(t *testing.T) {
+// runBenchServe runs `offsync bench` in-process on 2,000 rows with 5
+// devices for 2 s, with the extra flags, and returns its table and its
+// JSON results.
+func runBenchServe(t *testing.T, extra ...string) (string, bench.HarnessResult) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("loads a dataset and runs devices for seconds")
 	}
@@ -27,15 +26,11 @@ func TestBenchServeWritesEveryMetric(t *testing.T) {
 	out := filepath.Join(dir, "r.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	stdout, err := run(t, ctx, "bench", "--in-process", "--rows", "2000", "--devices", "5", "--duration", "2s",
-		"--push-rate", "20", "--ingest-rate", "100", "--settle", "3s", "--dir", filepath.Join(dir, "scratch"), "--out", out)
+	args := append([]string{"bench", "--in-process", "--rows", "2000", "--devices", "5", "--duration", "2s",
+		"--settle", "3s", "--dir", filepath.Join(dir, "scratch"), "--out", out}, extra...)
+	stdout, err := run(t, ctx, args...)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, stdout)
-	}
-	for _, want := range []string{"serve-ratio-vs-static", "no-change", "static", "machine"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("the table has no %q:\n%s", want, stdout)
-		}
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
@@ -44,6 +39,21 @@ func TestBenchServeWritesEveryMetric(t *testing.T) {
 	var r bench.HarnessResult
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("results: %v\n%s", err, b)
+	}
+	return stdout, r
+}
+
+// TestBenchServeWritesEveryMetric runs `offsync bench` in-process on a
+// tiny dataset (the server in this process) and checks that the JSON
+// results hold every serve metric, with values that show the run did
+// what it says: devices pulled, first loads brought rows, ingest and
+// pushes went through, and the baselines were measured.
+func TestBenchServeWritesEveryMetric(t *testing.T) {
+	stdout, r := runBenchServe(t, "--push-rate", "20", "--ingest-rate", "100")
+	for _, want := range []string{"serve-ratio-vs-static", "no-change", "static", "machine"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the table has no %q:\n%s", want, stdout)
+		}
 	}
 	for _, k := range bench.ServeMetrics {
 		if _, ok := r.Metrics[k]; !ok {
@@ -104,29 +114,9 @@ func TestBenchServeWritesEveryMetric(t *testing.T) {
 // (--dataset noisy): the result names the dataset, first loads brought
 // rows, and the first-load and delta byte ratios were measured on it.
 func TestBenchServeNoisy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads a dataset and runs devices for seconds")
-	}
-	t.Setenv("OFFSYNC_ADMIN_TOKEN", "")
-	dir := t.TempDir()
-	out := filepath.Join(dir, "r.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	stdout, err := run(t, ctx, "bench", "--in-process", "--dataset", "noisy", "--rows", "2000", "--devices", "5",
-		"--duration", "2s", "--push-rate", "20", "--settle", "3s", "--dir", filepath.Join(dir, "scratch"), "--out", out)
-	if err != nil {
-		t.Fatalf("bench: %v\n%s", err, stdout)
-	}
+	stdout, r := runBenchServe(t, "--dataset", "noisy", "--push-rate", "20")
 	if !strings.Contains(stdout, "CRM-noisy") {
 		t.Errorf("the table does not name CRM-noisy:\n%s", stdout)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r bench.HarnessResult
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatalf("results: %v\n%s", err, b)
 	}
 	if r.Dataset.Kind != dataset.KindNoisy || !r.Dataset.Loaded || r.Dataset.Rows != 2000 {
 		t.Errorf("dataset %+v, want CRM-noisy loaded", r.Dataset)
