@@ -63,6 +63,21 @@ func partitionHead(entity, scope string) string {
 type entityParts struct {
 	whole  bool
 	scopes []string
+	// heads, when set, are the partitionHead names of scopes (kept for
+	// the views that quiet pulls check again and again).
+	heads []string
+}
+
+// withHeads returns parts with each entity's head names set.
+func withHeads(parts map[string]entityParts) map[string]entityParts {
+	for entity, p := range parts {
+		p.heads = make([]string, len(p.scopes))
+		for i, s := range p.scopes {
+			p.heads[i] = partitionHead(entity, s)
+		}
+		parts[entity] = p
+	}
+	return parts
 }
 
 // viewPartitions maps each entity of rules to the partitions that hold

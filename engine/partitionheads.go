@@ -17,6 +17,10 @@ func (n *notifier) movedIn(parts map[string]entityParts, rules []Rule, since uin
 			// not in the schema: no rows
 		case parts == nil || p.whole:
 			moved = n.entity[entity] > since
+		case len(p.heads) == len(p.scopes):
+			for _, h := range p.heads {
+				moved = moved || n.entity[h] > since
+			}
 		default:
 			for _, s := range p.scopes {
 				moved = moved || n.entity[partitionHead(entity, s)] > since

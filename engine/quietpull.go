@@ -32,7 +32,7 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 	if m == nil || m.schema != sch.Version {
 		// Derived once per shared Access and schema, not per pull.
 		ps := &pullState{viewBuilder: viewBuilder{acc: acc, sch: sch, rules: rules}}
-		m = &accessMemo{schema: sch.Version, fp: ps.fingerprint(), parts: viewPartitions(sch, acc, rules)}
+		m = &accessMemo{schema: sch.Version, fp: ps.fingerprint(), parts: withHeads(viewPartitions(sch, acc, rules))}
 		acc.memo.Store(m)
 	}
 	if m.fp != cur.Context {

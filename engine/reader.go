@@ -66,6 +66,13 @@ func (st *cmdState) keysWithPrefix(prefix []byte) ([]string, error) {
 func (e *Engine) Access(userID, app string) (*Access, error) {
 	var a *Access
 	epoch, ok := e.orgEpoch()
+	if ok {
+		// Resolved in this epoch, which is still the current one: no
+		// transaction to open (most pulls find nothing new).
+		if a = e.access.get(epoch, userID+"/"+appID(app)); a != nil && e.orgSeq.Load() == epoch {
+			return a, nil
+		}
+	}
 	err := e.readTxn(func(txn *badger.Txn) error {
 		var err error
 		a, err = e.accessIn(txn, userID, app, epoch, ok)
