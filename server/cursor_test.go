@@ -3,8 +3,11 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand"
 	"net/http"
@@ -556,5 +559,24 @@ func awaitCursorContext(t *testing.T, e *engine.Engine, user, cursor string) {
 	}
 	if wc.C != nil {
 		waitRegistered(t, e, wc.C.Context)
+	}
+}
+
+// TestCursorMACsReuseNoOtherKey: MACs computed with reused HMACs equal
+// fresh ones, whichever keys came before (nodes of several clusters in
+// one process).
+func TestCursorMACsReuseNoOtherKey(t *testing.T) {
+	keys := [][]byte{bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)}
+	fresh := func(key []byte, payload string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(cursorDomain + "u\x00a\x00" + payload))
+		return m.Sum(nil)[:cursorMACLen]
+	}
+	for i := range 50 {
+		key := keys[(i/3)%2]
+		payload := fmt.Sprintf("p%d", i)
+		if got, want := cursorMAC(key, "u", "a", []byte(payload)), fresh(key, payload); !bytes.Equal(got, want) {
+			t.Fatalf("round %d: MAC %x, want %x", i, got, want)
+		}
 	}
 }
