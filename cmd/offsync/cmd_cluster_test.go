@@ -26,7 +26,12 @@ func startNode(t *testing.T, n *inProcNode) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stop, n.done = cancel, make(chan error, 1)
 	go func() {
-		_, err := run(t, ctx, n.args...)
+		out, err := run(t, ctx, n.args...)
+		if err != nil && ctx.Err() == nil {
+			// A node that stops by itself (a port taken since freeAddr
+			// chose it, say) would otherwise only show as a member missing.
+			t.Errorf("node %s stopped: %v\n%s", n.id, err, out)
+		}
 		n.done <- err
 	}()
 	t.Cleanup(func() { stopNode(n) })
