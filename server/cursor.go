@@ -121,14 +121,13 @@ func parseCursor(b []byte) (wireCursor, error) {
 
 // cursorMAC is the MAC of payload for user and app under key.
 func cursorMAC(key []byte, user, app string, payload []byte) []byte {
+	// One buffer, one Write: the MAC's input, then its sum.
+	buf := make([]byte, 0, len(cursorDomain)+len(user)+len(app)+len(payload)+2+sha256.Size)
+	buf = append(append(append(append(append(buf, cursorDomain...), user...), 0), app...), 0)
+	buf = append(buf, payload...)
 	m := macs.get(key)
-	m.Write([]byte(cursorDomain))
-	m.Write([]byte(user))
-	m.Write([]byte{0})
-	m.Write([]byte(app))
-	m.Write([]byte{0})
-	m.Write(payload)
-	sum := m.Sum(make([]byte, 0, sha256.Size))[:cursorMACLen]
+	m.Write(buf)
+	sum := m.Sum(buf[:0])[:cursorMACLen]
 	macs.put(key, m)
 	return sum
 }

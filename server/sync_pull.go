@@ -154,7 +154,11 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		}
 		wire = &a
 	}
-	s.writeDevice(w, r, wire, toJSONPull(&ans, cursor, !last))
+	var debug any
+	if wantsJSON(r) {
+		debug = toJSONPull(&ans, cursor, !last)
+	}
+	s.writeDevice(w, r, wire, debug)
 }
 
 // pullRequest reads a pull request from the body (POST) or the query
