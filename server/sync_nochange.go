@@ -39,7 +39,7 @@ func (s *Server) dropIdle(old *engine.Cursor, res *engine.PullResult, last bool)
 		return
 	}
 	moved := res.Cursor.Time - old.Time // the cutoffs moved by as much
-	kept := res.Entities[:0] // this answer's own: filtered in place
+	kept := res.Entities[:0]            // this answer's own: filtered in place
 	for _, d := range res.Entities {
 		idle := len(d.Upserts)+len(d.Patches)+len(d.Removals) == 0
 		if idle && d.Cutoff != 0 && moved > 0 {
