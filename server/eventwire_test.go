@@ -216,8 +216,17 @@ func clientOf(ts *httptest.Server) *http.Client {
 // doClient sends a request with a bearer token through hc.
 func doClient(t *testing.T, hc *http.Client, method, url, token string) (*http.Response, []byte) {
 	t.Helper()
+	return doClientWith(t, hc, method, url, token, nil)
+}
+
+// doClientWith is doClient with more request headers.
+func doClientWith(t *testing.T, hc *http.Client, method, url, token string, hdr map[string]string) (*http.Response, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(method, url, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)

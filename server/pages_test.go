@@ -124,22 +124,11 @@ func addRows(t *testing.T, rows map[string]map[string]codec.Row, pr codec.PullRe
 	}
 }
 
-// getPage fetches a shared page.
+// getPage fetches a shared page as sent (no transparent decompression).
 func getPage(t *testing.T, url, token, id string, hdr map[string]string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url+"/v1/sync/pages/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
 	hc := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return doClientWith(t, hc, "GET", url+"/v1/sync/pages/"+id, token, hdr)
 }
 
 // TestSharedPagesAreIdenticalAndGuarded: two Field Sales users of one
