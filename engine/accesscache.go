@@ -44,7 +44,7 @@ func (e *Engine) accessIn(txn *badger.Txn, userID, app string, epoch uint64, ok 
 		return loadAccess(txnReader{txn}, userID, app) // the organization moved meanwhile
 	}
 	c := &e.access
-	key := userID + "/" + appID(app)
+	key := accessCacheKey(userID, app)
 	if a := c.get(epoch, key); a != nil {
 		return a, nil
 	}
@@ -55,6 +55,9 @@ func (e *Engine) accessIn(txn *badger.Txn, userID, app string, epoch uint64, ok 
 	c.put(epoch, key, a)
 	return a, nil
 }
+
+// accessCacheKey names a user's Access in app in the cache.
+func accessCacheKey(userID, app string) string { return userID + "/" + appID(app) }
 
 // get returns the cached Access of userID in epoch, or nil.
 func (c *accessCache) get(epoch uint64, userID string) *Access {

@@ -69,7 +69,7 @@ func (e *Engine) Access(userID, app string) (*Access, error) {
 	if ok {
 		// Resolved in this epoch, which is still the current one: no
 		// transaction to open (most pulls find nothing new).
-		if a = e.access.get(epoch, userID+"/"+appID(app)); a != nil && e.orgSeq.Load() == epoch {
+		if a = e.access.get(epoch, accessCacheKey(userID, app)); a != nil && e.orgSeq.Load() == epoch {
 			return a, nil
 		}
 	}

@@ -31,6 +31,21 @@ func (vb *viewBuilder) shareKey(r *Rule) string {
 	if vb.cache == nil || vb.shared == "" {
 		return ""
 	}
+	// A load asks for each rule's key several times (its group's
+	// parameters and partitions, and which rules it shares): named once.
+	if k, ok := vb.shareKeys[r]; ok {
+		return k
+	}
+	if vb.shareKeys == nil {
+		vb.shareKeys = map[*Rule]string{}
+	}
+	k := vb.nameShare(r)
+	vb.shareKeys[r] = k
+	return k
+}
+
+// nameShare is shareKey, computed.
+func (vb *viewBuilder) nameShare(r *Rule) string {
 	depth := vb.acc.Depth(r.Entity, PrivRead)
 	if r.Has(RowsUser) || r.Has(RowsTeam) || depth == DepthUser {
 		return ""

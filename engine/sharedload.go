@@ -79,19 +79,21 @@ func (g *SharedGroup) Rows() int {
 
 // Size estimates the memory the group holds, for caches' bounds.
 func (g *SharedGroup) Size() int64 {
-	n := int64(len(g.Key)+len(g.Params)) + 256 + int64(len(g.pending))*groupRowBytes
+	n := int64(len(g.Key)+len(g.Params)) + 256
+	for i := range g.pending {
+		n += rowHeapBytes(&g.pending[i].Row)
+	}
 	for _, e := range g.Entities {
-		n += int64(len(e.Upserts))*groupRowBytes + int64(len(g.ids[e.Entity]))*idBytes
+		for i := range e.Upserts {
+			n += rowHeapBytes(&e.Upserts[i])
+		}
+		n += int64(len(g.ids[e.Entity])) * idBytes
 	}
 	return n
 }
 
-// groupRowBytes is about what a decoded CRM row holds in the heap, and
-// idBytes what an id in a set holds.
-const (
-	groupRowBytes = 1300
-	idBytes       = 96
-)
+// idBytes is about what an id in a group's set holds.
+const idBytes = 96
 
 // GroupParams returns the parameters of the user's first-load group in
 // app ("" when nothing is shared): a user may read the pages of a group
@@ -339,14 +341,8 @@ func (vb *viewBuilder) hasRow(entity, id string) bool {
 // window as for everyone, and the Read privilege without its ownership
 // clause. A row only that clause could let in is noted as pending.
 func (vb *viewBuilder) keepsInGroup(r *Rule, def *EntityDef, row *codec.Row) bool {
-	if w := r.Window(); w > 0 && row.ModifiedOn < vb.now-int64(w)*dayMillis {
-		return false
-	}
-	if f := vb.filters[r.Entity]; f != nil && !f.Eval(func(name string) any { return RowValue(row, name) }, vb.acc.filterContext(vb.now)) {
-		return false
-	}
 	d := vb.acc.Depth(def.Name, PrivRead)
-	if d.rank() == 0 {
+	if d.rank() == 0 || !vb.passes(r, row) {
 		return false
 	}
 	if vb.acc.coversScope(d, def, row.OwningBusinessUnit) {

@@ -110,6 +110,7 @@ type viewBuilder struct {
 	grouping    bool
 	pending     []ViewRow
 	pendingSeen map[string]bool
+	shareKeys   map[*Rule]string // shareKey's, by rule
 }
 
 // rule returns the rule for entity, or nil.
@@ -283,10 +284,12 @@ func (vb *viewBuilder) emitRow(entity, id string, fn func(codec.Row) error) erro
 
 // keeps applies the filter, the window and the Read privilege.
 func (vb *viewBuilder) keeps(r *Rule, def *EntityDef, row *codec.Row) bool {
+	return vb.acc.Can(PrivRead, def, row) && vb.passes(r, row)
+}
+
+// passes applies the rule's window and filter (not the Read privilege).
+func (vb *viewBuilder) passes(r *Rule, row *codec.Row) bool {
 	if w := r.Window(); w > 0 && row.ModifiedOn < vb.now-int64(w)*dayMillis {
-		return false
-	}
-	if !vb.acc.Can(PrivRead, def, row) {
 		return false
 	}
 	if f := vb.filters[r.Entity]; f != nil {
