@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -246,16 +245,7 @@ func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullRe
 		return codec.PullResponse{}, 0, "", err
 	}
 	build := func(base string) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/sync/pull", bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
-		d.setAppHeader(req)
-		req.Header.Set("Content-Type", "application/msgpack")
-		req.Header.Set("Accept", "application/msgpack")
-		req.Header.Set("Accept-Encoding", "zstd, gzip")
-		return req, nil
+		return d.request(ctx, http.MethodPost, base+"/v1/sync/pull", body, "application/msgpack", "zstd, gzip")
 	}
 	var res codec.PullResponse
 	var wire int64

@@ -145,15 +145,7 @@ func (d *Device) abandonLoad() error {
 // fetchPage fetches one shared page.
 func (d *Device) fetchPage(ctx context.Context, id string) (codec.PullResponse, int64, error) {
 	build := func(base string) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/sync/pages/"+id, nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
-		d.setAppHeader(req)
-		req.Header.Set("Accept", "application/msgpack")
-		req.Header.Set("Accept-Encoding", "zstd, gzip")
-		return req, nil
+		return d.request(ctx, http.MethodGet, base+"/v1/sync/pages/"+id, nil, "application/msgpack", "zstd, gzip")
 	}
 	var page codec.PullResponse
 	var wire int64

@@ -22,14 +22,7 @@ func (d *Device) Events(ctx context.Context, fn func(Event) error) error {
 	hc := *d.cfg.HTTP
 	hc.Timeout = 0 // a stream lives as long as ctx
 	resp, _, err := d.open(ctx, &hc, "open events", func(base string) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/sync/events", nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
-		d.setAppHeader(req)
-		req.Header.Set("Accept", "text/event-stream")
-		return req, nil
+		return d.request(ctx, http.MethodGet, base+"/v1/sync/events", nil, "text/event-stream", "")
 	})
 	if err != nil {
 		return err

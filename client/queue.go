@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -138,16 +137,7 @@ func (d *Device) postPush(ctx context.Context, muts []codec.Mutation) (codec.Pus
 		return codec.PushResponse{}, 0, err
 	}
 	build := func(base string) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/sync/push", bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+d.cfg.Token)
-		d.setAppHeader(req)
-		req.Header.Set("Content-Type", "application/msgpack")
-		req.Header.Set("Accept", "application/msgpack")
-		req.Header.Set("Accept-Encoding", "zstd")
-		return req, nil
+		return d.request(ctx, http.MethodPost, base+"/v1/sync/push", body, "application/msgpack", "zstd")
 	}
 	var out codec.PushResponse
 	var wire int64
