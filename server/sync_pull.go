@@ -143,10 +143,10 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		s.dropIdle(wc.C, &ans, last) // sync_nochange.go
 	}
 	wire := wireAnswer(s.r.Schema(), &ans, cursor, !last)
-	if pr, ok := wire.(*codec.PullResponse); ok && last {
-		pr.Pages = shared
-	}
 	if pr, ok := wire.(*codec.PullResponse); ok && !wantsJSON(r) {
+		// A fresh load that fits one answer lists its shared pages; a
+		// paged one lists them on its last page (encodedLoad.answer).
+		pr.Pages = shared
 		a, err := codec.MarshalAnswer(pr) // with its cuts, for the zstd blocks
 		if err != nil {
 			s.writeErr(w, r, err)
