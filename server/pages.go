@@ -94,6 +94,24 @@ func (c *groupCache) page(id, params string) (*sharedPage, bool) {
 
 func pageKey(id, params string) string { return id + "\x00" + params }
 
+// sharedPageOf finds page id among the pages of group g (a load's shared part),
+// for users of parameters params.
+func sharedPageOf(g *engine.SharedGroup, id, params string) (*sharedPage, bool) {
+	if g == nil || g.Params != params {
+		return nil, false
+	}
+	set, ok := g.Attached.(*pageSet)
+	if !ok {
+		return nil, false
+	}
+	for _, p := range set.pages {
+		if p.id == id {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
 // encodePages cuts g's rows into pages of pageRows rows and encodes
 // each.
 func encodePages(sch *engine.Schema, g *engine.SharedGroup, pageRows int) (*pageSet, error) {

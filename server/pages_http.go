@@ -26,14 +26,14 @@ func (s *Server) sharedPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p, ok := s.groups.page(id, params)
 	if !ok && params != "" && validPageID(id) {
-		// Not held here: this user's own first load lists it, or not.
+		// Not held here (another node listed it, or it was evicted while
+		// its group was not): this user's own first load lists it, or not.
 		res, err := s.pullBounded(r, user, app, nil, true)
 		if err != nil {
 			s.deviceErr(w, r, err)
 			return
 		}
-		sharedRefs(res)
-		p, ok = s.groups.page(id, params)
+		p, ok = sharedPageOf(res.Shared, id, params)
 	}
 	if !ok || params == "" {
 		writeError(w, http.StatusGone, CodePageGone, "this page is not part of your first load: load the view again (pull without a cursor)")

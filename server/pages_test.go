@@ -23,6 +23,13 @@ import (
 // of 40 rows.
 func newPagedNode(t *testing.T, e *engine.Engine) *httptest.Server {
 	t.Helper()
+	ts, _ := newPagedServer(t, e)
+	return ts
+}
+
+// newPagedServer is newPagedNode, with its Server.
+func newPagedServer(t *testing.T, e *engine.Engine) (*httptest.Server, *Server) {
+	t.Helper()
 	cfg := DefaultConfig(testToken)
 	cfg.PageRows = 40
 	cfg.Now = func() time.Time { return time.UnixMilli(1_700_000_000_000) }
@@ -33,7 +40,7 @@ func newPagedNode(t *testing.T, e *engine.Engine) *httptest.Server {
 	s.groups.minRows = 1
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return ts
+	return ts, s
 }
 
 // fieldSalesPair returns two Field Sales members of one business unit and
@@ -256,5 +263,24 @@ func TestPagesOfEqualRowsStayWithTheirGroups(t *testing.T) {
 		if _, ok := c.page(ref.ID, "C"); ok {
 			t.Fatalf("page %s is found for a group that never listed it", ref.ID)
 		}
+	}
+}
+
+// TestEvictedPageOfAKeptGroupIsServed: a page the node evicted while it
+// kept its group (the two caches evict apart) is found again from the
+// caller's own load, with the same bytes.
+func TestEvictedPageOfAKeptGroupIsServed(t *testing.T) {
+	ts, e := newDemoServerWith(t, nil)
+	a, _, _ := fieldSalesPair(t, ts)
+	tok, _ := mintToken(t, ts, a)
+	node, s := newPagedServer(t, e)
+	_, pages := pagedLoad(t, node.URL, tok)
+	if len(pages) == 0 {
+		t.Fatal("no pages")
+	}
+	_, want := getPage(t, node.URL, tok, pages[0].ID, nil)
+	s.groups.pages = newLRU[*sharedPage](s.groups.pages.limit) // evicted, the group kept
+	if r, got := getPage(t, node.URL, tok, pages[0].ID, nil); r.StatusCode != 200 || !bytes.Equal(got, want) {
+		t.Fatalf("an evicted page of a kept group: %d, same bytes %v", r.StatusCode, bytes.Equal(got, want))
 	}
 }
