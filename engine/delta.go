@@ -513,6 +513,14 @@ func matchesRows(a *Access, r *Rule, row *codec.Row) bool {
 // iterator over the reference index.
 func (ds *deltaState) referencesTo(id string, fn func(Reference) error) error {
 	refs, ok := ds.refs[id]
+	if !ok && ds.eng != nil {
+		if refs, ok = ds.eng.cachedRefsAt(id, ds.v1); ok {
+			if ds.refs == nil {
+				ds.refs = map[string][]Reference{}
+			}
+			ds.refs[id] = refs
+		}
+	}
 	if !ok {
 		if ds.refIt == nil {
 			ds.refIt = ds.txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixRef)})
@@ -526,6 +534,9 @@ func (ds *deltaState) referencesTo(id string, fn func(Reference) error) error {
 			}
 		}
 		ds.refs[id] = refs
+		if ds.eng != nil {
+			ds.eng.refs.put(id, cachedRefs{refs: refs, at: ds.v1})
+		}
 	}
 	for _, ref := range refs {
 		if err := fn(ref); err != nil {

@@ -39,6 +39,8 @@ type Engine struct {
 	// images and current cache rows for deltas (imagecache.go).
 	images  fifo[imageKey, *codec.Row]
 	current fifo[rowRef, currentRow]
+	// refs caches the lookups to a target for deltas (refcache.go).
+	refs fifo[string, cachedRefs]
 	// pipe is the pipelined apply's state (pipeline.go; under applyMu).
 	pipe pipeState
 	// restoring keeps reads out while Restore replaces the database:
@@ -115,7 +117,7 @@ func (e *Engine) loadState() error {
 		e.partsFrom.Store(partsFrom)
 		e.notes.mu.Lock()
 		e.notes.version, e.notes.since = applied, applied
-		e.notes.tails = nil // they knew the writes before; start again
+		e.notes.tails, e.notes.refMoved = nil, nil // they knew the writes before; start again
 		e.notes.mu.Unlock()
 		s := &Schema{}
 		if err := getDecoded(txn, []byte(keyCurrent), s); err != nil && !errors.Is(err, ErrNotFound) {

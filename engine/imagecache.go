@@ -78,6 +78,7 @@ func currentCost(k rowRef, c currentRow) int64 {
 func (e *Engine) initRowCaches() {
 	e.images.limit, e.images.cost = e.cfg.ImageCacheBytes, imageCost
 	e.current.limit, e.current.cost = e.cfg.CurrentCacheBytes, currentCost
+	e.refs.limit, e.refs.cost = e.cfg.CurrentCacheBytes/4, refsCost
 }
 
 // fifo is a map that drops its oldest keys while its entries cost more

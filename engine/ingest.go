@@ -300,9 +300,11 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 		}
 		if old != "" {
 			st.del(refKey(old, def.Name, row.ID, a.Name))
+			st.logs = append(st.logs, headEntry{head: refMovedHead + old, logEntry: logEntry{version: st.version}})
 		}
 		if now != "" {
 			st.set(refKey(now, def.Name, row.ID, a.Name), nil)
+			st.logs = append(st.logs, headEntry{head: refMovedHead + now, logEntry: logEntry{version: st.version}})
 		}
 	}
 	if !parts {

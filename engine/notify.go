@@ -17,6 +17,10 @@ type notifier struct {
 	since uint64
 	// tails are the logs' last entries (partitiontail.go).
 	tails map[string]*logTail
+	// refMoved is the last version at which each target's lookups moved
+	// (refcache.go); moves at or below refFloor are forgotten.
+	refMoved map[string]uint64
+	refFloor uint64
 }
 
 func (e *Engine) notify(touched map[string]uint64, logs []headEntry) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/offsync/offsync/codec"
 )
@@ -66,6 +67,10 @@ func (n *notifier) record(logs []headEntry) {
 		n.tails = map[string]*logTail{}
 	}
 	for _, le := range logs {
+		if id, ok := strings.CutPrefix(le.head, refMovedHead); ok {
+			n.refMove(id, le.version)
+			continue
+		}
 		t := n.tails[le.head]
 		entity := !isPartitionHead(le.head)
 		if t == nil {

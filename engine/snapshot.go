@@ -80,6 +80,7 @@ func (e *Engine) Restore(r io.Reader) error {
 	}
 	e.images.reset()
 	e.current.reset()
+	e.refs.reset()
 	e.notify(nil, nil)
 	return nil
 }
