@@ -21,6 +21,9 @@ type notifier struct {
 	// (refcache.go); moves at or below refFloor are forgotten.
 	refMoved map[string]uint64
 	refFloor uint64
+	// aged remembers answers of anyModifiedBetween (agedout.go; its own
+	// lock, not mu).
+	aged agedMemo
 }
 
 func (e *Engine) notify(touched map[string]uint64, logs []headEntry) {

@@ -1,9 +1,6 @@
 package engine
 
 import (
-	"bytes"
-
-	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/filter"
 )
 
@@ -75,19 +72,4 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 		res.Entities = append(res.Entities, ps.entityDelta(&rules[i]))
 	}
 	return res, true
-}
-
-// anyModifiedBetween reports whether some row of entity has a modifiedon
-// in [from, to): rows that aged out of a window between two pulls.
-func (e *Engine) anyModifiedBetween(entity string, from, to int64) (bool, error) {
-	found := false
-	err := e.readTxn(func(txn *badger.Txn) error {
-		prefix := modPrefix(entity)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		it.Seek(modSeek(entity, from))
-		found = it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), modSeek(entity, to)) < 0
-		return nil
-	})
-	return found, err
 }

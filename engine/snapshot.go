@@ -81,6 +81,7 @@ func (e *Engine) Restore(r io.Reader) error {
 	e.images.reset()
 	e.current.reset()
 	e.refs.reset()
+	e.notes.aged.reset()
 	e.notify(nil, nil)
 	return nil
 }
