@@ -64,6 +64,12 @@ func Decompress(e Encoding, src []byte, limit int64) ([]byte, error) {
 }
 
 func decompressZstd(src []byte, limit int64) ([]byte, error) {
+	return decompressZstdWith(&zstdDecoders, nil, src, limit)
+}
+
+// decompressZstdWith is decompressZstd with a decoder from pool, made
+// with the extra options opts when the pool has none.
+func decompressZstdWith(pool *sync.Pool, opts []zstd.DOption, src []byte, limit int64) ([]byte, error) {
 	hint := 4 * int64(len(src))
 	var h zstd.Header
 	if h.Decode(src) == nil && h.HasFCS {
@@ -72,13 +78,13 @@ func decompressZstd(src []byte, limit int64) ([]byte, error) {
 		}
 		hint = int64(h.FrameContentSize)
 	}
-	d, _ := zstdDecoders.Get().(*zstdDecoder)
+	d, _ := pool.Get().(*zstdDecoder)
 	if d == nil {
-		dec, err := zstd.NewReader(nil,
+		dec, err := zstd.NewReader(nil, append([]zstd.DOption{
 			zstd.WithDecoderConcurrency(1),
 			zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(maxZstdWindow),
-			zstd.WithDecoderMaxMemory(maxZstdWindow))
+			zstd.WithDecoderMaxMemory(maxZstdWindow)}, opts...)...)
 		if err != nil {
 			return nil, fmt.Errorf("decompress zstd: %w", err)
 		}
@@ -87,7 +93,7 @@ func decompressZstd(src []byte, limit int64) ([]byte, error) {
 	defer func() {
 		d.src.Reset(nil)
 		_ = d.dec.Reset(nil)
-		zstdDecoders.Put(d)
+		pool.Put(d)
 	}()
 	d.src.Reset(src)
 	var out []byte

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,11 @@ type PullRequest struct {
 	// Pages says the device fetches shared pages: a first load may then
 	// list pages (PullResponse.Pages) instead of carrying all its rows.
 	Pages bool `msgpack:"pages,omitempty" json:"pages,omitempty"`
+	// Dict is the metadata version whose answer dictionary (NewDict)
+	// the device holds; 0 for none. When it is the user's current one,
+	// the server may code the answer with it (docs/protocol.md, "The
+	// answer dictionary"). JSON answers never are.
+	Dict uint32 `msgpack:"dict,omitempty" json:"dict,omitempty"`
 }
 
 // DecodePullRequest decodes a pull request body; an empty body is an
@@ -47,13 +53,17 @@ func DecodePullRequest(data []byte, f Format) (PullRequest, error) {
 // units travel as 16-byte binary GUIDs; owners and business units are
 // interned in Refs and rows point into it.
 type PullResponse struct {
-	Version         uint64          `msgpack:"v"`
-	MetadataVersion uint64          `msgpack:"mv"`
-	Cursor          string          `msgpack:"c"`
-	More            bool            `msgpack:"more,omitempty"`
-	Reset           bool            `msgpack:"reset,omitempty"`
-	Refs            [][]byte        `msgpack:"refs,omitempty"`
-	Entities        []EntityChanges `msgpack:"e"`
+	Version         uint64 `msgpack:"v"`
+	MetadataVersion uint64 `msgpack:"mv"`
+	Cursor          string `msgpack:"c,omitempty"`
+	// CursorBytes is the cursor as bytes, in answers to a request with
+	// Dict set, in place of c: DecodePullResponse turns it into Cursor
+	// (its base64url, unpadded), what the next request sends.
+	CursorBytes []byte          `msgpack:"cb,omitempty"`
+	More        bool            `msgpack:"more,omitempty"`
+	Reset       bool            `msgpack:"reset,omitempty"`
+	Refs        [][]byte        `msgpack:"refs,omitempty"`
+	Entities    []EntityChanges `msgpack:"e"`
 	// Pages, on the last answer of a first load asked for with
 	// PullRequest.Pages, are shared pages that also belong to the load:
 	// the device fetches each (GET /v1/sync/pages/{id}) and applies its
@@ -105,6 +115,12 @@ func DecodePullResponse(data []byte) (PullResponse, error) {
 	var r PullResponse
 	if err := unmarshalWith(data, &r, false, false); err != nil {
 		return PullResponse{}, malformed("decode pull response", err)
+	}
+	if r.CursorBytes != nil {
+		if r.Cursor != "" {
+			return PullResponse{}, fmt.Errorf("decode pull response: both c and cb: %w", ErrMalformed)
+		}
+		r.Cursor, r.CursorBytes = base64.RawURLEncoding.EncodeToString(r.CursorBytes), nil
 	}
 	return r, nil
 }
