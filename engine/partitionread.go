@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
@@ -29,7 +28,7 @@ func (ds *deltaState) usesPartitions() bool {
 // the view now; if another candidate reaches it, image walks back to its
 // image at v0 (walkBack).
 func (ds *deltaState) loadPartitionChanges(max int) error {
-	parts := viewPartitions(ds.sch, ds.acc, ds.rules)
+	parts := ds.viewParts()
 	first := map[rowRef]uint64{} // earliest version seen since v0
 	prevs := map[rowRef]uint64{}
 	note := func(r rowRef, version, prev uint64) error {
@@ -51,13 +50,19 @@ func (ds *deltaState) loadPartitionChanges(max int) error {
 	for _, entity := range entities {
 		p := parts[entity]
 		if p.whole {
-			if err := ds.readLog(entity, changePrefix(entity), changeSeek(entity, ds.v0), note); err != nil {
+			if err := ds.readLog(entity, entity, "", note); err != nil {
 				return err
 			}
 			continue
 		}
-		for _, scope := range p.scopes {
-			if err := ds.readLog(partitionHead(entity, scope), partitionPrefix(entity, scope), partitionSeek(entity, scope, ds.v0), note); err != nil {
+		for i, scope := range p.scopes {
+			head := ""
+			if i < len(p.heads) {
+				head = p.heads[i]
+			} else {
+				head = partitionHead(entity, scope)
+			}
+			if err := ds.readLog(entity, head, scope, note); err != nil {
 				return err
 			}
 		}
@@ -124,24 +129,35 @@ func (ds *deltaState) followChanged() error {
 // readLog calls note for each entry of the log at head (an entity's
 // change log or a partition's log) after v0: from the in-memory tail when
 // it reaches back to v0 (partitiontail.go), else from Badger.
-func (ds *deltaState) readLog(head string, prefix, seek []byte, note func(r rowRef, version, prev uint64) error) error {
-	entity := head
-	if i := strings.IndexByte(head, '/'); i >= 0 {
-		entity = head[:i]
-	}
+func (ds *deltaState) readLog(entity, head, scope string, note func(r rowRef, version, prev uint64) error) error {
 	if ds.eng != nil {
-		if tail, ok := ds.eng.logTail(head, ds.v0, ds.v1); ok {
-			for _, le := range tail {
-				if err := note(rowRef{entity, le.id}, le.version, le.prev); err != nil {
-					return err
-				}
-			}
-			return nil
+		var err error
+		if ok := ds.eng.eachTail(head, ds.v0, ds.v1, func(le *logEntry) bool {
+			err = note(rowRef{entity, le.id}, le.version, le.prev)
+			return err == nil
+		}); ok {
+			return err
 		}
+	}
+	prefix, seek := changePrefix(entity), changeSeek(entity, ds.v0)
+	if head != entity {
+		prefix, seek = partitionPrefix(entity, scope), partitionSeek(entity, scope, ds.v0)
 	}
 	return ds.scanLog(prefix, seek, func(version uint64, id string, prev uint64) error {
 		return note(rowRef{entity, id}, version, prev)
 	})
+}
+
+// viewParts is the partitions of the delta's new view: those derived
+// once per shared Access (quiet pulls store them) when they are of this
+// schema, else derived here.
+func (ds *deltaState) viewParts() map[string]entityParts {
+	if ds.acc != nil && ds.acc.Profile != nil && len(ds.rules) > 0 && len(ds.acc.Profile.PublishedRules) > 0 && &ds.rules[0] == &ds.acc.Profile.PublishedRules[0] {
+		if m := ds.acc.memo.Load(); m != nil && m.schema == ds.sch.Version {
+			return m.parts
+		}
+	}
+	return viewPartitions(ds.sch, ds.acc, ds.rules)
 }
 
 // unwritten reports whether r is known not to have been written since v0:

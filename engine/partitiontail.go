@@ -141,25 +141,31 @@ func (n *notifier) covers(v0, v1 uint64) bool {
 	return v0 >= n.since && n.version >= v1
 }
 
-// logTail returns the entries of the log at head with versions in
-// (v0, v1], when this process knows them all.
-func (e *Engine) logTail(head string, v0, v1 uint64) ([]logEntry, bool) {
+// eachTail calls fn, under the notifier's lock, with each entry of the
+// log at head with a version in (v0, v1], in order, until fn returns
+// false, when this process knows them all; ok is false (and fn is not
+// called) when it does not. fn must not keep the entry.
+func (e *Engine) eachTail(head string, v0, v1 uint64, fn func(*logEntry) bool) (ok bool) {
 	n := &e.notes
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if !n.covers(v0, v1) {
-		return nil, false
+		return false
 	}
 	t := n.tails[head]
 	if t == nil {
-		return nil, true // nothing written since the tails started
+		return true // nothing written since the tails started
 	}
 	if t.from > v0 {
-		return nil, false
+		return false
 	}
 	lo := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].version > v0 })
-	hi := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].version > v1 })
-	return append([]logEntry(nil), t.entries[lo:hi]...), true
+	for i := lo; i < len(t.entries) && t.entries[i].version <= v1; i++ {
+		if !fn(&t.entries[i]) {
+			break
+		}
+	}
+	return true
 }
 
 // tailImage returns the entry of entity's change log that wrote id at

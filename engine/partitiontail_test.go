@@ -191,3 +191,11 @@ func sortedEntries(es []logEntry) []logEntry {
 	})
 	return slices.Compact(es)
 }
+
+// logTail returns the entries of the log at head with versions in
+// (v0, v1], when this process knows them all (eachTail, collected).
+func (e *Engine) logTail(head string, v0, v1 uint64) ([]logEntry, bool) {
+	var out []logEntry
+	ok := e.eachTail(head, v0, v1, func(le *logEntry) bool { out = append(out, *le); return true })
+	return out, ok
+}
