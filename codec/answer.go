@@ -50,8 +50,12 @@ const (
 )
 
 // answerStreams, smallStreams and onceStreams pool the streaming
-// encoders of CompressCuts and CompressCutsOnce.
-var answerStreams, smallStreams, onceStreams sync.Pool
+// encoders of CompressCuts and CompressCutsOnce; onceStreams keeps at
+// most one (encoderslot.go).
+var (
+	answerStreams, smallStreams sync.Pool
+	onceStreams                 encoderSlot
+)
 
 // Answer is an encoded msgpack message with its cuts: the offsets in
 // Body where its bytes change kind. It encodes to msgpack as Body itself.
@@ -141,7 +145,7 @@ func CompressCutsOnce(e Encoding, dst, src []byte, cuts []int) ([]byte, error) {
 // compressCuts writes src as one zstd frame at level, a block ending at
 // each cut that leaves at least minCutSegment bytes on both sides, with
 // an encoder from pool.
-func compressCuts(pool *sync.Pool, level zstd.EncoderLevel, dst, src []byte, cuts []int) ([]byte, error) {
+func compressCuts(pool encoderPool, level zstd.EncoderLevel, dst, src []byte, cuts []int) ([]byte, error) {
 	enc, _ := pool.Get().(*zstd.Encoder)
 	if enc == nil {
 		var err error

@@ -1,0 +1,64 @@
+package codec
+
+import (
+	"bytes"
+	"runtime"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// TestBestLevelCompressionsShareOneEncoder: CompressCutsOnce calls made
+// one after another, from goroutines on any P, make and keep one
+// best-level encoder (about 34 MB), not one per P.
+func TestBestLevelCompressionsShareOneEncoder(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	}
+	src := bytes.Repeat([]byte("offsync shared page "), 4<<10)
+	var first *zstd.Encoder // held, so that no collection drops it meanwhile
+	for i := range 16 {
+		done := make(chan []byte)
+		go func() {
+			out, err := CompressCutsOnce(Zstd, nil, src, []int{len(src) / 2})
+			if err != nil {
+				t.Error(err)
+			}
+			done <- out
+		}()
+		out := <-done
+		if got, err := Decompress(Zstd, out, int64(len(src))); err != nil || !bytes.Equal(got, src) {
+			t.Fatalf("compression %d does not decompress to its input: %v", i, err)
+		}
+		enc, _ := onceStreams.Get().(*zstd.Encoder)
+		switch {
+		case enc == nil:
+			t.Fatalf("no encoder is kept after compression %d", i)
+		case first == nil:
+			first = enc
+		case enc != first:
+			t.Fatalf("compression %d made another encoder", i)
+		}
+		onceStreams.Put(enc)
+	}
+}
+
+// TestEncoderSlotKeepsOne: a slot keeps the first encoder put back and
+// drops the others; a Get empties it.
+func TestEncoderSlotKeepsOne(t *testing.T) {
+	var s encoderSlot
+	if v := s.Get(); v != nil {
+		t.Fatalf("an empty slot gave %v", v)
+	}
+	a, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	b, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	s.Put(a)
+	s.Put(b)
+	if v, _ := s.Get().(*zstd.Encoder); v != a {
+		t.Fatalf("the slot gave %p, want the first put %p", v, a)
+	}
+	if v := s.Get(); v != nil {
+		t.Fatalf("the slot gave a second encoder %v", v)
+	}
+	runtime.KeepAlive(b)
+}
