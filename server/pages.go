@@ -52,12 +52,44 @@ type groupCache struct {
 	schema   func() *engine.Schema
 	pageRows int
 	minRows  int // minSharedRows, but in tests
+	pack     *pagePacker
 	log      *slog.Logger
 }
 
 func newGroupCache(limit int64, pageRows int, schema func() *engine.Schema, log *slog.Logger) *groupCache {
 	return &groupCache{groups: newLRU[*engine.SharedGroup](limit), pages: newLRU[*sharedPage](limit), schema: schema,
-		pageRows: pageRows, minRows: minSharedRows, log: log}
+		pageRows: pageRows, minRows: minSharedRows, pack: newPagePacker(), log: log}
+}
+
+// pagePackers is how many shared pages are compressed at once. Each
+// compression holds a zstd encoder of the best level, and one of those
+// is about 34 MB of match tables (klauspost/compress's bestFastEncoder:
+// 4 Mi long and 256 Ki short entries of 8 bytes, whatever the window);
+// the codec's pool keeps one for each compression that ran at once. In
+// the memory scenario (docs/benchmarks.md) first loads building their
+// groups at once held three, 106 MB of live heap. Compressing a page
+// takes a few milliseconds of a group build that takes seconds, so one
+// at a time costs the builds little.
+const pagePackers = 1
+
+// pagePacker compresses shared pages, at most pagePackers at once.
+type pagePacker struct {
+	slots    chan struct{}
+	compress func(dst, src []byte, cuts []int) ([]byte, error) // codec.CompressCutsOnce with zstd, but in tests
+}
+
+func newPagePacker() *pagePacker {
+	return &pagePacker{slots: make(chan struct{}, pagePackers), compress: func(dst, src []byte, cuts []int) ([]byte, error) {
+		return codec.CompressCutsOnce(codec.Zstd, dst, src, cuts) // once, for every user of the group
+	}}
+}
+
+// packed compresses src (an answer body with its block cuts) once a slot
+// is free.
+func (p *pagePacker) packed(src []byte, cuts []int) ([]byte, error) {
+	p.slots <- struct{}{}
+	defer func() { <-p.slots }()
+	return p.compress(nil, src, cuts)
 }
 
 // Get returns the group kept under key.
@@ -70,7 +102,7 @@ func (c *groupCache) Put(key string, g *engine.SharedGroup) {
 		c.groups.put(key, g, g.Size())
 		return
 	}
-	set, err := encodePages(c.schema(), g, c.pageRows)
+	set, err := encodePages(c.schema(), g, c.pageRows, c.pack)
 	if err != nil {
 		c.log.Error("encode shared pages", "err", err)
 		return
@@ -113,8 +145,8 @@ func sharedPageOf(g *engine.SharedGroup, id, params string) (*sharedPage, bool) 
 }
 
 // encodePages cuts g's rows into pages of pageRows rows and encodes
-// each.
-func encodePages(sch *engine.Schema, g *engine.SharedGroup, pageRows int) (*pageSet, error) {
+// each, compressed by pack.
+func encodePages(sch *engine.Schema, g *engine.SharedGroup, pageRows int, pack *pagePacker) (*pageSet, error) {
 	res := &engine.PullResult{Entities: g.Entities}
 	set := &pageSet{}
 	for k := 0; ; k++ {
@@ -124,7 +156,7 @@ func encodePages(sch *engine.Schema, g *engine.SharedGroup, pageRows int) (*page
 		if err != nil {
 			return nil, fmt.Errorf("encode shared page %d: %w", k, err)
 		}
-		packed, err := codec.CompressCutsOnce(codec.Zstd, nil, a.Body, a.Cuts) // once, for every user of the group
+		packed, err := pack.packed(a.Body, a.Cuts)
 		if err != nil {
 			return nil, fmt.Errorf("compress shared page %d: %w", k, err)
 		}
