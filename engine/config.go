@@ -22,6 +22,12 @@ const (
 	// when they were counted in rows, at CRM rows of some 1.2 KB.
 	DefaultImageCacheBytes   = 20 << 20
 	DefaultCurrentCacheBytes = 40 << 20
+	// DefaultMappedTableBytes is how far the process's file-backed
+	// resident memory may grow past what it held after the last
+	// page-out of Badger's tables (tablepages.go) before the next.
+	// Serving touches less than this between first loads of new groups;
+	// one such load at CRM-large touches about 400 MiB.
+	DefaultMappedTableBytes = 128 << 20
 )
 
 // Config configures an Engine.
@@ -42,6 +48,13 @@ type Config struct {
 	// the heap their rows take; 0 turns a cache off.
 	ImageCacheBytes   int64
 	CurrentCacheBytes int64
+	// MappedTableBytes bounds the pages of Badger's memory-mapped tables
+	// the process keeps resident (Linux; see tablepages.go): once its
+	// file-backed resident memory has grown by more than this since the
+	// last page-out, the engine asks the kernel to reclaim the tables'
+	// pages, which later reads fault in again. 0 keeps them (Badger's
+	// own behaviour: the kernel reclaims them only under pressure).
+	MappedTableBytes int64
 	// Logger receives Badger's warnings and errors. Nil means slog.Default.
 	Logger *slog.Logger
 }
@@ -49,7 +62,8 @@ type Config struct {
 // DefaultConfig returns a Config for dir with every default set.
 func DefaultConfig(dir string) Config {
 	return Config{Dir: dir, MemTableSize: DefaultMemTableSize, BlockCacheSize: DefaultBlockCacheSize,
-		ImageCacheBytes: DefaultImageCacheBytes, CurrentCacheBytes: DefaultCurrentCacheBytes}
+		ImageCacheBytes: DefaultImageCacheBytes, CurrentCacheBytes: DefaultCurrentCacheBytes,
+		MappedTableBytes: DefaultMappedTableBytes}
 }
 
 // Validate checks the config; its messages name the bad field.
@@ -68,6 +82,9 @@ func (c Config) Validate() error {
 	}
 	if c.CurrentCacheBytes < 0 {
 		return fmt.Errorf("engine config: CurrentCacheBytes: must not be negative")
+	}
+	if c.MappedTableBytes < 0 {
+		return fmt.Errorf("engine config: MappedTableBytes: must not be negative")
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ type Engine struct {
 	current fifo[rowRef, currentRow]
 	// refs caches the lookups to a target for deltas (refcache.go).
 	refs fifo[string, cachedRefs]
+	// pager pages Badger's tables out of memory (tablepages.go); nil
+	// when off.
+	pager *tablePager
 	// pipe is the pipelined apply's state (pipeline.go; under applyMu).
 	pipe pipeState
 	// restoring keeps reads out while Restore replaces the database:
@@ -87,6 +90,9 @@ func Open(cfg Config) (*Engine, error) {
 	if err := e.loadState(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if !cfg.InMemory {
+		e.pager = startTablePager(cfg.Dir, cfg.MappedTableBytes, logger)
 	}
 	return e, nil
 }
@@ -136,6 +142,7 @@ func (e *Engine) Close() error {
 	e.applyMu.Lock()
 	defer e.applyMu.Unlock()
 	_ = e.drain() // a failed commit is already reported; close all the same
+	e.pager.close()
 	if err := e.db.Close(); err != nil {
 		return fmt.Errorf("close badger: %w", err)
 	}

@@ -38,6 +38,7 @@ type serveFlags struct {
 	maxPulls, maxStreams, maxConns             int
 	minFreeMB                                  uint64
 	memoryLimitMB, memTableMB, blockCacheMB    int64
+	mappedTablesMB                             int64
 	config, metricsPublic                      string
 	raftHeartbeat, raftElection, raftLease     time.Duration
 	raftPreVote                                bool
@@ -78,6 +79,7 @@ func newServeCmd() *cobra.Command {
 	fl.Int64Var(&f.memoryLimitMB, "memory-limit", server.DefaultMemoryLimit>>20, "soft limit of the Go runtime's memory in MiB: past it the collector works harder instead of growing the heap (0: none; $GOMEMLIMIT wins)")
 	fl.Int64Var(&f.memTableMB, "memtable-mb", engine.DefaultMemTableSize>>20, "Badger's memtable in MiB (its skiplist arena is in the Go heap, about 1.3 times this); smaller costs more flushes and compactions when writing")
 	fl.Int64Var(&f.blockCacheMB, "block-cache-mb", engine.DefaultBlockCacheSize>>20, "Badger's cache of decompressed table blocks in MiB (in the Go heap)")
+	fl.Int64Var(&f.mappedTablesMB, "mapped-tables-mb", engine.DefaultMappedTableBytes>>20, "page Badger's memory-mapped tables out of resident memory once file-backed memory grew this many MiB since the last page-out (Linux; 0: never, the kernel drops them under pressure)")
 	fl.Uint64Var(&f.minFreeMB, "min-free-disk-mb", replication.DefaultMinFreeBytes>>20, "refuse writes (507) while the data directory's file system has fewer MiB free; 0 turns it off")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate of this node: serve HTTPS and mutual TLS between nodes (with --tls-key and --tls-ca)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
@@ -150,6 +152,7 @@ func runServe(cmd *cobra.Command, f serveFlags) (err error) {
 	defer applyMemoryLimit(scfg.MemoryLimit)() // before the engine opens: Raft's replay counts
 	ecfg := engine.DefaultConfig(filepath.Join(f.data, "engine"))
 	ecfg.Logger, ecfg.MemTableSize, ecfg.BlockCacheSize = log, mibBytes(f.memTableMB), mibBytes(f.blockCacheMB)
+	ecfg.MappedTableBytes = mibBytes(f.mappedTablesMB)
 	eng, err := engine.Open(ecfg)
 	if err != nil {
 		return err
