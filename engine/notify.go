@@ -9,7 +9,7 @@ import "sync"
 type notifier struct {
 	mu      sync.Mutex
 	ch      chan struct{}
-	entity  map[string]uint64
+	entity  map[string]*uint64 // head name -> its cell (heads.go)
 	version uint64 // the applied version when last notified
 	// since is the version the database was at when entity started
 	// counting (open, or a snapshot restore): it knows nothing of the
@@ -31,11 +31,8 @@ func (e *Engine) notify(touched map[string]uint64, logs []headEntry) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.record(logs)
-	if n.entity == nil {
-		n.entity = map[string]uint64{}
-	}
 	for ent, v := range touched {
-		n.entity[ent] = v
+		*n.cell(ent) = v
 	}
 	n.version = e.applied.Load()
 	if n.ch != nil {
@@ -69,5 +66,5 @@ func (e *Engine) LastChange(entity string) uint64 {
 	n := &e.notes
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.entity[entity]
+	return n.head(entity)
 }

@@ -63,9 +63,11 @@ func partitionHead(entity, scope string) string {
 type entityParts struct {
 	whole  bool
 	scopes []string
-	// heads, when set, are the partitionHead names of scopes (kept for
-	// the views that quiet pulls check again and again).
+	// heads, when set, are the partitionHead names of scopes, and cells
+	// their cells in the notifier (kept for the views that quiet pulls
+	// check again and again: no hashing of head names).
 	heads []string
+	cells []*uint64
 }
 
 // withHeads returns parts with each entity's head names set.

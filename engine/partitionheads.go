@@ -16,14 +16,18 @@ func (n *notifier) movedIn(parts map[string]entityParts, rules []Rule, since uin
 		case parts != nil && !ok:
 			// not in the schema: no rows
 		case parts == nil || p.whole:
-			moved = n.entity[entity] > since
+			moved = n.head(entity) > since
+		case len(p.cells) == len(p.scopes):
+			for _, c := range p.cells {
+				moved = moved || *c > since
+			}
 		case len(p.heads) == len(p.scopes):
 			for _, h := range p.heads {
-				moved = moved || n.entity[h] > since
+				moved = moved || n.head(h) > since
 			}
 		default:
 			for _, s := range p.scopes {
-				moved = moved || n.entity[partitionHead(entity, s)] > since
+				moved = moved || n.head(partitionHead(entity, s)) > since
 			}
 		}
 		if moved {

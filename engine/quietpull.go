@@ -29,7 +29,7 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 	if m == nil || m.schema != sch.Version {
 		// Derived once per shared Access and schema, not per pull.
 		ps := &pullState{viewBuilder: viewBuilder{acc: acc, sch: sch, rules: rules}}
-		m = &accessMemo{schema: sch.Version, fp: ps.fingerprint(), parts: withHeads(viewPartitions(sch, acc, rules))}
+		m = &accessMemo{schema: sch.Version, fp: ps.fingerprint(), parts: e.notes.withCells(withHeads(viewPartitions(sch, acc, rules)))}
 		acc.memo.Store(m)
 	}
 	if m.fp != cur.Context {
@@ -44,7 +44,7 @@ func (e *Engine) quietPull(userID string, cur *Cursor, now int64, opt PullOption
 	n := &e.notes
 	n.mu.Lock()
 	v1 := n.version
-	quiet := cur.Version >= n.since && n.entity[orgEntity] <= cur.Version && len(n.movedIn(parts, rules, cur.Version)) == 0
+	quiet := cur.Version >= n.since && n.head(orgEntity) <= cur.Version && len(n.movedIn(parts, rules, cur.Version)) == 0
 	n.mu.Unlock()
 	// A commit between storing the applied version and notifying (see
 	// batch.commit) leaves v1 behind: take the full path then, so that

@@ -89,9 +89,9 @@ func (e *Engine) shareState(rules []Rule) (string, uint64) {
 	// n.since moves when the process opens the database or restores a
 	// snapshot (a follower installing one): the notes knew nothing of
 	// the writes it brought, so the keys from before must not match.
-	fmt.Fprintf(&b, "f%d|s%d|o%d", n.since, e.Schema().Version, n.entity[orgEntity])
+	fmt.Fprintf(&b, "f%d|s%d|o%d", n.since, e.Schema().Version, n.head(orgEntity))
 	for _, r := range rules {
-		fmt.Fprintf(&b, "|%s=%d", r.Entity, n.entity[r.Entity])
+		fmt.Fprintf(&b, "|%s=%d", r.Entity, n.head(r.Entity))
 	}
 	return b.String(), n.version
 }

@@ -242,7 +242,7 @@ func (e *Engine) groupState(parts map[string]entityParts, version uint64) string
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "f%d|s%d|o%d", n.since, e.Schema().Version, n.entity[orgEntity])
+	fmt.Fprintf(&b, "f%d|s%d|o%d", n.since, e.Schema().Version, n.head(orgEntity))
 	// The heads know every write since the notes start when the logs
 	// take every write from the one after (a new database's first write
 	// starts them).
@@ -251,11 +251,11 @@ func (e *Engine) groupState(parts map[string]entityParts, version uint64) string
 	for _, ent := range slices.Sorted(maps.Keys(parts)) {
 		p := parts[ent]
 		if !covered || p.whole {
-			fmt.Fprintf(&b, "|%s=%d", ent, n.entity[ent])
+			fmt.Fprintf(&b, "|%s=%d", ent, n.head(ent))
 			continue
 		}
 		for _, sc := range p.scopes {
-			fmt.Fprintf(&b, "|%s/%s=%d", ent, sc, n.entity[partitionHead(ent, sc)])
+			fmt.Fprintf(&b, "|%s/%s=%d", ent, sc, n.head(partitionHead(ent, sc)))
 		}
 	}
 	return b.String()
