@@ -10,7 +10,7 @@ type notifier struct {
 	mu      sync.Mutex
 	ch      chan struct{}
 	entity  map[string]*uint64 // head name -> its cell (heads.go)
-	version uint64 // the applied version when last notified
+	version uint64             // the applied version when last notified
 	// since is the version the database was at when entity started
 	// counting (open, or a snapshot restore): it knows nothing of the
 	// writes at or below it.
