@@ -22,7 +22,7 @@ import (
 type accessCache struct {
 	mu    sync.Mutex
 	epoch uint64
-	users map[string]*Access
+	users map[accessKey]*Access
 }
 
 // beginOrgCommit and endOrgCommit bracket the commit of admin changes.
@@ -57,10 +57,13 @@ func (e *Engine) accessIn(txn *badger.Txn, userID, app string, epoch uint64, ok 
 }
 
 // accessCacheKey names a user's Access in app in the cache.
-func accessCacheKey(userID, app string) string { return userID + "/" + appID(app) }
+func accessCacheKey(userID, app string) accessKey { return accessKey{userID, appID(app)} }
+
+// accessKey is a user and an app (no string is built per lookup).
+type accessKey struct{ user, app string }
 
 // get returns the cached Access of userID in epoch, or nil.
-func (c *accessCache) get(epoch uint64, userID string) *Access {
+func (c *accessCache) get(epoch uint64, userID accessKey) *Access {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.epoch != epoch {
@@ -70,11 +73,11 @@ func (c *accessCache) get(epoch uint64, userID string) *Access {
 }
 
 // put caches a as userID's Access in epoch, dropping older epochs.
-func (c *accessCache) put(epoch uint64, userID string, a *Access) {
+func (c *accessCache) put(epoch uint64, userID accessKey, a *Access) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.epoch != epoch || c.users == nil {
-		c.epoch, c.users = epoch, map[string]*Access{}
+		c.epoch, c.users = epoch, map[accessKey]*Access{}
 	}
 	c.users[userID] = a
 }
