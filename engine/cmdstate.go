@@ -27,6 +27,9 @@ type cmdState struct {
 	partsFrom uint64
 	// logs are the log entries the command wrote (partitiontail.go).
 	logs []headEntry
+	// summaries are the reference summaries the command read or changed
+	// (partitionwrite.go), staged when it ends.
+	summaries map[string]*pendingSummary
 }
 
 // touch notes that the command wrote rows of entity.
@@ -93,12 +96,15 @@ func (st *cmdState) run(cmd *Command) *Result {
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}
+	if err == nil {
+		st.flushRefSummaries()
+	}
 	if err != nil {
 		res.Err = err
 		res.Rows = 0
 		res.MetadataVersion = 0
 		st.writes, st.order, st.schema, st.touched, st.cursorKey = nil, nil, nil, nil, nil
-		st.parts, st.partsFrom, st.logs = nil, 0, nil
+		st.parts, st.partsFrom, st.logs, st.summaries = nil, 0, nil, nil
 	}
 	return res
 }

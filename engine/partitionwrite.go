@@ -92,8 +92,11 @@ func relatedScope(source, scope string) string {
 	return source + ":" + scope
 }
 
-// applyRefScopes writes the summaries a row write changed, in target
-// order.
+// applyRefScopes changes the summaries a row write changed, in target
+// order. The changed summaries are kept decoded in the command's state
+// and staged once, when the command ends (flushRefSummaries): a command
+// that writes many rows looking up the same targets decodes and encodes
+// each target's summary once, not once per row.
 func (st *cmdState) applyRefScopes(rs refScopes) error {
 	targets := make([]string, 0, len(rs))
 	for t := range rs {
@@ -119,27 +122,57 @@ func (st *cmdState) applyRefScopes(rs refScopes) error {
 			}
 			s[scope] = uint32(c)
 		}
-		if b := encodeRefSummary(s); len(b) == 0 {
-			st.del(refSummaryKey(t))
-		} else {
-			st.set(refSummaryKey(t), b)
-		}
+		st.summaries[t].dirty = true
 	}
 	return nil
 }
 
-// refSummary reads a target's summary as this command sees it.
+// pendingSummary is a target's reference summary as the command sees it.
+type pendingSummary struct {
+	s     refSummary
+	dirty bool // changed by the command: staged when it ends
+}
+
+// refSummary returns a target's summary as this command sees it. The
+// result is the command's own copy: applyRefScopes changes it in place.
 func (st *cmdState) refSummary(target string) (refSummary, error) {
-	var s refSummary
+	if p, ok := st.summaries[target]; ok {
+		return p.s, nil
+	}
+	s := refSummary{}
 	err := st.get(refSummaryKey(target), func(b []byte) error {
 		var err error
 		s, err = decodeRefSummary(b)
 		return err
 	})
-	if errors.Is(err, ErrNotFound) {
-		return refSummary{}, nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
 	}
-	return s, err
+	if st.summaries == nil {
+		st.summaries = map[string]*pendingSummary{}
+	}
+	st.summaries[target] = &pendingSummary{s: s}
+	return s, nil
+}
+
+// flushRefSummaries stages the summaries the command changed, in target
+// order (an empty one is deleted).
+func (st *cmdState) flushRefSummaries() {
+	targets := make([]string, 0, len(st.summaries))
+	for t, p := range st.summaries {
+		if p.dirty {
+			targets = append(targets, t)
+		}
+	}
+	slices.Sort(targets)
+	for _, t := range targets {
+		if b := encodeRefSummary(st.summaries[t].s); len(b) == 0 {
+			st.del(refSummaryKey(t))
+		} else {
+			st.set(refSummaryKey(t), b)
+		}
+	}
+	st.summaries = nil
 }
 
 // logPartitions appends a row write to the logs of its partitions: the
