@@ -97,8 +97,12 @@ func Open(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// loadState reads the applied version and the current schema into memory.
+// loadState migrates an older storage layout (layout.go), then reads the
+// applied version and the current schema into memory.
 func (e *Engine) loadState() error {
+	if err := migrateLayout(e.db); err != nil {
+		return err
+	}
 	return e.db.View(func(txn *badger.Txn) error {
 		var applied uint64
 		if err := getValue(txn, []byte(keyApplied), func(v []byte) error {

@@ -256,23 +256,18 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 	img := row // the tails share it; nothing modifies a written row
 	st.logs = append(st.logs, headEntry{def.Name, logEntry{version: st.version, prev: prev, id: row.ID, row: &img}})
 	live := found && !cur.Deleted
-	if live && cur.OwnerID != "" && (row.Deleted || cur.OwnerID != row.OwnerID) {
-		st.del(ownerKey(def.Name, cur.OwnerID, row.ID))
+	owned := live && (row.Deleted || cur.OwnerID != row.OwnerID || cur.OwningBusinessUnit != row.OwningBusinessUnit)
+	if owned && cur.OwnerID != "" {
+		st.del(ownerKey(def.Name, cur.OwningBusinessUnit, cur.OwnerID, row.ID))
 	}
-	if !row.Deleted && row.OwnerID != "" && (!live || cur.OwnerID != row.OwnerID) {
-		st.set(ownerKey(def.Name, row.OwnerID, row.ID), nil)
+	if !row.Deleted && row.OwnerID != "" && (!live || owned) {
+		st.set(ownerKey(def.Name, row.OwningBusinessUnit, row.OwnerID, row.ID), nil)
 	}
 	if live && (row.Deleted || cur.ModifiedOn != row.ModifiedOn) {
 		st.del(modKey(def.Name, cur.ModifiedOn, row.ID))
 	}
 	if !row.Deleted && (!live || cur.ModifiedOn != row.ModifiedOn) {
 		st.set(modKey(def.Name, row.ModifiedOn, row.ID), nil)
-	}
-	if live && cur.OwningBusinessUnit != "" && (row.Deleted || cur.OwningBusinessUnit != row.OwningBusinessUnit) {
-		st.del(buKey(def.Name, cur.OwningBusinessUnit, row.ID))
-	}
-	if !row.Deleted && row.OwningBusinessUnit != "" && (!live || cur.OwningBusinessUnit != row.OwningBusinessUnit) {
-		st.set(buKey(def.Name, row.OwningBusinessUnit, row.ID), nil)
 	}
 	st.indexTimes(def, cur, live, row)
 	rs := refScopes{}

@@ -7,8 +7,8 @@ import "encoding/binary"
 //
 //	r/{entity}/{id}                          current row (codec.Row), tombstones kept
 //	c/{entity}/{version:be64}/{id}           change-log entry (ChangeEntry)
-//	o/{entity}/{owner}/{id}                  owner index (empty value)
-//	b/{entity}/{businessUnit}/{id}           owning-business-unit index (empty value)
+//	o/{entity}/{businessUnit}/{owner}/{id}   owner index (empty value): the rows of an
+//	                                         owner, and of a business unit (layout.go)
 //	w/{entity}/{modifiedon:be64}/{id}        modifiedon index, for windows (sign bit flipped)
 //	x/{targetId}/{source}/{sourceId}/{attr}  lookup reference index (ids are global)
 //	m/draft, m/current                       schema draft and published schema
@@ -27,7 +27,6 @@ const (
 	prefixRow       = "r/"
 	prefixChange    = "c/"
 	prefixOwner     = "o/"
-	prefixBU        = "b/"
 	prefixMod       = "w/"
 	prefixRef       = "x/"
 	prefixSec       = "s/"
@@ -69,8 +68,20 @@ func changeSeek(entity string, after uint64) []byte {
 	return k
 }
 
-func ownerKey(entity, owner, id string) []byte {
-	return []byte(prefixOwner + entity + "/" + owner + "/" + id)
+// ownerKey indexes a row by its owning business unit and its owner. A
+// row's business unit is its owner's (orgmove.go keeps it so), so the
+// rows of an owner are under ownerPrefix and those of a business unit
+// under buPrefix: one key serves both scopes.
+func ownerKey(entity, bu, owner, id string) []byte {
+	k := make([]byte, 0, len(prefixOwner)+len(entity)+len(bu)+len(owner)+len(id)+3)
+	k = append(k, prefixOwner...)
+	k = append(k, entity...)
+	k = append(k, '/')
+	k = append(k, bu...)
+	k = append(k, '/')
+	k = append(k, owner...)
+	k = append(k, '/')
+	return append(k, id...)
 }
 
 func modKey(entity string, modifiedOn int64, id string) []byte {
@@ -90,17 +101,16 @@ func modSeek(entity string, t int64) []byte {
 	return k
 }
 
-func buKey(entity, bu, id string) []byte {
-	return []byte(prefixBU + entity + "/" + bu + "/" + id)
-}
-
+// buPrefix is the owner-index prefix for the rows of entity owned in
+// business unit bu; the rest of each key is {owner}/{id}.
 func buPrefix(entity, bu string) []byte {
-	return []byte(prefixBU + entity + "/" + bu + "/")
+	return []byte(prefixOwner + entity + "/" + bu + "/")
 }
 
-// ownerPrefix is the owner-index prefix for the rows of entity owned by owner.
-func ownerPrefix(entity, owner string) []byte {
-	return []byte(prefixOwner + entity + "/" + owner + "/")
+// ownerPrefix is the owner-index prefix for the rows of entity owned by
+// owner, whose business unit is bu.
+func ownerPrefix(entity, bu, owner string) []byte {
+	return []byte(prefixOwner + entity + "/" + bu + "/" + owner + "/")
 }
 
 func refKey(targetID, source, sourceID, attr string) []byte {

@@ -124,7 +124,7 @@ func (st *cmdState) checkUnused(t *Target) error {
 	case ObjectUser, ObjectTeam:
 		sch := st.currentSchema()
 		for _, e := range sch.Entities {
-			keys, err := st.keysWithPrefix(ownerPrefix(e.Name, t.ID))
+			_, keys, err := st.ownedKeys(e.Name, t.ID)
 			if err != nil {
 				return err
 			}

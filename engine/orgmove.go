@@ -1,9 +1,17 @@
 package engine
 
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
 // moveOwnedRows rewrites every row owned by owner (a user or team whose
 // business unit changes) with its new owning business unit, at this
 // command's version, so that deltas carry the change. modifiedon is kept:
-// nobody edited the rows.
+// nobody edited the rows. The caller stores the owner's new business
+// unit after this call: the rows are found under the old one.
 func (st *cmdState) moveOwnedRows(owner, bu string) error {
 	sch := st.currentSchema()
 	for i := range sch.Entities {
@@ -11,8 +19,7 @@ func (st *cmdState) moveOwnedRows(owner, bu string) error {
 		if def.Ownership != OwnedByUserOrTeam {
 			continue
 		}
-		prefix := ownerPrefix(def.Name, owner)
-		keys, err := st.keysWithPrefix(prefix)
+		prefix, keys, err := st.ownedKeys(def.Name, owner)
 		if err != nil {
 			return err
 		}
@@ -33,4 +40,38 @@ func (st *cmdState) moveOwnedRows(owner, bu string) error {
 		}
 	}
 	return nil
+}
+
+// ownedKeys lists the owner-index keys of the rows of entity owned by
+// owner (a user or team), under the business unit the owner has as this
+// command sees it, and returns their prefix.
+func (st *cmdState) ownedKeys(entity, owner string) ([]byte, []string, error) {
+	bu, err := st.ownerBusinessUnit(owner)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, nil // no such owner: it owns nothing
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	prefix := ownerPrefix(entity, bu, owner)
+	keys, err := st.keysWithPrefix(prefix)
+	return prefix, keys, err
+}
+
+// ownerBusinessUnitIn returns the business unit of a user or team as
+// stored in txn.
+func ownerBusinessUnitIn(txn *badger.Txn, id string) (string, error) {
+	var u User
+	err := getDecoded(txn, secKey(kindUser, id), &u)
+	if err == nil {
+		return u.BusinessUnit, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return "", err
+	}
+	var t Team
+	if err := getDecoded(txn, secKey(kindTeam, id), &t); err != nil {
+		return "", fmt.Errorf("read owner %s: %w", id, err)
+	}
+	return t.BusinessUnit, nil
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -54,7 +55,14 @@ func (e *Engine) Scan(entity string, fn func(codec.Row) error) error {
 // OwnedBy calls fn with the id of each live row of entity owned by owner.
 func (e *Engine) OwnedBy(entity, owner string, fn func(id string) error) error {
 	return e.readTxn(func(txn *badger.Txn) error {
-		prefix := ownerPrefix(entity, owner)
+		bu, err := ownerBusinessUnitIn(txn, owner)
+		if errors.Is(err, ErrNotFound) {
+			return nil // no such owner: it owns nothing
+		}
+		if err != nil {
+			return err
+		}
+		prefix := ownerPrefix(entity, bu, owner)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {

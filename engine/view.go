@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
@@ -219,19 +220,30 @@ func (vb *viewBuilder) candidates(r *Rule, fn func(codec.Row) error) error {
 		return vb.emitRow(r.Entity, id, fn)
 	}
 	if r.Has(RowsUser) {
-		if err := vb.scan(ownerPrefix(r.Entity, vb.acc.User.ID), once); err != nil {
+		if err := vb.scan(ownerPrefix(r.Entity, vb.acc.User.BusinessUnit, vb.acc.User.ID), once); err != nil {
 			return err
 		}
 	}
 	if r.Has(RowsTeam) {
 		for _, t := range vb.acc.Teams {
-			if err := vb.scan(ownerPrefix(r.Entity, t), once); err != nil {
+			bu, err := ownerBusinessUnitIn(vb.txn, t)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := vb.scan(ownerPrefix(r.Entity, bu, t), once); err != nil {
 				return err
 			}
 		}
 	}
 	if r.Has(RowsBusinessUnit) {
-		if err := vb.scan(buPrefix(r.Entity, vb.acc.User.BusinessUnit), once); err != nil {
+		// Keys under a business unit are {owner}/{id}.
+		err := vb.scan(buPrefix(r.Entity, vb.acc.User.BusinessUnit), func(rest string) error {
+			return once(rest[strings.LastIndexByte(rest, '/')+1:])
+		})
+		if err != nil {
 			return err
 		}
 	}

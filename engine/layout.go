@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/offsync/offsync/codec"
+)
+
+// Storage layout versions. A database records its layout under
+// a/layout; one without the key was written before layouts were
+// numbered (layout 1). Open and Restore migrate an older layout in place
+// before anything reads it (migrateLayout).
+//
+//	1  o/{entity}/{owner}/{id} and b/{entity}/{businessUnit}/{id}: two
+//	   index keys a row
+//	2  o/{entity}/{businessUnit}/{owner}/{id}: one key serves both scopes
+//	   (a row's business unit is its owner's)
+const (
+	// LayoutVersion is the storage layout this code writes and reads.
+	LayoutVersion = 2
+	keyLayout     = "a/layout"
+	// prefixBULegacy is layout 1's owning-business-unit index.
+	prefixBULegacy = "b/"
+)
+
+// layoutOf returns the layout version a database records (1 when none).
+func layoutOf(db *badger.DB) (uint64, error) {
+	layout := uint64(1)
+	err := db.View(func(txn *badger.Txn) error {
+		return getValue(txn, []byte(keyLayout), func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("read layout version: %w", ErrCorrupt)
+			}
+			layout = decodeVersion(v)
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	return layout, nil
+}
+
+// migrateLayout brings the database to LayoutVersion. Each step is a
+// function of the stored rows only, so replicas that migrate the same
+// state hold the same bytes, and a step that stopped half way is run
+// again from the start on the next open: the layout key is written last.
+// A layout newer than this code fails with ErrCorrupt.
+func migrateLayout(db *badger.DB) error {
+	layout, err := layoutOf(db)
+	if err != nil {
+		return err
+	}
+	switch {
+	case layout == LayoutVersion:
+		return nil
+	case layout > LayoutVersion:
+		return fmt.Errorf("open database: layout %d is newer than this server's %d: %w", layout, LayoutVersion, ErrCorrupt)
+	}
+	if err := foldOwnerIndexes(db); err != nil {
+		return fmt.Errorf("migrate layout %d to %d: %w", layout, LayoutVersion, err)
+	}
+	return db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte(keyLayout), encodeVersion(LayoutVersion))
+	})
+}
+
+// foldOwnerIndexes is the step from layout 1 to 2: it deletes every
+// layout-1 owner and business-unit key and writes each live owned row's
+// layout-2 owner key, as writeRow would.
+func foldOwnerIndexes(db *badger.DB) error {
+	wb := db.NewWriteBatch()
+	defer wb.Cancel()
+	err := db.View(func(txn *badger.Txn) error {
+		// Layout-1 owner keys have three components after "o/", layout-2
+		// ones four: only the former go.
+		for _, prefix := range []string{prefixOwner, prefixBULegacy} {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix)})
+			for it.Rewind(); it.Valid(); it.Next() {
+				k := it.Item().KeyCopy(nil)
+				if prefix == prefixOwner && bytes.Count(k, []byte("/")) != 3 {
+					continue
+				}
+				if err := wb.Delete(k); err != nil {
+					it.Close()
+					return err
+				}
+			}
+			it.Close()
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixRow)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			entity := string(k[len(prefixRow):])
+			slash := bytes.IndexByte([]byte(entity), '/')
+			if slash < 0 {
+				return fmt.Errorf("row key %q: %w", k, ErrCorrupt)
+			}
+			entity = entity[:slash]
+			var r codec.Row
+			if err := it.Item().Value(func(v []byte) error { return codec.Unmarshal(v, &r) }); err != nil {
+				return fmt.Errorf("decode row %q: %w: %w", k, ErrCorrupt, err)
+			}
+			if r.Deleted || r.OwnerID == "" {
+				continue
+			}
+			if err := wb.Set(ownerKey(entity, r.OwningBusinessUnit, r.OwnerID, r.ID), []byte{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
+}
