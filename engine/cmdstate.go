@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
@@ -118,7 +119,16 @@ func (st *cmdState) currentSchema() *Schema {
 }
 
 func (st *cmdState) set(key []byte, val []byte) {
-	k := string(key)
+	st.setString(string(key), val)
+}
+
+// setOwned is set for a key the caller built for it and never touches
+// again: the staged key shares its bytes instead of copying them.
+func (st *cmdState) setOwned(key []byte, val []byte) {
+	st.setString(unsafe.String(unsafe.SliceData(key), len(key)), val)
+}
+
+func (st *cmdState) setString(k string, val []byte) {
 	if _, ok := st.writes[k]; !ok {
 		st.order = append(st.order, k)
 	}
@@ -194,11 +204,14 @@ func (st *cmdState) footprint() (count, size int64) {
 	return count, size
 }
 
-// write copies one staged write into txn.
+// write copies one staged write into txn. Badger only reads the key
+// (it copies it into the entry it commits), so the staged string's bytes
+// are handed over without a copy.
 func (st *cmdState) write(txn *badger.Txn, k string) error {
 	v := st.writes[k]
+	key := unsafe.Slice(unsafe.StringData(k), len(k))
 	if v == nil {
-		return txn.Delete([]byte(k))
+		return txn.Delete(key)
 	}
-	return txn.Set([]byte(k), v)
+	return txn.Set(key, v)
 }

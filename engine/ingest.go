@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -246,13 +247,16 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 			prev = ce.Prev
 		}
 	}
-	enc, err := codec.Marshal(&row)
+	// The change-log value is prev followed by the row's bytes: encoded
+	// once, the row key takes the same bytes after the first 8 (nothing
+	// modifies a staged value; Badger copies it).
+	chg, err := codec.AppendMarshal(binary.BigEndian.AppendUint64(make([]byte, 0, 512), prev), &row)
 	if err != nil {
 		return fmt.Errorf("encode row: %w", err)
 	}
-	st.set(rk, enc)
+	st.setOwned(rk, chg[8:len(chg):len(chg)])
 	st.touch(def.Name)
-	st.set(changeKey(def.Name, st.version, row.ID), encodeChange(prev, enc))
+	st.setOwned(changeKey(def.Name, st.version, row.ID), chg)
 	img := row // the tails share it; nothing modifies a written row
 	st.logs = append(st.logs, headEntry{def.Name, logEntry{version: st.version, prev: prev, id: row.ID, row: &img}})
 	live := found && !cur.Deleted
@@ -261,13 +265,13 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 		st.del(ownerKey(def.Name, cur.OwningBusinessUnit, cur.OwnerID, row.ID))
 	}
 	if !row.Deleted && row.OwnerID != "" && (!live || owned) {
-		st.set(ownerKey(def.Name, row.OwningBusinessUnit, row.OwnerID, row.ID), nil)
+		st.setOwned(ownerKey(def.Name, row.OwningBusinessUnit, row.OwnerID, row.ID), nil)
 	}
 	if live && (row.Deleted || cur.ModifiedOn != row.ModifiedOn) {
 		st.del(modKey(def.Name, cur.ModifiedOn, row.ID))
 	}
 	if !row.Deleted && (!live || cur.ModifiedOn != row.ModifiedOn) {
-		st.set(modKey(def.Name, row.ModifiedOn, row.ID), nil)
+		st.setOwned(modKey(def.Name, row.ModifiedOn, row.ID), nil)
 	}
 	st.indexTimes(def, cur, live, row)
 	rs := refScopes{}
@@ -298,7 +302,7 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 			st.logs = append(st.logs, headEntry{head: refMovedHead + old, logEntry: logEntry{version: st.version}})
 		}
 		if now != "" {
-			st.set(refKey(now, def.Name, row.ID, a.Name), nil)
+			st.setOwned(refKey(now, def.Name, row.ID, a.Name), nil)
 			st.logs = append(st.logs, headEntry{head: refMovedHead + now, logEntry: logEntry{version: st.version}})
 		}
 	}

@@ -40,7 +40,11 @@ const (
 )
 
 func rowKey(entity, id string) []byte {
-	return []byte(prefixRow + entity + "/" + id)
+	k := make([]byte, 0, len(prefixRow)+len(entity)+1+len(id))
+	k = append(k, prefixRow...)
+	k = append(k, entity...)
+	k = append(k, '/')
+	return append(k, id...)
 }
 
 func rowPrefix(entity string) []byte {
@@ -85,9 +89,13 @@ func ownerKey(entity, bu, owner, id string) []byte {
 }
 
 func modKey(entity string, modifiedOn int64, id string) []byte {
-	k := append([]byte(prefixMod+entity+"/"), make([]byte, 8)...)
-	binary.BigEndian.PutUint64(k[len(k)-8:], uint64(modifiedOn)^(1<<63))
-	return append(append(k, '/'), id...)
+	k := make([]byte, 0, len(prefixMod)+len(entity)+1+8+1+len(id))
+	k = append(k, prefixMod...)
+	k = append(k, entity...)
+	k = append(k, '/')
+	k = binary.BigEndian.AppendUint64(k, uint64(modifiedOn)^(1<<63))
+	k = append(k, '/')
+	return append(k, id...)
 }
 
 func modPrefix(entity string) []byte {
@@ -114,7 +122,15 @@ func ownerPrefix(entity, bu, owner string) []byte {
 }
 
 func refKey(targetID, source, sourceID, attr string) []byte {
-	return []byte(prefixRef + targetID + "/" + source + "/" + sourceID + "/" + attr)
+	k := make([]byte, 0, len(prefixRef)+len(targetID)+len(source)+len(sourceID)+len(attr)+3)
+	k = append(k, prefixRef...)
+	k = append(k, targetID...)
+	k = append(k, '/')
+	k = append(k, source...)
+	k = append(k, '/')
+	k = append(k, sourceID...)
+	k = append(k, '/')
+	return append(k, attr...)
 }
 
 func refPrefix(targetID string) []byte {

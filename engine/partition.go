@@ -39,7 +39,9 @@ func partitionPrefix(entity, scope string) []byte {
 }
 
 func partitionKey(entity, scope string, version uint64, id string) []byte {
-	k := binary.BigEndian.AppendUint64(partitionPrefix(entity, scope), version)
+	k := make([]byte, 0, len(prefixPartition)+len(entity)+len(scope)+2+8+1+len(id))
+	k = append(append(append(append(append(k, prefixPartition...), entity...), '/'), scope...), '/')
+	k = binary.BigEndian.AppendUint64(k, version)
 	return append(append(k, '/'), id...)
 }
 

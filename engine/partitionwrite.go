@@ -196,9 +196,10 @@ func (st *cmdState) logPartitions(def *EntityDef, cur codec.Row, found bool, row
 	slices.Sort(scopes)
 	val := encodeVersion(prev)
 	for _, scope := range scopes {
-		st.set(partitionKey(def.Name, scope, st.version, row.ID), val)
-		st.logs = append(st.logs, headEntry{partitionHead(def.Name, scope), logEntry{version: st.version, prev: prev, id: row.ID}})
-		st.touchPartition(partitionHead(def.Name, scope))
+		st.setOwned(partitionKey(def.Name, scope, st.version, row.ID), val)
+		head := partitionHead(def.Name, scope)
+		st.logs = append(st.logs, headEntry{head, logEntry{version: st.version, prev: prev, id: row.ID}})
+		st.touchPartition(head)
 	}
 	return nil
 }
