@@ -124,3 +124,50 @@ func FuzzDecompressDict(f *testing.F) {
 		}
 	})
 }
+
+// testMetadata is a msgpack metadata answer as the server sends it,
+// with keys a dictionary does not need.
+func testMetadata(t testing.TB, mv uint64, bu string) []byte {
+	t.Helper()
+	b, err := Marshal(map[string]any{
+		"metadataVersion": mv, "profile": "Field Sales", "businessUnit": bu,
+		"entities": []any{
+			map[string]any{"name": "account", "ownership": "user", "windowDays": 0, "attributes": []any{
+				map[string]any{"n": "name", "t": "string"}, map[string]any{"n": "description", "t": "string"}}},
+			map[string]any{"name": "task", "attributes": []any{map[string]any{"n": "subject", "t": "string"}}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDictFromMetadataIsNewDict(t *testing.T) {
+	d, err := DictFromMetadata(testMetadata(t, 12345678, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := testDict(t, 12345678); d.ID != want.ID || !bytes.Equal(d.Content(), want.Content()) {
+		t.Fatalf("dictionary from metadata differs:\n%x\n%x", d.Content(), want.Content())
+	}
+	for _, bad := range [][]byte{testMetadata(t, 0, ""), testMetadata(t, 1<<32, ""), testMetadata(t, 5, "not-a-guid"), []byte{0xc1}} {
+		if _, err := DictFromMetadata(bad); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("%x: %v", bad, err)
+		}
+	}
+}
+
+func FuzzDictFromMetadata(f *testing.F) {
+	f.Add(testMetadata(f, 12345678, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"))
+	f.Add(testMetadata(f, 1, ""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := DictFromMetadata(data)
+		if err != nil {
+			return
+		}
+		if d.ID == 0 || len(d.Content()) == 0 {
+			t.Fatalf("dictionary %d of %d bytes", d.ID, len(d.Content()))
+		}
+	})
+}
