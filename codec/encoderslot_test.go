@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -61,4 +62,30 @@ func TestEncoderSlotKeepsOne(t *testing.T) {
 		t.Fatalf("the slot gave a second encoder %v", v)
 	}
 	runtime.KeepAlive(b)
+}
+
+// TestEncoderSlotDropsAnIdleEncoder: an encoder taken and put back
+// within the slot's idle time is kept; one nobody took for that long is
+// dropped.
+func TestEncoderSlotDropsAnIdleEncoder(t *testing.T) {
+	s := encoderSlot{after: 50 * time.Millisecond}
+	a, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	s.Put(a)
+	if v, _ := s.Get().(*zstd.Encoder); v != a {
+		t.Fatalf("the slot gave %p, want %p", v, a)
+	}
+	s.Put(a)
+	kept := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.idle != nil
+	}
+	for deadline := time.Now().Add(5 * time.Second); kept(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the slot still keeps its encoder 5 s after its idle time")
+		}
+	}
+	if v := s.Get(); v != nil {
+		t.Fatalf("the slot gave %v after dropping it", v)
+	}
 }
