@@ -39,8 +39,13 @@ const (
 	// (runtime/debug.SetMemoryLimit) that serve sets: past it the
 	// collector runs more often instead of letting the heap grow to
 	// twice what is live. It does not bound what is live (the collector
-	// gives up at half the CPU), nor memory-mapped files.
-	DefaultMemoryLimit = 1 << 30
+	// gives up at half the CPU), nor memory-mapped files: 768 MiB leaves
+	// room under a 1 GiB node for the binary, the Raft log's pages and
+	// the tables' pages the engine keeps mapped (engine
+	// Config.MappedTableBytes). At CRM-large a first load keeps some
+	// 40 MB live and the node some 350 MB in all with 10,000 streams
+	// (the memory scenario of docs/benchmarks.md); was 1 GiB.
+	DefaultMemoryLimit = 768 << 20
 	// MinMemoryLimit is the least MemoryLimit other than 0.
 	MinMemoryLimit = 64 << 20
 )
