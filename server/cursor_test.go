@@ -580,3 +580,42 @@ func TestCursorMACsReuseNoOtherKey(t *testing.T) {
 		}
 	}
 }
+
+// TestCursorFormatBeforeStillOpens: a cursor sealed in the format before
+// (a 16-byte MAC under cursorDomainV2) opens to the same position, so a
+// device keeps its cursor across the upgrade; with any byte changed it
+// does not, and a new cursor is 8 bytes of MAC shorter.
+func TestCursorFormatBeforeStillOpens(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 32)
+	c := wireCursor{C: &engine.Cursor{Version: 12345, Time: 1_796_000_000_000, Context: 0xfeedface}}
+	payload, err := appendCursor(nil, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := append(bytes.Clone(payload), domainMAC(key, cursorDomainV2, cursorMACLenV2, "u", "a", payload)...)
+	got, ok, err := openCursor(key, "u", "a", base64.RawURLEncoding.EncodeToString(old))
+	if err != nil || !ok || got.C == nil || *got.C != *c.C {
+		t.Fatalf("cursor of the format before: %+v %v %v", got, ok, err)
+	}
+	for i := range old {
+		edited := bytes.Clone(old)
+		edited[i] ^= 0x01
+		if _, ok, _ := openCursor(key, "u", "a", base64.RawURLEncoding.EncodeToString(edited)); ok {
+			t.Fatalf("byte %d changed: accepted", i)
+		}
+	}
+	if _, ok, _ := openCursor(key, "v", "a", base64.RawURLEncoding.EncodeToString(old)); ok {
+		t.Fatal("another user's cursor of the format before: accepted")
+	}
+	now, err := sealCursorBytes(key, "u", "a", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(now) != len(old)-8 {
+		t.Fatalf("cursor of %d bytes, the format before %d", len(now), len(old))
+	}
+	s, _ := sealCursor(key, "u", "a", c)
+	if s != base64.RawURLEncoding.EncodeToString(now) {
+		t.Fatal("sealCursor is not the base64 of sealCursorBytes")
+	}
+}

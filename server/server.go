@@ -115,6 +115,8 @@ type Server struct {
 	contexts contextQueue
 	// mdVersions caches the metadata versions pulls report (sync_metadata.go).
 	mdVersions metadataVersions
+	// dicts caches the answer dictionaries (sync_dict.go).
+	dicts answerDicts
 	// memberCache caches the Offsync-Members header (cluster_advertise.go).
 	memberCache memberURLs
 }

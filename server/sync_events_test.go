@@ -284,6 +284,11 @@ func TestDeviceEventsSayWhenTheViewMoves(t *testing.T) {
 	if r, b := do(t, "PUT", ts.URL+"/v1/admin/users/"+user, body, nil); r.StatusCode != 200 {
 		t.Fatalf("move the user: %d %s", r.StatusCode, b)
 	}
+	// The metadata covers the user's business unit (the answer
+	// dictionary's, sync_dict.go): a metadata event comes first.
+	if name, data := readEvent(t, sc); name != "metadata" {
+		t.Fatalf("after the user moved: %s %s", name, data)
+	}
 	if name, data := readEvent(t, sc); name != "changed" || !strings.Contains(data, `"*"`) {
 		t.Fatalf("after the user moved: %s %s", name, data)
 	}

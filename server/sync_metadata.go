@@ -18,9 +18,12 @@ type Metadata struct {
 	// MetadataVersion names this metadata: it changes whenever what the
 	// user's device would receive here changes (see metadataVersion), and
 	// every pull answer carries the current one as mv.
-	MetadataVersion uint64           `msgpack:"metadataVersion" json:"metadataVersion"`
-	Profile         string           `msgpack:"profile" json:"profile"`
-	Entities        []MetadataEntity `msgpack:"entities" json:"entities"`
+	MetadataVersion uint64 `msgpack:"metadataVersion" json:"metadataVersion"`
+	Profile         string `msgpack:"profile" json:"profile"`
+	// BusinessUnit is the user's business unit: part of the answer
+	// dictionary (sync_dict.go), so the metadata version covers it.
+	BusinessUnit string           `msgpack:"businessUnit,omitempty" json:"businessUnit,omitempty"`
+	Entities     []MetadataEntity `msgpack:"entities" json:"entities"`
 }
 
 // MetadataEntity is one entity as a device sees it.
@@ -60,7 +63,7 @@ func (s *Server) deviceMetadata(w http.ResponseWriter, r *http.Request) {
 // metadataOf builds the metadata of acc's profile under sch, without its
 // version.
 func metadataOf(sch *engine.Schema, acc *engine.Access) Metadata {
-	md := Metadata{Profile: acc.Profile.Name, Entities: []MetadataEntity{}}
+	md := Metadata{Profile: acc.Profile.Name, BusinessUnit: acc.User.BusinessUnit, Entities: []MetadataEntity{}}
 	for _, rule := range acc.Profile.PublishedRules {
 		def := sch.Entity(rule.Entity)
 		if def == nil {
@@ -124,8 +127,9 @@ func (s *Server) metadataVersion(sch *engine.Schema, acc *engine.Access) uint64 
 		return 0
 	}
 	// Metadata depends on the schema, the profile's published rules
-	// (which change only with Published) and its name.
-	key := strconv.FormatUint(sch.Version, 10) + "\x00" + p.ID + "\x00" + strconv.FormatUint(p.Published, 10) + "\x00" + p.Name
+	// (which change only with Published), its name and the user's
+	// business unit.
+	key := strconv.FormatUint(sch.Version, 10) + "\x00" + p.ID + "\x00" + strconv.FormatUint(p.Published, 10) + "\x00" + p.Name + "\x00" + acc.User.BusinessUnit
 	c := &s.mdVersions
 	c.mu.Lock()
 	v, ok := c.m[key]

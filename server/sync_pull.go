@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -110,11 +111,12 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	} else {
 		next = wireCursor{Snap: wc.Snap, Page: page + 1}
 	}
-	cursor, err := sealCursor(key, user, app, next)
+	cb, err := sealCursorBytes(key, user, app, next)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
+	cursor := base64.RawURLEncoding.EncodeToString(cb)
 	if page == 0 && ((enc != nil && enc.reset) || (res != nil && res.Reset)) {
 		s.metrics.resets.Inc()
 	}
@@ -143,6 +145,12 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		s.dropIdle(wc.C, &ans, last) // sync_nochange.go
 	}
 	wire := wireAnswer(s.r.Schema(), &ans, cursor, !last)
+	var dict *codec.Dict // the device holds the current one (sync_dict.go)
+	if req.Dict != 0 && !wantsJSON(r) && uint64(req.Dict) == ans.MetadataVersion {
+		if dict = s.answerDict(user, app, ans.MetadataVersion); dict != nil {
+			wire = withCursorBytes(wire, cb)
+		}
+	}
 	if pr, ok := wire.(*codec.PullResponse); ok && !wantsJSON(r) {
 		// A fresh load that fits one answer lists its shared pages; a
 		// paged one lists them on its last page (encodedLoad.answer).
@@ -153,6 +161,10 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		wire = &a
+	}
+	if dict != nil {
+		s.writeDictAnswer(w, r, wire, dict)
+		return
 	}
 	var debug any
 	if wantsJSON(r) {
