@@ -80,6 +80,8 @@ type Device struct {
 	// each commit of a write split over several (tests: readers, crashes).
 	txnOps      int
 	afterCommit func() error
+	// dict is the answer dictionary the device holds (device_dict.go).
+	dict deviceDict
 }
 
 // OpenDevice opens (or creates) the local store.
@@ -240,6 +242,10 @@ func pushCanWait(err error) bool {
 // pull sends one pull request and decodes the answer; it says which node
 // answered.
 func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullResponse, int64, string, error) {
+	dict := d.heldDict()
+	if dict != nil {
+		preq.Dict = dict.ID
+	}
 	body, err := codec.Marshal(preq)
 	if err != nil {
 		return codec.PullResponse{}, 0, "", err
@@ -251,20 +257,33 @@ func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullRe
 	var wire int64
 	served, err := d.call(ctx, "send pull", build, func(resp *http.Response) error {
 		var err error
-		res, wire, err = readPull(resp)
+		res, wire, err = readPullDict(resp, dict)
 		return err
 	})
+	if err == nil {
+		d.noteMetadataVersion(ctx, res.MetadataVersion) // device_dict.go
+	}
 	return res, wire, served, err
 }
 
 // readPull reads and decodes a pull answer; it counts the bytes received.
 func readPull(resp *http.Response) (codec.PullResponse, int64, error) {
+	return readPullDict(resp, nil)
+}
+
+// readPullDict is readPull for an answer that may be coded with dict.
+func readPullDict(resp *http.Response, dict *codec.Dict) (codec.PullResponse, int64, error) {
 	enc, err := codec.ParseEncoding(resp.Header.Get("Content-Encoding"))
 	if err != nil {
 		return codec.PullResponse{}, 0, fmt.Errorf("read pull: %w: %w", ErrResponse, err)
 	}
 	cr := &countReader{r: resp.Body}
-	raw, err := codec.ReadBody(cr, enc, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
+	var raw []byte
+	if resp.Header.Get(DictHeader) != "" {
+		raw, err = readDictBody(resp, cr, enc, dict) // device_dict.go
+	} else {
+		raw, err = codec.ReadBody(cr, enc, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
+	}
 	if err != nil {
 		return codec.PullResponse{}, cr.n, fmt.Errorf("read pull: %w", err)
 	}
