@@ -65,7 +65,7 @@ func (s *dictServer) handler(t *testing.T) http.Handler {
 			}
 			ans.Cursor, ans.CursorBytes = "", []byte{1, 2, 3}
 			b, _ := codec.MarshalCompact(&ans)
-			packed, err := codec.CompressDict(dict, nil, b)
+			packed, err := codec.CompressDict(dict, nil, b, nil)
 			if err != nil {
 				t.Error(err)
 			}

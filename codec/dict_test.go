@@ -47,7 +47,7 @@ func TestDictRoundTripAndSmaller(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain, _ := Compress(Zstd, nil, body)
-	packed, err := CompressDict(d, nil, body)
+	packed, err := CompressDict(d, nil, body, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestDecodePullResponseRefusesTwoCursors(t *testing.T) {
 func FuzzDecompressDict(f *testing.F) {
 	d := testDict(f, 7)
 	for _, src := range [][]byte{nil, []byte("hello, hello, hello"), bytes.Repeat([]byte("abc"), 1000), d.Content()} {
-		wire, _ := CompressDict(d, nil, src)
+		wire, _ := CompressDict(d, nil, src, nil)
 		f.Add(wire)
 	}
 	f.Add(zstdRLEBomb(4<<20, 20))
@@ -114,7 +114,7 @@ func FuzzDecompressDict(f *testing.F) {
 		if err != nil {
 			return
 		}
-		wire, err := CompressDict(d, nil, out)
+		wire, err := CompressDict(d, nil, out, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,4 +170,27 @@ func FuzzDictFromMetadata(f *testing.F) {
 			t.Fatalf("dictionary %d of %d bytes", d.ID, len(d.Content()))
 		}
 	})
+}
+
+// TestCompressDictCutsBlocks: an answer with columnar cuts is coded in
+// blocks ending at them, smaller than in one block, and decodes the same.
+func TestCompressDictCutsBlocks(t *testing.T) {
+	d := testDict(t, 7)
+	a, err := MarshalAnswer(benchAnswer())
+	if err != nil || len(a.Cuts) == 0 {
+		t.Fatalf("answer with %d cuts: %v", len(a.Cuts), err)
+	}
+	one, _ := CompressDict(d, nil, a.Body, nil)
+	cut, err := CompressDict(d, nil, a.Body, a.Cuts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cut) >= len(one) {
+		t.Fatalf("cut %d bytes, one block %d", len(cut), len(one))
+	}
+	out, err := DecompressDict(d, cut, 1<<24)
+	if err != nil || !bytes.Equal(out, a.Body) {
+		t.Fatalf("round trip: %v", err)
+	}
+	t.Logf("%d bytes: one block %d, cut %d", len(a.Body), len(one), len(cut))
 }

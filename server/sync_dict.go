@@ -119,7 +119,7 @@ func (s *Server) writeDictAnswer(w http.ResponseWriter, r *http.Request, v any, 
 		s.writeDevice(w, r, v, nil)
 		return
 	}
-	packed, err := codec.CompressDict(d, nil, body)
+	packed, err := codec.CompressDict(d, nil, body, codec.CutsOf(v))
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
