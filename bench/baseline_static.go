@@ -7,9 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/offsync/offsync/client"
 )
 
 // staticServer is the baseline of serve-ratio-vs-static: a plain
@@ -58,6 +61,9 @@ func (s *staticServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := &s.answers[(s.next.Add(1)-1)%uint64(len(s.answers))]
+	if a.dict != nil {
+		w.Header().Set(client.DictHeader, strconv.FormatUint(uint64(a.dict.ID), 10))
+	}
 	writeRecorded(w, a.wire, a.encoding)
 }
 
@@ -87,7 +93,7 @@ func runStatic(ctx context.Context, answers []pullAnswer, pages *pageRecord, dev
 		return err
 	}
 	defer s.close()
-	p := &puller{hc: newHTTPClient(len(devs)), url: s.url + "/v1/sync/pull", pages: true}
+	p := &puller{hc: newHTTPClient(len(devs)), url: s.url + "/v1/sync/pull", pages: true, dicts: dictsOf(answers)}
 	wctx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
 	start, cpu := time.Now(), startCPU(0)

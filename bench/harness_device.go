@@ -44,7 +44,10 @@ type pullAnswer struct {
 	// Content-Encoding: the static baseline serves them again.
 	wire     []byte
 	encoding string
-	latency  time.Duration
+	// dict is the dictionary the answer was coded with, or nil
+	// (harness_dict.go).
+	dict    *codec.Dict
+	latency time.Duration
 	// page marks a shared page (GET /v1/sync/pages/{id}) rather than a
 	// pull answer; pageBytes is, on a pull answer, the wire bytes of the
 	// shared pages it listed and the device fetched (latency includes
@@ -75,6 +78,10 @@ type puller struct {
 	// record, when set, keeps the body of every page fetched: what the
 	// static baseline serves again.
 	record *pageRecord
+	// dicts, when set, are the devices' answer dictionaries: pulls say
+	// which one they hold and decode answers coded with one
+	// (harness_dict.go).
+	dicts *dictSet
 }
 
 // newHTTPClient returns a client keeping one idle connection per device.
@@ -86,14 +93,18 @@ func newHTTPClient(conns int) *http.Client {
 
 // pull sends one pull with cursor and returns the decoded answer.
 func (p *puller) pull(ctx context.Context, token, cursor string) (pullAnswer, error) {
-	body, err := codec.Marshal(codec.PullRequest{Cursor: cursor, Pages: p.pages})
+	req := codec.PullRequest{Cursor: cursor, Pages: p.pages}
+	if d := p.dicts.held(token); d != nil {
+		req.Dict = d.ID
+	}
+	body, err := codec.Marshal(req)
 	if err != nil {
 		return pullAnswer{}, err
 	}
 	hdr := http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/msgpack"},
 		"Accept": {"application/msgpack"}, "Accept-Encoding": {"zstd, gzip"}}
 	start := time.Now()
-	raw, wire, enc, err := deviceCall(ctx, p.hc, p.url, hdr, body)
+	raw, wire, enc, dict, err := p.dicts.dictCall(ctx, p.hc, p.url, hdr, body)
 	if err != nil {
 		return pullAnswer{}, fmt.Errorf("pull: %w", err)
 	}
@@ -101,7 +112,11 @@ func (p *puller) pull(ctx context.Context, token, cursor string) (pullAnswer, er
 	if err != nil {
 		return pullAnswer{}, fmt.Errorf("pull: %w", err)
 	}
-	return pullAnswer{resp: res, wire: wire, encoding: enc, latency: time.Since(start)}, nil
+	took := time.Since(start)
+	if err := p.dicts.note(ctx, p.hc, token, res.MetadataVersion); err != nil {
+		return pullAnswer{}, fmt.Errorf("pull: %w", err)
+	}
+	return pullAnswer{resp: res, wire: wire, encoding: enc, dict: dict, latency: took}, nil
 }
 
 // deviceCall POSTs body and returns the answer decompressed (raw), as

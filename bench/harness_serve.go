@@ -160,7 +160,7 @@ func runServeScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) er
 		r.Run.Profiles[d.profile]++
 	}
 	hc := newHTTPClient(c.Devices + 2*pushConcurrency)
-	p := &puller{hc: hc, url: t.url + "/v1/sync/pull", pages: true}
+	p := &puller{hc: hc, url: t.url + "/v1/sync/pull", pages: true, dicts: newDictSet(t.url)}
 	d := &ServeDetail{}
 	r.Serve = d
 	c.logf("running %d first loads, %d at a time", c.Devices, c.FirstLoadConcurrency)
