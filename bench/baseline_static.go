@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -62,7 +61,7 @@ func (s *staticServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a := &s.answers[(s.next.Add(1)-1)%uint64(len(s.answers))]
 	if a.dict != nil {
-		w.Header().Set(client.DictHeader, strconv.FormatUint(uint64(a.dict.ID), 10))
+		w.Header().Set(client.DictHeader, a.dict.Name())
 	}
 	writeRecorded(w, a.wire, a.encoding)
 }

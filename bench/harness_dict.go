@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/offsync/offsync/client"
@@ -19,7 +18,7 @@ import (
 // client.DictHeader) are decoded with the one they name.
 
 // dictSet holds the devices' dictionaries: per token the one a device
-// holds, by id every one known (to decode answers, also those the static
+// holds, by name every one known (to decode answers, also those the static
 // baseline serves again).
 type dictSet struct {
 	// metadataURL is the metadata endpoint; "" fetches none (the static
@@ -28,22 +27,22 @@ type dictSet struct {
 
 	mu      sync.Mutex
 	byToken map[string]*codec.Dict
-	byID    map[uint32]*codec.Dict
+	byName  map[string]*codec.Dict // by codec.Dict.Name
 }
 
 // newDictSet returns a set whose devices fetch metadata from the server
 // at base.
 func newDictSet(base string) *dictSet {
-	return &dictSet{metadataURL: base + "/v1/sync/metadata", byToken: map[string]*codec.Dict{}, byID: map[uint32]*codec.Dict{}}
+	return &dictSet{metadataURL: base + "/v1/sync/metadata", byToken: map[string]*codec.Dict{}, byName: map[string]*codec.Dict{}}
 }
 
 // dictsOf returns a set that fetches nothing and knows the dictionaries
 // answers were coded with.
 func dictsOf(answers []pullAnswer) *dictSet {
-	s := &dictSet{byToken: map[string]*codec.Dict{}, byID: map[uint32]*codec.Dict{}}
+	s := &dictSet{byToken: map[string]*codec.Dict{}, byName: map[string]*codec.Dict{}}
 	for _, a := range answers {
 		if a.dict != nil {
-			s.byID[a.dict.ID] = a.dict
+			s.byName[a.dict.Name()] = a.dict
 		}
 	}
 	return s
@@ -60,15 +59,14 @@ func (s *dictSet) held(token string) *codec.Dict {
 	return s.byToken[token]
 }
 
-// byName returns the dictionary an answer's client.DictHeader names.
-func (s *dictSet) byName(h string) (*codec.Dict, error) {
-	id, err := strconv.ParseUint(h, 10, 32)
-	if s == nil || err != nil {
+// named returns the dictionary an answer's client.DictHeader names.
+func (s *dictSet) named(h string) (*codec.Dict, error) {
+	if s == nil {
 		return nil, fmt.Errorf("answer coded with dictionary %q: none held", h)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if d := s.byID[uint32(id)]; d != nil {
+	if d := s.byName[h]; d != nil {
 		return d, nil
 	}
 	return nil, fmt.Errorf("answer coded with dictionary %q: none held", h)
@@ -98,10 +96,10 @@ func (s *dictSet) note(ctx context.Context, hc *http.Client, token string, mv ui
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old := s.byID[d.ID]; old != nil && bytes.Equal(old.Content(), d.Content()) {
+	if old := s.byName[d.Name()]; old != nil {
 		d = old // one copy (and pool of coders) per dictionary
 	}
-	s.byToken[token], s.byID[d.ID] = d, d
+	s.byToken[token], s.byName[d.Name()] = d, d
 	return nil
 }
 
@@ -135,7 +133,7 @@ func (s *dictSet) dictCall(ctx context.Context, hc *http.Client, url string, hdr
 		raw, err = codec.ReadBody(bytes.NewReader(wire), e, client.DefaultMaxResponseBytes, client.DefaultMaxResponseBytes)
 		return raw, wire, enc, nil, err
 	}
-	if dict, err = s.byName(h); err != nil {
+	if dict, err = s.named(h); err != nil {
 		return nil, nil, "", nil, err
 	}
 	raw, err = codec.DecompressDict(dict, wire, client.DefaultMaxResponseBytes)

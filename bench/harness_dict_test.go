@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"testing"
 
 	"github.com/offsync/offsync/client"
@@ -51,7 +50,7 @@ func TestHarnessDevicesUseTheAnswerDictionary(t *testing.T) {
 		b, _ := codec.MarshalCompact(&ans)
 		packed, _ := codec.CompressDict(dict, nil, b, nil)
 		w.Header().Set("Content-Encoding", "zstd")
-		w.Header().Set(client.DictHeader, strconv.Itoa(mv))
+		w.Header().Set(client.DictHeader, dict.Name())
 		_, _ = w.Write(packed)
 	}))
 	t.Cleanup(ts.Close)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
@@ -95,11 +94,10 @@ func (d *Device) noteMetadataVersion(ctx context.Context, mv uint64) {
 }
 
 // readDictBody reads a pull answer that names a dictionary in
-// DictHeader: dict must be that one.
+// DictHeader: dict must be that one (codec.Dict.Name).
 func readDictBody(resp *http.Response, cr *countReader, enc codec.Encoding, dict *codec.Dict) ([]byte, error) {
-	id, err := strconv.ParseUint(resp.Header.Get(DictHeader), 10, 32)
-	if err != nil || dict == nil || uint32(id) != dict.ID || enc != codec.Zstd {
-		return nil, fmt.Errorf("read pull: coded with dictionary %q, not one this device holds: %w", resp.Header.Get(DictHeader), ErrResponse)
+	if h := resp.Header.Get(DictHeader); dict == nil || h != dict.Name() || enc != codec.Zstd {
+		return nil, fmt.Errorf("read pull: coded with dictionary %q, not one this device holds: %w", h, ErrResponse)
 	}
 	wire, err := codec.ReadBody(cr, codec.Identity, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
 	if err != nil {

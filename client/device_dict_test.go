@@ -69,12 +69,12 @@ func (s *dictServer) handler(t *testing.T) http.Handler {
 			if err != nil {
 				t.Error(err)
 			}
-			named := uint64(dict.ID)
+			named := dict.Name()
 			if s.wrongDict {
-				named++
+				named = strconv.FormatUint(s.mv, 10) + ".0000000000000000" // same id, other bytes
 			}
 			w.Header().Set("Content-Encoding", "zstd")
-			w.Header().Set(DictHeader, strconv.FormatUint(named, 10))
+			w.Header().Set(DictHeader, named)
 			_, _ = w.Write(packed)
 		default:
 			http.NotFound(w, r)

@@ -1,8 +1,11 @@
 package codec
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -44,6 +47,7 @@ type Dict struct {
 	// ID is the metadata version the dictionary was built from (never 0).
 	ID      uint32
 	content []byte
+	name    string
 
 	encoders, decoders sync.Pool
 }
@@ -88,11 +92,19 @@ func NewDict(mv uint32, businessUnit []byte, entities []DictEntity) (*Dict, erro
 	}
 	b = append(b, businessUnit...)
 	b = append(b, 0xa1, 'e', 0x91)
-	return &Dict{ID: mv, content: b}, nil
+	sum := sha256.Sum256(b)
+	return &Dict{ID: mv, content: b, name: strconv.FormatUint(uint64(mv), 10) + "." + hex.EncodeToString(sum[:8])}, nil
 }
 
 // Content returns the dictionary's bytes (not to be modified).
 func (d *Dict) Content() []byte { return d.content }
+
+// Name names the dictionary in an answer's Offsync-Dictionary header:
+// its id, a dot, and the first 8 bytes of the SHA-256 of its content in
+// lowercase hex. A device whose dictionary has another name (its
+// metadata changed and the version, a 31-bit hash, did not) refuses the
+// answer rather than decode it with the wrong bytes.
+func (d *Dict) Name() string { return d.name }
 
 // appendStr appends s as a msgpack str in its shortest form.
 func appendStr(b []byte, s string) []byte {

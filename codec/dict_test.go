@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,13 @@ func TestDictContentIsExact(t *testing.T) {
 	want = string(bytes.ReplaceAll([]byte(want), []byte(" "), nil))
 	if got := hex.EncodeToString(testDict(t, 12345678).Content()); got != want {
 		t.Fatalf("dictionary bytes:\n got %s\nwant %s", got, want)
+	}
+	// The example of docs/protocol.md, and its name.
+	bu, _ := GUIDBytes("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+	d, _ := NewDict(12345678, bu, []DictEntity{{Name: "task", Columns: []string{"subject"}}})
+	const doc = "84a16ea47461736ba570636f6c7391a77375626a656374a170c4a4636f6c7391a77375626a656374a175c4a172a3637574a3647565cf00000185a176cda26d76ce00bc614ea26362c417a47265667392c4100f1e2d3c4b5a69788796a5b4c3d2e1f0a16591"
+	if hex.EncodeToString(d.Content()) != doc || d.Name() != "12345678.70c727209080bbf6" {
+		t.Fatalf("the example of docs/protocol.md: %x %s", d.Content(), d.Name())
 	}
 }
 
@@ -89,6 +97,13 @@ func TestNewDictRefusesBadInput(t *testing.T) {
 	d, err := NewDict(1, nil, nil)
 	if err != nil || !bytes.Contains(d.Content(), make([]byte, 16)) {
 		t.Fatalf("no business unit: %v", err)
+	}
+	// The name is the id and a hash of the bytes: same id, other
+	// metadata, another name.
+	a, b := testDict(t, 7), testDict(t, 7)
+	other, _ := NewDict(7, nil, nil)
+	if a.Name() != b.Name() || a.Name() == other.Name() || !strings.HasPrefix(a.Name(), "7.") || len(a.Name()) != 2+16 {
+		t.Fatalf("names %q %q %q", a.Name(), b.Name(), other.Name())
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // metadata version it holds); when that is the user's current metadata
 // version, the answer carries its cursor as bytes (cb) and, when zstd is
 // acceptable and the answer small, is coded with the dictionary built
-// from that metadata: header Offsync-Dictionary names it. A device whose
+// from that metadata: header Offsync-Dictionary names it (codec.Dict.Name). A device whose
 // metadata is stale gets the answer as any device does, with the current
 // mv, and rebuilds its dictionary from GET /v1/sync/metadata. JSON
 // answers and paged first loads never use it (docs/protocol.md, "The
@@ -25,29 +25,35 @@ const dictHeader = "Offsync-Dictionary"
 // maxAnswerDicts bounds answerDicts: past it, it starts over.
 const maxAnswerDicts = 1024
 
-// answerDicts caches the dictionaries by metadata version (which covers
-// the profile's entities and columns and the user's business unit). The
-// zero value is ready.
+// answerDicts caches the dictionaries by what their metadata depends on
+// (the key of metadataVersions) and its version. The zero value is
+// ready.
 type answerDicts struct {
 	mu sync.Mutex
-	m  map[uint64]*codec.Dict
+	m  map[string]*codec.Dict
 }
 
 // answerDict returns the dictionary of user's metadata in app when its
 // version is mv, else nil.
 func (s *Server) answerDict(user, app string, mv uint64) *codec.Dict {
-	c := &s.dicts
-	c.mu.Lock()
-	d := c.m[mv]
-	c.mu.Unlock()
-	if d != nil || mv == 0 || mv > 0xffffffff {
-		return d
+	if mv == 0 || mv > 0xffffffff {
+		return nil
 	}
 	acc, err := s.r.Access(user, app)
 	if err != nil || acc.Profile == nil {
 		return nil
 	}
-	md := metadataOf(s.r.Schema(), acc)
+	sch, p := s.r.Schema(), acc.Profile
+	key := strconv.FormatUint(mv, 10) + "\x00" + strconv.FormatUint(sch.Version, 10) + "\x00" + p.ID + "\x00" +
+		strconv.FormatUint(p.Published, 10) + "\x00" + p.Name + "\x00" + acc.User.BusinessUnit
+	c := &s.dicts
+	c.mu.Lock()
+	d := c.m[key]
+	c.mu.Unlock()
+	if d != nil {
+		return d
+	}
+	md := metadataOf(sch, acc)
 	if v, err := metadataHash(&md); err != nil || v != mv {
 		return nil // the metadata moved on since mv was read
 	}
@@ -56,9 +62,9 @@ func (s *Server) answerDict(user, app string, mv uint64) *codec.Dict {
 	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxAnswerDicts {
-		c.m = map[uint64]*codec.Dict{}
+		c.m = map[string]*codec.Dict{}
 	}
-	c.m[mv] = d
+	c.m[key] = d
 	c.mu.Unlock()
 	return d
 }
@@ -130,7 +136,7 @@ func (s *Server) writeDictAnswer(w http.ResponseWriter, r *http.Request, v any, 
 	if len(packed) < len(body) {
 		body = packed
 		h.Set("Content-Encoding", enc.String())
-		h.Set(dictHeader, strconv.FormatUint(uint64(d.ID), 10))
+		h.Set(dictHeader, d.Name())
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)

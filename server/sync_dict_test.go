@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"testing"
 
 	"github.com/offsync/offsync/codec"
@@ -84,7 +83,7 @@ func TestPullWithTheAnswerDictionary(t *testing.T) {
 		t.Fatalf("pull without a dictionary: %d %v", code, h)
 	}
 	code, h, wire := dictPull(t, ts.URL, token, cursor, mv, "application/msgpack")
-	if code != 200 || h.Get(dictHeader) != strconv.FormatUint(uint64(mv), 10) || h.Get("Content-Encoding") != "zstd" {
+	if code != 200 || h.Get(dictHeader) != dict.Name() || h.Get("Content-Encoding") != "zstd" {
 		t.Fatalf("pull with the dictionary: %d %v", code, h)
 	}
 	if len(wire) >= len(plainWire) {
