@@ -171,6 +171,11 @@ func openLoopCluster(ctx context.Context, dir string, n int) ([]*replication.Nod
 		engines = append(engines, eng)
 		rc := replication.DefaultConfig(id, filepath.Join(dir, id, "raft"))
 		rc.RaftAddr, rc.Bootstrap, rc.Logger = "127.0.0.1:0", i == 0, quiet
+		// Three nodes on two cores under the race detector (CI) can miss
+		// heartbeats for longer than the default 400 ms: a leader that
+		// steps down fails the run ("not the leader"). Longer timeouts
+		// change no throughput (heartbeats go out at a tenth of them).
+		rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 2*time.Second, 2*time.Second, time.Second
 		node, err := replication.Open(rc, eng)
 		if err != nil {
 			closeAll()
