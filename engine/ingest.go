@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/offsync/offsync/codec"
 )
@@ -34,7 +35,7 @@ func (st *cmdState) ingest(recs []codec.Record) (int, error) {
 	}
 	for i := range recs {
 		rec := &recs[i]
-		field := fmt.Sprintf("records[%d]", i)
+		field := "records[" + strconv.Itoa(i) + "]"
 		def := sch.Entity(rec.Entity)
 		if def == nil {
 			return 0, invalidf("%s.entity: unknown entity %q", field, rec.Entity)
@@ -88,7 +89,7 @@ func (st *cmdState) upsert(field string, def *EntityDef, id string, rec *codec.R
 // buildRow validates rec and returns the row it makes: merged into cur
 // when live, else a new row. It writes nothing.
 func (st *cmdState) buildRow(field string, def *EntityDef, id string, rec *codec.Record, cur codec.Row, live bool, owners map[string]string) (codec.Row, error) {
-	row := codec.Row{ID: id, CreatedOn: st.now, Attrs: map[string]any{}}
+	row := codec.Row{ID: id, CreatedOn: st.now, Attrs: make(map[string]any, len(rec.Attrs))}
 	if live {
 		row = cur.Clone()
 		if row.Attrs == nil {
@@ -104,12 +105,14 @@ func (st *cmdState) buildRow(field string, def *EntityDef, id string, rec *codec
 	sort.Strings(names)
 	for _, name := range names {
 		v := rec.Attrs[name]
-		f := field + ".attributes." + name
+		// The attribute's field name, only built for an error message
+		// (it was one allocation an attribute of every record).
+		f := func() string { return field + ".attributes." + name }
 		switch name {
 		case AttrCreatedOn, AttrModifiedOn:
-			t, err := coerceTime(f, &Attribute{Name: name, Type: TypeDateTime}, v)
+			t, err := coerceTime("", &Attribute{Name: name, Type: TypeDateTime}, v)
 			if err != nil || t == nil {
-				return row, invalidf("%s: expected a datetime", f)
+				return row, invalidf("%s: expected a datetime", f())
 			}
 			if name == AttrCreatedOn {
 				row.CreatedOn = t.(int64)
@@ -119,18 +122,19 @@ func (st *cmdState) buildRow(field string, def *EntityDef, id string, rec *codec
 		case AttrOwnerID:
 			s, ok := v.(string)
 			if !ok {
-				return row, invalidf("%s: expected a GUID", f)
+				return row, invalidf("%s: expected a GUID", f())
 			}
 			owner = s
 		case AttrID, AttrOwningBusinessUnit, AttrVersion:
-			return row, invalidf("%s: %s is a system attribute the server sets", f, name)
+			return row, invalidf("%s: %s is a system attribute the server sets", f(), name)
 		default:
 			a := def.Attribute(name)
 			if a == nil {
-				return row, invalidf("%s: unknown attribute of %s", f, def.Name)
+				return row, invalidf("%s: unknown attribute of %s", f(), def.Name)
 			}
-			cv, err := coerce(f, a, v)
+			cv, err := coerce("", a, v)
 			if err != nil {
+				_, err = coerce(f(), a, v) // the same error, naming the field
 				return row, err
 			}
 			if cv == nil {
