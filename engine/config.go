@@ -41,7 +41,8 @@ type Config struct {
 	SyncWrites bool
 	// MemTableSize is Badger's memtable size in bytes.
 	MemTableSize int64
-	// BlockCacheSize is Badger's block cache size in bytes.
+	// BlockCacheSize is Badger's block cache size in bytes; at least 1
+	// (Badger compresses its tables and needs it).
 	BlockCacheSize int64
 	// ImageCacheBytes and CurrentCacheBytes bound the row caches of
 	// deltas (images of changed rows, and current rows around them) by
@@ -74,8 +75,10 @@ func (c Config) Validate() error {
 	if c.MemTableSize < 1<<20 {
 		return fmt.Errorf("engine config: MemTableSize: %d is below 1 MiB", c.MemTableSize)
 	}
-	if c.BlockCacheSize < 0 {
-		return fmt.Errorf("engine config: BlockCacheSize: must not be negative")
+	if c.BlockCacheSize <= 0 {
+		// Badger compresses its tables, and panics when it has no cache
+		// for the decompressed blocks.
+		return fmt.Errorf("engine config: BlockCacheSize: must be positive")
 	}
 	if c.ImageCacheBytes < 0 {
 		return fmt.Errorf("engine config: ImageCacheBytes: must not be negative")

@@ -22,13 +22,16 @@ func TestServeMemoryLimitReachesTheServer(t *testing.T) {
 	}
 }
 
-// TestServeBadgerFlagsReachTheEngine checks that --memtable-mb and
-// --block-cache-mb are the engine's MemTableSize and BlockCacheSize:
-// values its validation refuses come back naming the field.
+// TestServeBadgerFlagsReachTheEngine checks that --memtable-mb,
+// --block-cache-mb and --mapped-tables-mb are the engine's
+// MemTableSize, BlockCacheSize and MappedTableBytes: values its
+// validation refuses come back naming the field.
 func TestServeBadgerFlagsReachTheEngine(t *testing.T) {
 	for _, tc := range []struct{ flag, value, field string }{
 		{"--memtable-mb", "0", "MemTableSize"},
 		{"--block-cache-mb", "-1", "BlockCacheSize"},
+		{"--block-cache-mb", "0", "BlockCacheSize"}, // Badger panicked on it
+		{"--mapped-tables-mb", "-1", "MappedTableBytes"},
 	} {
 		root := newRootCmd()
 		root.SetArgs([]string{"serve", "--data", t.TempDir(), "--http", freeAddr(t), "--raft", freeAddr(t), tc.flag, tc.value})
