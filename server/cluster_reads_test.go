@@ -24,9 +24,18 @@ import (
 // leaderProposer proposes through whichever node leads.
 type leaderProposer struct{ c *clustertest.Cluster }
 
-// Propose implements dataset.Proposer.
+// Propose implements dataset.Proposer. A proposal that reaches a node
+// which lost the leadership meanwhile (the race detector on a loaded
+// 2-core machine can delay heartbeats past the election timeout) goes
+// to the new leader: "not the leader" means the command was not
+// appended, so nothing is applied twice.
 func (p leaderProposer) Propose(ctx context.Context, cmd *engine.Command) (*engine.Result, error) {
-	return p.c.Leader().Propose(ctx, cmd)
+	for try := 0; ; try++ {
+		res, err := p.c.Leader().Propose(ctx, cmd)
+		if !errors.Is(err, replication.ErrNotLeader) || try == 4 {
+			return res, err
+		}
+	}
 }
 
 // servedCluster is a clustertest cluster with the demo data and an HTTP
