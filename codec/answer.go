@@ -154,6 +154,15 @@ func compressCuts(pool encoderPool, level zstd.EncoderLevel, dst, src []byte, cu
 			return dst, fmt.Errorf("compress zstd: %w", err)
 		}
 	}
+	out, err := encodeCuts(enc, dst, src, cuts)
+	pool.Put(enc)
+	return out, err
+}
+
+// encodeCuts writes src with enc as one zstd frame, a block ending at
+// each cut that leaves at least minCutSegment bytes on both sides, and
+// leaves enc reset for reuse.
+func encodeCuts(enc *zstd.Encoder, dst, src []byte, cuts []int) ([]byte, error) {
 	out := &appendWriter{b: dst}
 	enc.ResetContentSize(out, int64(len(src)))
 	from := 0
@@ -174,7 +183,6 @@ func compressCuts(pool encoderPool, level zstd.EncoderLevel, dst, src []byte, cu
 		err = cerr
 	}
 	enc.Reset(nil)
-	pool.Put(enc)
 	if err != nil {
 		return dst, fmt.Errorf("compress zstd: %w", err)
 	}

@@ -175,30 +175,7 @@ func CompressDict(d *Dict, dst, src []byte, cuts []int) ([]byte, error) {
 		// shorter than the stream's.
 		return enc.EncodeAll(src, dst), nil
 	}
-	out := &appendWriter{b: dst}
-	enc.ResetContentSize(out, int64(len(src)))
-	from := 0
-	var err error
-	for _, c := range cuts {
-		if c-from < minCutSegment || len(src)-c < minCutSegment || err != nil {
-			continue
-		}
-		if _, err = enc.Write(src[from:c]); err == nil {
-			err = enc.Flush()
-		}
-		from = c
-	}
-	if err == nil {
-		_, err = enc.Write(src[from:])
-	}
-	if cerr := enc.Close(); err == nil {
-		err = cerr
-	}
-	enc.Reset(nil)
-	if err != nil {
-		return dst, fmt.Errorf("compress zstd: %w", err)
-	}
-	return out.b, nil
+	return encodeCuts(enc, dst, src, cuts)
 }
 
 // DecompressDict is Decompress for a zstd frame coded with d
