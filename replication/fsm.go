@@ -80,16 +80,21 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		}
 	}
 	start := time.Now()
-	// Pipelined: Badger writes this batch while the next is computed.
-	// Propose waits for the engine to reach a version before it answers.
-	res, err := f.eng.ApplyPipelined(entries)
+	// Pipelined: Badger writes one part while the next is computed
+	// (fsmparts.go). Propose waits for the engine to reach a version
+	// before it answers.
+	done := 0
+	for _, part := range applyParts(entries) {
+		res, err := f.eng.ApplyPipelined(part)
+		if err != nil {
+			panic(fmt.Sprintf("offsync: apply raft entries %d..%d: %v", part[0].Version, part[len(part)-1].Version, err))
+		}
+		for _, r := range res {
+			out[slots[done]] = r
+			done++
+		}
+	}
 	f.obs.apply(len(entries), time.Since(start))
-	if err != nil {
-		panic(fmt.Sprintf("offsync: apply raft entries %d..%d: %v", entries[0].Version, entries[len(entries)-1].Version, err))
-	}
-	for j, r := range res {
-		out[slots[j]] = r
-	}
 	return out
 }
 
