@@ -59,6 +59,10 @@ type IngestResult struct {
 	RowsPerSec       float64 // through Raft and engine.Apply
 	BadgerRowsPerSec float64 // raw Badger WriteBatch of the same encoded rows
 	RatioVsBadger    float64
+	// CPUPerRow and BadgerCPUPerRow are the CPU time (user and system, of
+	// this whole process) a row cost on each path, 0 where unknown: on a
+	// shared machine they move less than the rates do.
+	CPUPerRow, BadgerCPUPerRow time.Duration
 }
 
 // RunIngest writes the same CRM rows twice, through the full write path
@@ -73,17 +77,27 @@ func RunIngest(ctx context.Context, c IngestConfig) (IngestResult, error) {
 	if err != nil {
 		return IngestResult{}, err
 	}
-	full, err := timeFullPath(ctx, c, batches)
+	full, fullCPU, err := timeFullPath(ctx, c, batches)
 	if err != nil {
 		return IngestResult{}, err
 	}
-	raw, err := timeBadger(c, batches)
+	raw, rawCPU, err := timeBadger(c, batches)
 	if err != nil {
 		return IngestResult{}, err
 	}
-	r := IngestResult{Rows: c.Rows, RowsPerSec: float64(c.Rows) / full.Seconds(), BadgerRowsPerSec: float64(c.Rows) / raw.Seconds()}
+	r := IngestResult{Rows: c.Rows, RowsPerSec: float64(c.Rows) / full.Seconds(), BadgerRowsPerSec: float64(c.Rows) / raw.Seconds(),
+		CPUPerRow: fullCPU / time.Duration(c.Rows), BadgerCPUPerRow: rawCPU / time.Duration(c.Rows)}
 	r.RatioVsBadger = r.RowsPerSec / r.BadgerRowsPerSec
 	return r, nil
+}
+
+// cpuSince is the process CPU time used since cpu0 (0 where unknown).
+func cpuSince(cpu0 time.Duration) time.Duration {
+	cpu1, ok := processCPU()
+	if !ok {
+		return 0
+	}
+	return cpu1 - cpu0
 }
 
 // ingestBatches generates the first c.Rows rows of a CRM dataset.
@@ -114,12 +128,13 @@ func ingestBatches(c IngestConfig) ([][]codec.Record, error) {
 }
 
 // timeFullPath loads the schema and organization, then times the rows
-// proposed by c.Writers concurrent writers through a one-voter Raft node.
-func timeFullPath(ctx context.Context, c IngestConfig, batches [][]codec.Record) (time.Duration, error) {
+// proposed by c.Writers concurrent writers through a one-voter Raft node,
+// and the process CPU time they took.
+func timeFullPath(ctx context.Context, c IngestConfig, batches [][]codec.Record) (took, cpu time.Duration, err error) {
 	dir := filepath.Join(c.Dir, "full")
 	eng, err := engine.Open(engine.DefaultConfig(filepath.Join(dir, "engine")))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer eng.Close()
 	rc := replication.DefaultConfig("bench", filepath.Join(dir, "raft"))
@@ -127,19 +142,20 @@ func timeFullPath(ctx context.Context, c IngestConfig, batches [][]codec.Record)
 	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond
 	node, err := replication.Open(rc, eng)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer node.Close()
 	if err := node.WaitLeader(ctx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := loadOrg(ctx, node, c.Seed); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, c.Writers)
 	start := time.Now()
+	cpu0, _ := processCPU()
 	for w := 0; w < c.Writers; w++ {
 		wg.Add(1)
 		go func() {
@@ -163,7 +179,7 @@ func timeFullPath(ctx context.Context, c IngestConfig, batches [][]codec.Record)
 	wg.Wait()
 	d := time.Since(start)
 	close(errs)
-	return d, <-errs
+	return d, cpuSince(cpu0), <-errs
 }
 
 // loadOrg publishes the CRM schema and writes the organization.
@@ -198,30 +214,32 @@ func loadOrg(ctx context.Context, node *replication.Node, seed int64) error {
 }
 
 // timeBadger times raw Badger WriteBatch of the same rows, each encoded as
-// the engine's stored row (msgpack codec.Row) under its row key.
-func timeBadger(c IngestConfig, batches [][]codec.Record) (time.Duration, error) {
+// the engine's stored row (msgpack codec.Row) under its row key, and
+// returns the process CPU time it took.
+func timeBadger(c IngestConfig, batches [][]codec.Record) (took, cpu time.Duration, err error) {
 	opts := badger.DefaultOptions(filepath.Join(c.Dir, "badger")).WithLogger(nil).WithMemTableSize(engine.DefaultMemTableSize).WithBlockCacheSize(engine.DefaultBlockCacheSize)
 	db, err := badger.Open(opts)
 	if err != nil {
-		return 0, fmt.Errorf("open badger: %w", err)
+		return 0, 0, fmt.Errorf("open badger: %w", err)
 	}
 	defer db.Close()
 	start := time.Now()
+	cpu0, _ := processCPU()
 	wb := db.NewWriteBatch()
 	for _, b := range batches {
 		for _, rec := range b {
 			row := codec.Row{ID: rec.ID, OwnerID: rec.OwnerID, CreatedOn: start.UnixMilli(), ModifiedOn: start.UnixMilli(), Version: 1, Attrs: rec.Attrs}
 			v, err := codec.Marshal(&row)
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			if err := wb.Set([]byte("r/"+rec.Entity+"/"+rec.ID), v); err != nil {
-				return 0, fmt.Errorf("write batch: %w", err)
+				return 0, 0, fmt.Errorf("write batch: %w", err)
 			}
 		}
 	}
 	if err := wb.Flush(); err != nil {
-		return 0, fmt.Errorf("flush write batch: %w", err)
+		return 0, 0, fmt.Errorf("flush write batch: %w", err)
 	}
-	return time.Since(start), nil
+	return time.Since(start), cpuSince(cpu0), nil
 }

@@ -19,6 +19,8 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(last.RowsPerSec, "rows/s")
 	b.ReportMetric(last.BadgerRowsPerSec, "badger-rows/s")
 	b.ReportMetric(last.RatioVsBadger, MetricRatioVsBadger)
+	b.ReportMetric(float64(last.CPUPerRow.Nanoseconds())/1e3, "cpu-us/row")
+	b.ReportMetric(float64(last.BadgerCPUPerRow.Nanoseconds())/1e3, "badger-cpu-us/row")
 }
 
 func TestRunIngestSmall(t *testing.T) {
