@@ -42,14 +42,15 @@ type DictEntity struct {
 
 // Dict is an answer dictionary: the raw content zstd starts from, and
 // the metadata version it was built for. A Dict is safe for concurrent
-// use; it pools its encoders and decoders.
+// use; it pools its decoders.
 type Dict struct {
 	// ID is the metadata version the dictionary was built from (never 0).
 	ID      uint32
 	content []byte
+	index   *dictIndex
 	name    string
 
-	encoders, decoders sync.Pool
+	decoders sync.Pool
 }
 
 // dictDueHigh is the start of a due time (unix ms, msgpack uint64) from
@@ -93,7 +94,7 @@ func NewDict(mv uint32, businessUnit []byte, entities []DictEntity) (*Dict, erro
 	b = append(b, businessUnit...)
 	b = append(b, 0xa1, 'e', 0x91)
 	sum := sha256.Sum256(b)
-	return &Dict{ID: mv, content: b, name: strconv.FormatUint(uint64(mv), 10) + "." + hex.EncodeToString(sum[:8])}, nil
+	return &Dict{ID: mv, content: b, index: newDictIndex(b), name: strconv.FormatUint(uint64(mv), 10) + "." + hex.EncodeToString(sum[:8])}, nil
 }
 
 // Content returns the dictionary's bytes (not to be modified).
@@ -143,39 +144,17 @@ const maxDictAnswer = 16 << 10
 func UseDict(n int) bool { return n < maxDictAnswer }
 
 // CompressDict appends src coded as one zstd frame whose history starts
-// with d's content, ending a zstd block at each cut (in increasing
-// order) that leaves at least minCutSegment bytes on both sides, as
-// CompressCuts does (cuts gain as much with the dictionary as without:
-// BenchmarkDeltaBytes 3,205 B in one block, see docs/benchmarks.md). The
-// frame names no dictionary and has no checksum: the answer says which
-// dictionary it used (docs/protocol.md), and the transport checks the
-// bytes. Any zstd decoder given d's content as a raw dictionary reads it.
+// with d's content (dictframe.go): literals stored raw, sequences coded
+// with the format's predefined tables. cuts, the places where an answer
+// changes kind of bytes, are not used: with raw literals and predefined
+// tables a block gains nothing from ending at them. The frame names no
+// dictionary and has no checksum: the answer says which dictionary it
+// used (docs/protocol.md), and the transport checks the bytes. Any zstd
+// decoder given d's content as a raw dictionary reads it. It does not
+// fail; the error is for symmetry with CompressCuts.
 func CompressDict(d *Dict, dst, src []byte, cuts []int) ([]byte, error) {
-	enc, _ := d.encoders.Get().(*zstd.Encoder)
-	if enc == nil {
-		var err error
-		// The fastest level: a dictionary encoder starts each frame from
-		// the dictionary's tables, and at the default level (a double
-		// hash table) that copy cost more than the answer; at CRM-medium
-		// with 1,000 devices it was 16% of the server's CPU and the serve
-		// rate fell from 4,853 to 744 pulls/s (docs/benchmarks.md).
-		if enc, err = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(maxDictAnswer*2),
-			zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(false),
-			zstd.WithEncoderDictRaw(0, d.content)); err != nil {
-			return dst, fmt.Errorf("compress zstd: %w", err)
-		}
-	}
-	defer d.encoders.Put(enc)
-	cut := false
-	for _, c := range cuts {
-		cut = cut || (c >= minCutSegment && len(src)-c >= minCutSegment)
-	}
-	if !cut {
-		// One block: EncodeAll writes a single-segment frame, a byte
-		// shorter than the stream's.
-		return enc.EncodeAll(src, dst), nil
-	}
-	return encodeCuts(enc, dst, src, cuts)
+	_ = cuts
+	return encodeDictFrame(dst, d.content, d.index, src), nil
 }
 
 // DecompressDict is Decompress for a zstd frame coded with d

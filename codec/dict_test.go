@@ -186,26 +186,3 @@ func FuzzDictFromMetadata(f *testing.F) {
 		}
 	})
 }
-
-// TestCompressDictCutsBlocks: an answer with columnar cuts is coded in
-// blocks ending at them, smaller than in one block, and decodes the same.
-func TestCompressDictCutsBlocks(t *testing.T) {
-	d := testDict(t, 7)
-	a, err := MarshalAnswer(benchAnswer())
-	if err != nil || len(a.Cuts) == 0 {
-		t.Fatalf("answer with %d cuts: %v", len(a.Cuts), err)
-	}
-	one, _ := CompressDict(d, nil, a.Body, nil)
-	cut, err := CompressDict(d, nil, a.Body, a.Cuts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cut) >= len(one) {
-		t.Fatalf("cut %d bytes, one block %d", len(cut), len(one))
-	}
-	out, err := DecompressDict(d, cut, 1<<24)
-	if err != nil || !bytes.Equal(out, a.Body) {
-		t.Fatalf("round trip: %v", err)
-	}
-	t.Logf("%d bytes: one block %d, cut %d", len(a.Body), len(one), len(cut))
-}
