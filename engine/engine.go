@@ -46,6 +46,9 @@ type Engine struct {
 	pager *tablePager
 	// pipe is the pipelined apply's state (pipeline.go; under applyMu).
 	pipe pipeState
+	// sums says which targets may hold a reference summary
+	// (summaryfilter.go; under applyMu, nil while unknown).
+	sums *summaryFilter
 	// restoring keeps reads out while Restore replaces the database:
 	// Badger's Load moves its transaction timestamps without a lock, so
 	// a read transaction opened meanwhile races it.
@@ -98,12 +101,15 @@ func Open(cfg Config) (*Engine, error) {
 }
 
 // loadState migrates an older storage layout (layout.go), then reads the
-// applied version and the current schema into memory.
+// applied version, the current schema and the targets that hold reference
+// summaries (summaryfilter.go) into memory.
 func (e *Engine) loadState() error {
+	e.sums = nil
 	if err := migrateLayout(e.db); err != nil {
 		return err
 	}
 	return e.db.View(func(txn *badger.Txn) error {
+		e.sums = loadSummaryFilter(txn)
 		var applied uint64
 		if err := getValue(txn, []byte(keyApplied), func(v []byte) error {
 			if len(v) != 8 {

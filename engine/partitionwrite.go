@@ -140,13 +140,15 @@ func (st *cmdState) refSummary(target string) (refSummary, error) {
 		return p.s, nil
 	}
 	s := refSummary{}
-	err := st.get(refSummaryKey(target), func(b []byte) error {
-		var err error
-		s, err = decodeRefSummary(b)
-		return err
-	})
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
+	if st.b.e.sums.mayHave(target) { // else it has none (summaryfilter.go)
+		err := st.get(refSummaryKey(target), func(b []byte) error {
+			var err error
+			s, err = decodeRefSummary(b)
+			return err
+		})
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
 	}
 	if st.summaries == nil {
 		st.summaries = map[string]*pendingSummary{}
@@ -170,6 +172,7 @@ func (st *cmdState) flushRefSummaries() {
 			st.del(refSummaryKey(t))
 		} else {
 			st.set(refSummaryKey(t), b)
+			st.b.e.sums.add(t)
 		}
 	}
 	st.summaries = nil

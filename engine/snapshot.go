@@ -69,6 +69,7 @@ func (e *Engine) Restore(r io.Reader) error {
 	clear(e.owners)
 	e.beginOrgCommit() // the organization is replaced too
 	defer e.endOrgCommit()
+	e.sums = nil // unknown until loadState has read the new keys
 	if err := e.db.DropAll(); err != nil {
 		return fmt.Errorf("restore snapshot: drop: %w", err)
 	}
