@@ -159,6 +159,8 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 		}
 	}()
 	var sum SyncSummary
+	var meta metadataAhead // device_ahead.go
+	defer meta.wait()
 	if err := d.pushQueued(ctx, &sum); err != nil {
 		if !pushCanWait(err) {
 			return sum, err
@@ -178,7 +180,7 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 	for {
 		// A first load whose shared pages are not all in yet (a crash,
 		// or an error, in the middle) goes on first (device_pages.go).
-		if _, err := d.finishPages(ctx, &sum); err != nil {
+		if _, err := d.finishPages(ctx, &sum, nil); err != nil {
 			return sum, err
 		}
 		cursor, err := d.cursor()
@@ -189,10 +191,12 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 		if err != nil {
 			return sum, err
 		}
+		meta.wait() // the pull names the dictionary
 		res, n, served, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion, Pages: true})
 		if err != nil {
 			return sum, err
 		}
+		meta.start(ctx, d, res.MetadataVersion)
 		sum.Server = served
 		sum.Pulls++
 		sum.WireBytes += n
@@ -200,12 +204,14 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 			sum.Resets++
 		}
 		more, paged := res.More, len(res.Pages) > 0
+		var ahead *pageAhead
 		if paged {
 			// Its shared pages follow: the answer is one page of the load.
 			if err := d.notePages(res); err != nil {
 				return sum, err
 			}
 			res.More = true
+			ahead = d.fetchAhead(ctx, res.Pages[0].ID) // while the answer is written
 		}
 		up, rm, err := d.apply(res)
 		if err != nil {
@@ -218,7 +224,7 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 			d.cfg.Progress(sum.Upserts, res.More)
 		}
 		if paged {
-			abandoned, err := d.finishPages(ctx, &sum)
+			abandoned, err := d.finishPages(ctx, &sum, ahead)
 			if err != nil {
 				return sum, err
 			}
@@ -260,9 +266,6 @@ func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullRe
 		res, wire, err = readPullDict(resp, dict)
 		return err
 	})
-	if err == nil {
-		d.noteMetadataVersion(ctx, res.MetadataVersion) // device_dict.go
-	}
 	return res, wire, served, err
 }
 
@@ -282,7 +285,7 @@ func readPullDict(resp *http.Response, dict *codec.Dict) (codec.PullResponse, in
 	if resp.Header.Get(DictHeader) != "" {
 		raw, err = readDictBody(resp, cr, enc, dict) // device_dict.go
 	} else {
-		raw, err = codec.ReadBody(cr, enc, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
+		raw, err = codec.ReadBodySized(cr, enc, resp.ContentLength, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
 	}
 	if err != nil {
 		return codec.PullResponse{}, cr.n, fmt.Errorf("read pull: %w", err)

@@ -99,7 +99,7 @@ func readDictBody(resp *http.Response, cr *countReader, enc codec.Encoding, dict
 	if h := resp.Header.Get(DictHeader); dict == nil || h != dict.Name() || enc != codec.Zstd {
 		return nil, fmt.Errorf("read pull: coded with dictionary %q, not one this device holds: %w", h, ErrResponse)
 	}
-	wire, err := codec.ReadBody(cr, codec.Identity, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
+	wire, err := codec.ReadBodySized(cr, codec.Identity, resp.ContentLength, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read pull: %w", err)
 	}

@@ -76,10 +76,12 @@ func (d *Device) readPagesLeft() (*pagesLeft, error) {
 	return pl, nil
 }
 
-// finishPages fetches and applies the pages left of a first load. It
-// reports whether the load was abandoned (a page is gone): the next pull
-// then loads the view again.
-func (d *Device) finishPages(ctx context.Context, sum *SyncSummary) (abandoned bool, err error) {
+// finishPages fetches and applies the pages left of a first load, each
+// fetched while the one before is written (device_ahead.go; ahead, when
+// not nil, is the first already under way). It reports whether the load
+// was abandoned (a page is gone): the next pull then loads the view
+// again.
+func (d *Device) finishPages(ctx context.Context, sum *SyncSummary, ahead *pageAhead) (abandoned bool, err error) {
 	pl, err := d.readPagesLeft()
 	if err != nil || pl == nil {
 		return false, err
@@ -93,7 +95,7 @@ func (d *Device) finishPages(ctx context.Context, sum *SyncSummary) (abandoned b
 		return false, d.putPagesLeft(&pagesLeft{})
 	}
 	for len(pl.Pages) > 0 {
-		page, n, err := d.fetchPage(ctx, pl.Pages[0].ID)
+		page, n, err := d.take(ctx, ahead, pl.Pages[0].ID)
 		sum.WireBytes += n
 		var apiErr *APIError
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusGone {
@@ -103,6 +105,9 @@ func (d *Device) finishPages(ctx context.Context, sum *SyncSummary) (abandoned b
 			return false, err
 		}
 		page.Cursor, page.More = pl.Cursor, len(pl.Pages) > 1
+		if ahead = nil; len(pl.Pages) > 1 {
+			ahead = d.fetchAhead(ctx, pl.Pages[1].ID)
+		}
 		up, _, err := d.apply(page)
 		if err != nil {
 			return false, err
