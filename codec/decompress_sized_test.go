@@ -54,7 +54,29 @@ func TestReadBodyReadsIntoOneBuffer(t *testing.T) {
 	if err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("zstd: %d bytes, %v", len(got), err)
 	}
-	if cap(got) > len(body)+1 {
+	if cap(got) > len(body)+zstdOverAlloc {
 		t.Errorf("a zstd frame of %d bytes decoded into %d", len(body), cap(got))
+	}
+}
+
+// TestDecompressZstdFramesAfterTheFirst: a frame that says its size is
+// decoded in one call; frames after it still count, whole and against
+// the limit.
+func TestDecompressZstdFramesAfterTheFirst(t *testing.T) {
+	a, b := bytes.Repeat([]byte("first frame "), 300), bytes.Repeat([]byte("second "), 500)
+	za, err := CompressCuts(Zstd, nil, a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := CompressCuts(Zstd, za, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decompress(Zstd, both, 1<<20)
+	if err != nil || !bytes.Equal(got, append(append([]byte(nil), a...), b...)) {
+		t.Fatalf("two frames: %d bytes, %v", len(got), err)
+	}
+	if _, err := Decompress(Zstd, both, int64(len(a)+len(b)/2)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("two frames past the limit: %v", err)
 	}
 }
