@@ -19,10 +19,19 @@ import (
 // CRM-noisy about 12% (docs/benchmarks.md). Cutting only where the kind
 // of bytes changed (GUIDs, text, numbers) saved less: 6 and 7%.
 
-// minCutSegment is the smallest run worth a zstd block of its own: below
-// it the block's header and tables cost more than they save (128 bytes
-// measured best of 64 to 1,024).
-const minCutSegment = 128
+// minCutSegment is the smallest run worth a zstd block of its own at
+// smallLevel (answers under smallAnswer): below it the block's header and
+// tables cost more than they save (128 bytes measured best of 24 to
+// 1,024). At answerLevel and onceLevel (larger answers, shared pages)
+// minCutSegmentLarge is: a column of a few dozen bytes (the refs, the
+// versions) then gets a block of its own instead of spoiling the
+// statistics of the text after it (CRM-N's page 19,496 -> 19,193 B,
+// CRM-noisy's 39,226 -> 38,483 at onceLevel; 24 was 9 B smaller, 64
+// 170 B larger: docs/benchmarks.md).
+const (
+	minCutSegment      = 128
+	minCutSegmentLarge = 32
+)
 
 // answerLevel is the zstd level of CompressCuts. On pull answers it
 // codes about 2% (CRM-N) to 3% (CRM-noisy) smaller than the default
@@ -143,8 +152,8 @@ func CompressCutsOnce(e Encoding, dst, src []byte, cuts []int) ([]byte, error) {
 }
 
 // compressCuts writes src as one zstd frame at level, a block ending at
-// each cut that leaves at least minCutSegment bytes on both sides, with
-// an encoder from pool.
+// each cut that leaves at least minCutSegment bytes (minCutSegmentLarge
+// above smallLevel) on both sides, with an encoder from pool.
 func compressCuts(pool encoderPool, level zstd.EncoderLevel, dst, src []byte, cuts []int) ([]byte, error) {
 	enc, _ := pool.Get().(*zstd.Encoder)
 	if enc == nil {
@@ -154,7 +163,11 @@ func compressCuts(pool encoderPool, level zstd.EncoderLevel, dst, src []byte, cu
 			return dst, fmt.Errorf("compress zstd: %w", err)
 		}
 	}
-	out, err := encodeCuts(enc, dst, src, cuts)
+	minSeg := minCutSegmentLarge
+	if level == smallLevel {
+		minSeg = minCutSegment
+	}
+	out, err := encodeCutsMin(enc, dst, src, cuts, minSeg)
 	pool.Put(enc)
 	return out, err
 }
@@ -163,12 +176,17 @@ func compressCuts(pool encoderPool, level zstd.EncoderLevel, dst, src []byte, cu
 // each cut that leaves at least minCutSegment bytes on both sides, and
 // leaves enc reset for reuse.
 func encodeCuts(enc *zstd.Encoder, dst, src []byte, cuts []int) ([]byte, error) {
+	return encodeCutsMin(enc, dst, src, cuts, minCutSegment)
+}
+
+// encodeCutsMin is encodeCuts with blocks of at least minSeg bytes.
+func encodeCutsMin(enc *zstd.Encoder, dst, src []byte, cuts []int, minSeg int) ([]byte, error) {
 	out := &appendWriter{b: dst}
 	enc.ResetContentSize(out, int64(len(src)))
 	from := 0
 	var err error
 	for _, c := range cuts {
-		if c-from < minCutSegment || len(src)-c < minCutSegment || err != nil {
+		if c-from < minSeg || len(src)-c < minSeg || err != nil {
 			continue
 		}
 		if _, err = enc.Write(src[from:c]); err == nil {
