@@ -21,8 +21,10 @@ import (
 // reads it.
 
 const (
-	// dictHashLog sizes the dictionary's index and an answer's.
+	// dictHashLog sizes the dictionary's index.
 	dictHashLog = 12
+	// localHashLog sizes an answer's index, cleared for each frame.
+	localHashLog = 10
 	// dictMinMatch is the shortest match taken: 4 bytes, hashed whole.
 	dictMinMatch = 4
 	// zstdMaxBlock is the largest block the format allows.
@@ -33,16 +35,19 @@ const (
 // dictionary's content where they start (0: none).
 type dictIndex [1 << dictHashLog]int32
 
-// hash4 hashes the 4 bytes at b[i:].
-func hash4(b []byte, i int) uint32 {
-	return (binary.LittleEndian.Uint32(b[i:]) * 2654435761) >> (32 - dictHashLog)
+// localIndex is dictIndex for the answer being coded.
+type localIndex [1 << localHashLog]int32
+
+// hash4 hashes the 4 bytes at b[i:] to log bits.
+func hash4(b []byte, i int, log uint) uint32 {
+	return (binary.LittleEndian.Uint32(b[i:]) * 2654435761) >> (32 - log)
 }
 
 // newDictIndex indexes content.
 func newDictIndex(content []byte) *dictIndex {
 	var x dictIndex
 	for i := 0; i+dictMinMatch <= len(content); i++ {
-		x[hash4(content, i)] = int32(i + 1)
+		x[hash4(content, i, dictHashLog)] = int32(i + 1)
 	}
 	return &x
 }
@@ -78,7 +83,7 @@ func encodeDictFrame(dst []byte, content []byte, x *dictIndex, src []byte) []byt
 	if n == 0 {
 		return append(dst, 1, 0, 0) // one empty raw block, the last
 	}
-	var local dictIndex
+	var local localIndex
 	for from := 0; from < n; from += zstdMaxBlock {
 		to := min(from+zstdMaxBlock, n)
 		dst = appendDictBlock(dst, content, x, &local, src, from, to, to == n)
@@ -88,19 +93,19 @@ func encodeDictFrame(dst []byte, content []byte, x *dictIndex, src []byte) []byt
 
 // appendDictBlock appends the block of src[from:to]; matches may reach
 // back into earlier blocks and the dictionary.
-func appendDictBlock(dst []byte, content []byte, x, local *dictIndex, src []byte, from, to int, last bool) []byte {
+func appendDictBlock(dst []byte, content []byte, x *dictIndex, local *localIndex, src []byte, from, to int, last bool) []byte {
 	seqs := make([]zseq, 0, 16)
 	lits := make([]byte, 0, to-from)
 	anchor, i := from, from
 	for i+dictMinMatch <= to {
-		h := hash4(src, i)
+		h := hash4(src, i, localHashLog)
 		best, bestOff := 0, 0
 		if p := int(local[h]) - 1; p >= 0 {
 			if m := matchLen(src, i, src, p, to-i); m >= dictMinMatch {
 				best, bestOff = m, i-p
 			}
 		}
-		if p := int(x[h]) - 1; p >= 0 {
+		if p := int(x[hash4(src, i, dictHashLog)]) - 1; p >= 0 {
 			if m := matchLen(src, i, content, p, to-i); m > best {
 				best, bestOff = m, i+len(content)-p
 			}
@@ -113,7 +118,7 @@ func appendDictBlock(dst []byte, content []byte, x, local *dictIndex, src []byte
 		lits = append(lits, src[anchor:i]...)
 		seqs = append(seqs, zseq{lit: uint32(i - anchor), match: uint32(best), off: uint32(bestOff)})
 		for j := i + 1; j < i+best && j+dictMinMatch <= to; j++ {
-			local[hash4(src, j)] = int32(j + 1)
+			local[hash4(src, j, localHashLog)] = int32(j + 1)
 		}
 		i += best
 		anchor = i
