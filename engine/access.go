@@ -255,6 +255,11 @@ func (a *Access) loadProfile(r objectReader) error {
 	} else if err != nil {
 		return err
 	}
+	if tr, ok := r.(txnReader); ok && tr.profiles != nil {
+		p, err := tr.profiles.load(tr.txn, pid)
+		a.Profile = p
+		return err
+	}
 	var p Profile
 	if err := r.getDecoded(profileKey(pid), &p); err != nil {
 		return err

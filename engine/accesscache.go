@@ -41,14 +41,14 @@ func (e *Engine) orgEpoch() (epoch uint64, ok bool) {
 // be modified: it may be shared.
 func (e *Engine) accessIn(txn *badger.Txn, userID, app string, epoch uint64, ok bool) (*Access, error) {
 	if !ok || e.orgSeq.Load() != epoch {
-		return loadAccess(txnReader{txn}, userID, app) // the organization moved meanwhile
+		return loadAccess(txnReader{txn, &e.profiles}, userID, app) // the organization moved meanwhile
 	}
 	c := &e.access
 	key := accessCacheKey(userID, app)
 	if a := c.get(epoch, key); a != nil {
 		return a, nil
 	}
-	a, err := loadAccess(txnReader{txn}, userID, app)
+	a, err := loadAccess(txnReader{txn, &e.profiles}, userID, app)
 	if err != nil {
 		return nil, err
 	}

@@ -246,5 +246,5 @@ func (e *Engine) App(id string) (App, error) {
 
 // readObjects runs fn with a reader over one read transaction.
 func (e *Engine) readObjects(fn func(objectReader) error) error {
-	return e.readTxn(func(txn *badger.Txn) error { return fn(txnReader{txn}) })
+	return e.readTxn(func(txn *badger.Txn) error { return fn(txnReader{txn: txn}) })
 }

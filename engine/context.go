@@ -69,7 +69,7 @@ func (ps *pullState) oldContext(cur *Cursor) *viewBuilder {
 		old.depths[r.Entity] = depthOfRank[w.Depths[i]]
 	}
 	old.Subtree = map[string]bool{}
-	if err := old.loadSubtree(txnReader{ps.txn}); err != nil || hashSubtree(old.Subtree) != w.Subtree {
+	if err := old.loadSubtree(txnReader{txn: ps.txn}); err != nil || hashSubtree(old.Subtree) != w.Subtree {
 		return nil // the tree changed: the old subtree is not known
 	}
 	vb := &viewBuilder{txn: ps.txn, acc: old, rules: rules, sch: ps.sch, now: cur.Time}

@@ -29,6 +29,8 @@ type Engine struct {
 	// accesscache.go).
 	orgSeq atomic.Uint64
 	access accessCache
+	// profiles shares decoded profiles among Access loads (profilecache.go).
+	profiles profileCache
 	// partsFrom is the version from which partition logs are complete
 	// (0: none yet; see partition.go).
 	partsFrom atomic.Uint64

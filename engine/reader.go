@@ -8,8 +8,12 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// txnReader reads objects in one Badger read transaction.
-type txnReader struct{ txn *badger.Txn }
+// txnReader reads objects in one Badger read transaction; profiles, when
+// set, shares decoded profiles (profilecache.go).
+type txnReader struct {
+	txn      *badger.Txn
+	profiles *profileCache
+}
 
 func (r txnReader) getDecoded(key []byte, v any) error { return getDecoded(r.txn, key, v) }
 
