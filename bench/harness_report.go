@@ -74,6 +74,7 @@ const (
 	MetricGoroutinesWithStreams = "goroutines-with-streams"
 	MetricHeapMiBWithStreams    = "heap-inuse-mib-with-streams"
 	MetricPullErrors            = "pull-errors"
+	MetricResetPulls            = "reset-pulls"
 )
 
 // ServeMetrics are the Metrics keys a serve run always writes.
@@ -85,7 +86,7 @@ var ServeMetrics = []string{
 	MetricFirstLoadP50, MetricFirstLoadP99, MetricFirstLoadBytes, MetricFirstLoadRows,
 	MetricFirstLoadPageBytes, MetricFirstLoadPageShare, MetricPageFetches, MetricDistinctPages, MetricPageSharing,
 	MetricRatioVsJSONGzip, MetricDeltaRatioVsJSON,
-	MetricIngestRowsPerSec, MetricPushPerSec, MetricPushP99, MetricPullErrors,
+	MetricIngestRowsPerSec, MetricPushPerSec, MetricPushP99, MetricPullErrors, MetricResetPulls,
 	MetricLoadRowsPerSec, MetricRSSMiB, MetricLoadRSSMiB,
 }
 

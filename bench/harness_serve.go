@@ -28,7 +28,10 @@ type ServeDetail struct {
 	Delta    Latency `json:"delta"`
 	All      Latency `json:"all"`
 	// PullErrors counts failed pulls (FirstPullError says why).
-	PullErrors     int    `json:"pullErrors"`
+	PullErrors int `json:"pullErrors"`
+	// ResetPulls counts the pulls of the window answered with a reset (a
+	// first load again: its pages fetched, all in the delta samples).
+	ResetPulls     int    `json:"resetPulls"`
 	FirstPullError string `json:"firstPullError,omitempty"`
 	// Static is the same client loop against a plain handler serving a
 	// sample of StaticAnswers of the measured answers, for
@@ -83,7 +86,7 @@ func (m cpuMeter) stop() (server, self float64) {
 // pullTally is one device loop's pulls, merged at the end.
 type pullTally struct {
 	noChange, delta samples
-	errors          int
+	errors, resets  int
 	firstErr        string
 }
 
@@ -117,6 +120,9 @@ func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoi
 				}
 				d.cursor = a.resp.Cursor
 				n := int64(len(a.wire)) + a.pageBytes
+				if a.resp.Reset {
+					t.resets++
+				}
 				if a.changes() > 0 || a.resp.Reset || len(a.resp.Pages) > 0 {
 					t.delta.add(a.latency, n)
 				} else {
@@ -134,6 +140,7 @@ func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoi
 		all.noChange.merge(&tallies[i].noChange)
 		all.delta.merge(&tallies[i].delta)
 		all.errors += tallies[i].errors
+		all.resets += tallies[i].resets
 		if all.firstErr == "" {
 			all.firstErr = tallies[i].firstErr
 		}
@@ -200,7 +207,7 @@ func runServeScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) er
 	all.merge(&tally.delta)
 	d.WindowSeconds = window.Seconds()
 	d.NoChange, d.Delta, d.All = tally.noChange.summarize(window), tally.delta.summarize(window), all.summarize(window)
-	d.PullErrors, d.FirstPullError = tally.errors, tally.firstErr
+	d.PullErrors, d.FirstPullError, d.ResetPulls = tally.errors, tally.firstErr, tally.resets
 	_, _, r.Run.RSSSource, _ = t.rss(ctx)
 	if rssErr != nil {
 		r.note("server RSS unknown: %v", rssErr)
@@ -249,7 +256,7 @@ func (r *HarnessResult) fillServeMetrics(peakRSS uint64) {
 	m[MetricFirstLoadPageShare], m[MetricPageFetches], m[MetricDistinctPages], m[MetricPageSharing] =
 		fl.PageByteShare, float64(fl.PageFetches), float64(fl.DistinctPages), fl.SharingRatio
 	m[MetricIngestRowsPerSec], m[MetricPushPerSec], m[MetricPushP99] = d.Ingest.PerSec, d.Push.PerSec, d.Push.Latency.P99
-	m[MetricPullErrors] = float64(d.PullErrors)
+	m[MetricPullErrors], m[MetricResetPulls] = float64(d.PullErrors), float64(d.ResetPulls)
 	m[MetricRSSMiB] = mib(peakRSS)
 	if _, ok := m[MetricLoadRowsPerSec]; !ok {
 		m[MetricLoadRowsPerSec] = 0
