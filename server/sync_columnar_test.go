@@ -56,8 +56,12 @@ func TestPullAnswerRowsAreColumnarAndExact(t *testing.T) {
 		if len(je.Upserts) != len(got[je.Entity]) {
 			t.Fatalf("%s: %d rows in msgpack, %d in JSON", je.Entity, len(got[je.Entity]), len(je.Upserts))
 		}
+		byID := map[string]codec.Row{} // upserts come in any order
+		for _, g := range got[je.Entity] {
+			byID[g.ID] = g
+		}
 		for i, w := range je.Upserts {
-			g := got[je.Entity][i]
+			g := byID[w.ID]
 			gj, _ := json.Marshal(g)
 			var back codec.Row
 			if err := json.Unmarshal(gj, &back); err != nil {

@@ -304,6 +304,7 @@ func toWire(sch *engine.Schema, res *engine.PullResult, cursor string, more bool
 		}
 		out.Entities = append(out.Entities, ec)
 	}
+	codec.OrderByReference(out.Entities) // upserts apply in any order: the one that codes smallest
 	return out
 }
 
