@@ -44,11 +44,12 @@ type agedKey struct {
 	bucket int64
 }
 
-// agedEntry: at version at, the oldest modifiedon of entity's live rows
-// at or after lo was next (math.MaxInt64: none).
+// agedEntry: at version since, read from Badger, the oldest modifiedon
+// of entity's live rows at or after lo was next (math.MaxInt64: none), and
+// the log tail showed no row written into [lo, next) up to version at.
 type agedEntry struct {
-	lo, next int64
-	at       uint64
+	lo, next  int64
+	since, at uint64
 }
 
 // agedMemo holds the remembered entries.
@@ -84,8 +85,22 @@ func (e *Engine) anyModifiedBetween(entity string, from, to int64) (bool, error)
 	if next < to {
 		return true, nil
 	}
-	e.agedRemember(k, agedEntry{lo: from, next: next, at: at})
+	e.agedRemember(k, agedEntry{lo: from, next: next, since: at, at: at})
 	return false, nil
+}
+
+// noneModifiedAt reports whether a remembered no shows that no row of
+// entity had a modifiedon in [from, to) at version v (at most the applied
+// version): a no read from Badger at or before v that the log tail shows
+// still standing. In between, a write can only have taken rows out of
+// the range, so none was in it at v either. false means "unknown".
+func (e *Engine) noneModifiedAt(entity string, from, to int64, v uint64) bool {
+	k := agedKey{entity, floorDiv(from, agedBucket)}
+	a := &e.notes.aged
+	a.mu.Lock()
+	en, ok := a.m[k]
+	a.mu.Unlock()
+	return ok && en.since <= v && e.agedNo(k, from, to)
 }
 
 // modifiedOnOf decodes the modifiedon of a modifiedon-index key whose

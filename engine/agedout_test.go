@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
@@ -108,4 +109,72 @@ func TestAgedOutNoIsRemembered(t *testing.T) {
 	if aged, err := e.anyModifiedBetween("account", from+1000, to+1000); err != nil || !aged {
 		t.Fatalf("the imported row lies in the range: %v %v", aged, err)
 	}
+}
+
+// TestAgedOutAtPastVersionsStayExact is a model test of noneModifiedAt,
+// which deltas ask about the version they read at: accounts are written
+// with imported modifiedon values, rewritten and deleted at random, the
+// live rows of each version are kept in a model, and whenever a
+// remembered no answers for a past version, the model at that version
+// has no row in the range.
+func TestAgedOutAtPastVersionsStayExact(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		e, err := Open(testConfig(t.TempDir()))
+		if err != nil {
+			rt.Fatalf("open engine: %v", err)
+		}
+		defer e.Close()
+		for _, c := range setupCommands() {
+			if r, err := e.Apply(e.Applied()+1, c); err != nil || r.Err != nil {
+				rt.Fatalf("setup: %v %v", err, r)
+			}
+		}
+		const base = int64(1_800_000_000_000)
+		when := func(label string) int64 {
+			return base + rapid.Int64Range(-agedBucket, agedBucket).Draw(rt, label)
+		}
+		live := map[string]int64{}
+		history := map[uint64]map[string]int64{e.Applied(): {}}
+		answered := 0
+		for i, steps := 0, rapid.IntRange(1, 60).Draw(rt, "steps"); i < steps; i++ {
+			id := fmt.Sprintf("10000000-0000-4000-8000-%012d", rapid.IntRange(0, 5).Draw(rt, "row"))
+			var c *Command
+			mod := when("modifiedon")
+			switch rapid.IntRange(0, 3).Draw(rt, "op") {
+			case 0:
+				c = ingestCmd(base, codec.Record{Op: codec.OpDelete, Entity: "account", ID: id})
+				delete(live, id)
+			case 1, 2:
+				c = ingestCmd(base, codec.Record{Entity: "account", ID: id, OwnerID: tAlice, Attrs: map[string]any{"name": "A", "modifiedon": mod}})
+				live[id] = mod
+			}
+			if c != nil {
+				if r, err := e.Apply(e.Applied()+1, c); err != nil || r.Err != nil {
+					rt.Fatalf("apply: %v %v", err, r)
+				}
+				history[e.Applied()] = maps.Clone(live)
+			}
+			for q := rapid.IntRange(1, 4).Draw(rt, "questions"); q > 0; q-- {
+				from := when("from")
+				to := from + rapid.Int64Range(0, agedBucket/2).Draw(rt, "span")
+				if rapid.Bool().Draw(rt, "fill") {
+					if _, err := e.anyModifiedBetween("account", from, to); err != nil {
+						rt.Fatalf("ask: %v", err)
+					}
+				}
+				v := rapid.Uint64Range(e.Applied()-uint64(min(i, 5)), e.Applied()).Draw(rt, "version")
+				rows, ok := history[v]
+				if !ok || !e.noneModifiedAt("account", from, to, v) {
+					continue
+				}
+				answered++
+				for id, m := range rows {
+					if m >= from && m < to {
+						rt.Fatalf("at version %d row %s (modifiedon %d) lies in [%d, %d), answered none", v, id, m-base, from-base, to-base)
+					}
+				}
+			}
+		}
+		rt.Logf("%d answers from memory", answered)
+	})
 }

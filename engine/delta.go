@@ -416,6 +416,9 @@ func (ds *deltaState) agedSources(fn func(rowRef)) error {
 			continue
 		}
 		from, to := ds.t0-int64(w)*dayMillis, ds.t1-int64(w)*dayMillis
+		if ds.eng != nil && ds.eng.noneModifiedAt(r.Entity, from, to, ds.v1) {
+			continue // nothing aged out: no iterator (agedout.go)
+		}
 		prefix := modPrefix(r.Entity)
 		it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		end := modSeek(r.Entity, to)
