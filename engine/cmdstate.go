@@ -31,6 +31,9 @@ type cmdState struct {
 	// summaries are the reference summaries the command read or changed
 	// (partitionwrite.go), staged when it ends.
 	summaries map[string]*pendingSummary
+	// timeMarks caches which time-index pairs are kept
+	// (timeindexpairs.go), by "{entity}/{attribute}".
+	timeMarks map[string]bool
 }
 
 // touch notes that the command wrote rows of entity.
@@ -97,6 +100,9 @@ func (st *cmdState) run(cmd *Command) *Result {
 	default:
 		err = invalidf("command: unknown kind %d", cmd.Kind)
 	}
+	if err == nil && commandPublishesRules(cmd.Kind) {
+		err = st.markTimeTerms()
+	}
 	if err == nil {
 		st.flushRefSummaries()
 	}
@@ -105,7 +111,7 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.Rows = 0
 		res.MetadataVersion = 0
 		st.writes, st.order, st.schema, st.touched, st.cursorKey = nil, nil, nil, nil, nil
-		st.parts, st.partsFrom, st.logs, st.summaries = nil, 0, nil, nil
+		st.parts, st.partsFrom, st.logs, st.summaries, st.timeMarks = nil, 0, nil, nil, nil
 	}
 	return res
 }

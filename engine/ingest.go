@@ -277,7 +277,9 @@ func (st *cmdState) writeRow(def *EntityDef, cur codec.Row, found bool, row code
 	if !row.Deleted && (!live || cur.ModifiedOn != row.ModifiedOn) {
 		st.setOwned(modKey(def.Name, row.ModifiedOn, row.ID), nil)
 	}
-	st.indexTimes(def, cur, live, row)
+	if err := st.indexTimes(def, cur, live, row); err != nil {
+		return err
+	}
 	rs := refScopes{}
 	moved := live && (cur.OwnerID != row.OwnerID || cur.OwningBusinessUnit != row.OwningBusinessUnit)
 	for _, a := range def.Attributes {

@@ -23,6 +23,8 @@ import "encoding/binary"
 //	a/applied                                last applied version (be64)
 //	a/horizon                                change-log retention horizon (be64)
 //	cx/{fingerprint:be64}                    access contexts cursors name (contextEntry; contextstore.go)
+//	ti/{entity}/{attr}/{value:be64}/{id}     time index, only of the pairs marked by
+//	a/ti/{entity}/{attr}                     (timeindex.go, timeindexpairs.go)
 const (
 	prefixRow       = "r/"
 	prefixChange    = "c/"

@@ -18,9 +18,11 @@ import (
 //	   index keys a row
 //	2  o/{entity}/{businessUnit}/{owner}/{id}: one key serves both scopes
 //	   (a row's business unit is its owner's)
+//	3  ti/ only for the pairs marked a/ti/{entity}/{attribute}: those some
+//	   published rule compares with today() (timeindexpairs.go)
 const (
 	// LayoutVersion is the storage layout this code writes and reads.
-	LayoutVersion = 2
+	LayoutVersion = 3
 	keyLayout     = "a/layout"
 	// prefixBULegacy is layout 1's owning-business-unit index.
 	prefixBULegacy = "b/"
@@ -60,7 +62,12 @@ func migrateLayout(db *badger.DB) error {
 	case layout > LayoutVersion:
 		return fmt.Errorf("open database: layout %d is newer than this server's %d: %w", layout, LayoutVersion, ErrCorrupt)
 	}
-	if err := foldOwnerIndexes(db); err != nil {
+	if layout < 2 {
+		if err := foldOwnerIndexes(db); err != nil {
+			return fmt.Errorf("migrate layout %d to %d: %w", layout, LayoutVersion, err)
+		}
+	}
+	if err := markTimePairs(db); err != nil {
 		return fmt.Errorf("migrate layout %d to %d: %w", layout, LayoutVersion, err)
 	}
 	return db.Update(func(txn *badger.Txn) error {
@@ -109,6 +116,62 @@ func foldOwnerIndexes(db *badger.DB) error {
 				continue
 			}
 			if err := wb.Set(ownerKey(entity, r.OwningBusinessUnit, r.OwnerID, r.ID), []byte{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
+}
+
+// markTimePairs is the step from layout 2 to 3: it marks the time-index
+// pairs that the published rules compare with today() and deletes the
+// time-index keys of every other pair (timeindexpairs.go). A database
+// whose index was not complete yet (a/timeindex absent) gets the marked
+// pairs filled in by KindBuildTimeIndex, as before.
+func markTimePairs(db *badger.DB) error {
+	wb := db.NewWriteBatch()
+	defer wb.Cancel()
+	err := db.View(func(txn *badger.Txn) error {
+		sch := &Schema{}
+		if err := getDecoded(txn, []byte(keyCurrent), sch); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("load schema: %w", err)
+		}
+		var profiles []Profile
+		for _, k := range prefixKeys(txn, []byte(prefixProfile)) {
+			var p Profile
+			if err := getDecoded(txn, []byte(k), &p); err != nil {
+				return err
+			}
+			profiles = append(profiles, p)
+		}
+		keep := map[string]bool{}
+		for _, pr := range timeTermPairs(sch, profiles) {
+			keep[pr[0]+"/"+pr[1]] = true
+			if err := wb.Set(timeMarkKey(pr[0], pr[1]), []byte{}); err != nil {
+				return err
+			}
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixTime)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			rest := k[len(prefixTime):]
+			e := bytes.IndexByte(rest, '/')
+			a := -1
+			if e >= 0 {
+				a = bytes.IndexByte(rest[e+1:], '/')
+			}
+			if a < 0 {
+				return fmt.Errorf("time-index key %q: %w", k, ErrCorrupt)
+			}
+			if keep[string(rest[:e+1+a])] {
+				continue
+			}
+			if err := wb.Delete(it.Item().KeyCopy(nil)); err != nil {
 				return err
 			}
 		}

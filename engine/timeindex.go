@@ -10,9 +10,9 @@ import (
 	"github.com/offsync/offsync/filter"
 )
 
-// The time index keeps, for every datetime attribute of every entity, the
-// rows by value: ti/{entity}/{attribute}/{value: 8 bytes, sign bit
-// flipped}/{id}. A filter that compares an attribute with today() can
+// The time index keeps, for the datetime attributes that some published
+// rule compares with today() (timeindexpairs.go), the rows by value:
+// ti/{entity}/{attribute}/{value: 8 bytes, sign bit flipped}/{id}. A filter that compares an attribute with today() can
 // change its answer for a row with no write to the row, only because a
 // day passed; a delta finds those rows by scanning the index between the
 // two days' today() (timeFlips), so that devices converge on V(u, v, t)
@@ -41,11 +41,18 @@ func timeSeek(entity, attr string, t int64) []byte {
 	return k
 }
 
-// indexTimes keeps the time index in step with a row write: cur is the row
-// before (live says it existed and was not deleted), row after.
-func (st *cmdState) indexTimes(def *EntityDef, cur codec.Row, live bool, row codec.Row) {
+// indexTimes keeps the time index of the marked pairs in step with a row
+// write: cur is the row before (live says it existed and was not
+// deleted), row after.
+func (st *cmdState) indexTimes(def *EntityDef, cur codec.Row, live bool, row codec.Row) error {
 	for _, a := range def.Attributes {
 		if a.Type != TypeDateTime {
+			continue
+		}
+		if on, err := st.timeIndexed(def.Name, a.Name); err != nil || !on {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		old, hadOld := int64(0), false
@@ -66,6 +73,7 @@ func (st *cmdState) indexTimes(def *EntityDef, cur codec.Row, live bool, row cod
 			st.set(timeKey(def.Name, a.Name, now, row.ID), nil)
 		}
 	}
+	return nil
 }
 
 // markTimeIndex records, on a database's first command, that its time
@@ -74,8 +82,8 @@ func (st *cmdState) markTimeIndex() {
 	st.set([]byte(keyTimeIndex), []byte{1})
 }
 
-// buildTimeIndex fills the time index in for every live row, then marks it
-// complete. It writes only index keys, so applying it again (or on a
+// buildTimeIndex fills the time index of the marked pairs in for every
+// live row, then marks it complete. It writes only index keys, so applying it again (or on a
 // database whose index is complete) changes nothing.
 func (st *cmdState) buildTimeIndex() error {
 	for _, def := range st.currentSchema().Entities {
@@ -86,13 +94,17 @@ func (st *cmdState) buildTimeIndex() error {
 		if !hasTime {
 			continue
 		}
+		var ierr error
 		err := st.scanRows(def.Name, func(row codec.Row) {
-			if !row.Deleted {
-				st.indexTimes(&def, codec.Row{}, false, row)
+			if !row.Deleted && ierr == nil {
+				ierr = st.indexTimes(&def, codec.Row{}, false, row)
 			}
 		})
 		if err != nil {
 			return err
+		}
+		if ierr != nil {
+			return ierr
 		}
 	}
 	st.markTimeIndex()
@@ -133,10 +145,10 @@ func (ds *deltaState) timeFlips(add func(rowRef)) error {
 				switch {
 				case term.Attr == "modifiedon":
 					prefix, from = modPrefix(r.Entity), modSeek(r.Entity, lo)
-				case complete && isTimeAttr(ds.sch.Entity(r.Entity), term.Attr):
+				case complete && isTimeAttr(ds.sch.Entity(r.Entity), term.Attr) && timeMarked(ds.txn, r.Entity, term.Attr):
 					prefix, from = timePrefix(r.Entity, term.Attr), timeSeek(r.Entity, term.Attr, lo)
 				default:
-					return errReload // createdon, or an index not built yet
+					return errReload // createdon, or an index not built (or not kept) yet
 				}
 				// hi itself can flip (a <= today(k) at its midnight): scan
 				// to the first key after it.
