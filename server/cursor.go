@@ -210,6 +210,10 @@ func sealCursorBytes(key []byte, user, app string, c wireCursor) ([]byte, error)
 	return append(b, cursorMAC(key, user, app, b)...), nil
 }
 
+// errNotOurCursor answers a cursor that does not open (one error value:
+// a pull does not build one it will not return).
+var errNotOurCursor = fmt.Errorf("decode cursor: not a cursor this server issued: %w", ErrBadRequest)
+
 // openCursor checks and decodes a cursor user sent. A cursor that is not
 // even shaped like one (too long, not base64, shorter than a MAC) is a
 // 400. One whose MAC does not match under key (or that arrives before the
@@ -219,7 +223,7 @@ func openCursor(key []byte, user, app, s string) (c wireCursor, authentic bool, 
 	if s == "" {
 		return c, true, nil
 	}
-	bad := fmt.Errorf("decode cursor: not a cursor this server issued: %w", ErrBadRequest)
+	bad := errNotOurCursor
 	if len(s) > maxCursorLen {
 		return c, false, bad
 	}
