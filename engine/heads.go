@@ -45,3 +45,26 @@ func (n *notifier) withCells(parts map[string]entityParts) map[string]entityPart
 	}
 	return parts
 }
+
+// unwrittenScopes returns a bit for each of p's scopes (the first 64)
+// whose partition the notifier shows unwritten in (v0, v1]: its cell at or
+// below v0, while the notifier knows every write from v0 to v1. A delta
+// skips their logs without looking their tails up by name.
+func (e *Engine) unwrittenScopes(p entityParts, v0, v1 uint64) uint64 {
+	if len(p.cells) != len(p.scopes) {
+		return 0
+	}
+	n := &e.notes
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.covers(v0, v1) {
+		return 0
+	}
+	var bits uint64
+	for i, c := range p.cells {
+		if i < 64 && *c <= v0 {
+			bits |= 1 << i
+		}
+	}
+	return bits
+}

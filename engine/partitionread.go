@@ -55,7 +55,14 @@ func (ds *deltaState) loadPartitionChanges(max int) error {
 			}
 			continue
 		}
+		var unwritten uint64
+		if ds.eng != nil {
+			unwritten = ds.eng.unwrittenScopes(p, ds.v0, ds.v1)
+		}
 		for i, scope := range p.scopes {
+			if i < 64 && unwritten&(1<<i) != 0 {
+				continue // nothing logged there since v0
+			}
 			head := ""
 			if i < len(p.heads) {
 				head = p.heads[i]
