@@ -32,8 +32,8 @@ type cmdState struct {
 	// (partitionwrite.go), staged when it ends.
 	summaries map[string]*pendingSummary
 	// timeMarks caches which time-index pairs are kept
-	// (timeindexpairs.go), by "{entity}/{attribute}".
-	timeMarks map[string]bool
+	// (timeindexpairs.go).
+	timeMarks map[timePair]bool
 }
 
 // touch notes that the command wrote rows of entity.

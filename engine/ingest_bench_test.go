@@ -5,6 +5,7 @@ package engine_test
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"syscall"
 	"testing"
@@ -18,7 +19,7 @@ import (
 // BenchmarkEngineIngest applies BenchmarkIngest's rows (20,000 CRM rows in
 // commands of 250) straight to the engine with ApplyPipelined, 16
 // commands a call, without Raft: the engine's own cost of a row. It
-// reports rows/s, the process CPU time a row (cpu-us/row: Badger's
+// reports rows/s, the allocations a row, the process CPU time a row (cpu-us/row: Badger's
 // background work included, steadier than rows/s on a shared machine) and
 // the keys the database holds a row, by prefix.
 func BenchmarkEngineIngest(b *testing.B) {
@@ -56,6 +57,8 @@ func BenchmarkEngineIngest(b *testing.B) {
 		b.Fatal(err)
 	}
 	var cpu time.Duration
+	var allocs uint64
+	var ms runtime.MemStats
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		e, err := engine.Open(engine.DefaultConfig(b.TempDir()))
@@ -70,6 +73,8 @@ func BenchmarkEngineIngest(b *testing.B) {
 			}
 		}
 		cpu0 := processCPU(b)
+		runtime.ReadMemStats(&ms)
+		allocs -= ms.Mallocs
 		b.StartTimer()
 		for j := 0; j < len(batches); j += perCall {
 			var entries []engine.Entry
@@ -92,6 +97,8 @@ func BenchmarkEngineIngest(b *testing.B) {
 		}
 		b.StopTimer()
 		cpu += processCPU(b) - cpu0
+		runtime.ReadMemStats(&ms)
+		allocs += ms.Mallocs
 		if i == b.N-1 {
 			keys, kb, vb := engine.KeyCounts(e)
 			var names []string
@@ -119,6 +126,7 @@ func BenchmarkEngineIngest(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(rows*b.N), "cpu-us/row")
+	b.ReportMetric(float64(allocs)/float64(rows*b.N), "allocs/row")
 }
 
 // processCPU is the CPU time (user and system) the process has used.

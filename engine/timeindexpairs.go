@@ -27,11 +27,14 @@ func timeMarkKey(entity, attr string) []byte {
 	return []byte(prefixTimeMark + entity + "/" + attr)
 }
 
+// timePair names a time-index pair.
+type timePair struct{ entity, attr string }
+
 // timeIndexed reports whether this command keeps entity.attr's time
 // index; the answers are kept for the command (a few reads a command,
 // not one a row).
 func (st *cmdState) timeIndexed(entity, attr string) (bool, error) {
-	k := entity + "/" + attr
+	k := timePair{entity, attr}
 	if on, ok := st.timeMarks[k]; ok {
 		return on, nil
 	}
@@ -40,7 +43,7 @@ func (st *cmdState) timeIndexed(entity, attr string) (bool, error) {
 		return false, err
 	}
 	if st.timeMarks == nil {
-		st.timeMarks = map[string]bool{}
+		st.timeMarks = map[timePair]bool{}
 	}
 	st.timeMarks[k] = on
 	return on, nil
@@ -124,7 +127,7 @@ func (st *cmdState) markTimePair(entity, attr string) error {
 		}
 	}
 	st.set(timeMarkKey(entity, attr), nil)
-	st.timeMarks[entity+"/"+attr] = true
+	st.timeMarks[timePair{entity, attr}] = true
 	return nil
 }
 
