@@ -127,6 +127,10 @@ func RunDeviceDecode(ctx context.Context, c DecodeConfig) (DecodeResult, error) 
 	if len(pages) != len(pageRows) {
 		return DecodeResult{}, fmt.Errorf("device decode: %d pull answers recorded for %d pages", len(pages), len(pageRows))
 	}
+	dict, err := recordedDict(rp)
+	if err != nil {
+		return DecodeResult{}, err
+	}
 	jsonPages, err := jsonPages(rows, pageRows)
 	if err != nil {
 		return DecodeResult{}, err
@@ -141,7 +145,7 @@ func RunDeviceDecode(ctx context.Context, c DecodeConfig) (DecodeResult, error) 
 	// machine's load of the moment (the cores are shared).
 	var wireDec, jsonDec, wireSync []time.Duration
 	for i := range c.Rounds {
-		d, err := timeWireDecode(pages)
+		d, err := timeWireDecode(pages, dict)
 		if err != nil {
 			return DecodeResult{}, err
 		}
@@ -246,16 +250,43 @@ func timeReplaySync(ctx context.Context, rp *replay, dir, tok string, want int, 
 	return took, nil
 }
 
+// recordedDict builds the answer dictionary of the metadata the device
+// fetched during the recorded first load (nil when it fetched none).
+func recordedDict(rp *replay) (*codec.Dict, error) {
+	md, ok := rp.metadata()
+	if !ok {
+		return nil, nil
+	}
+	enc, err := codec.ParseEncoding(md.header.Get("Content-Encoding"))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := codec.ReadBody(bytes.NewReader(md.body), enc, client.DefaultMaxResponseBytes, client.DefaultMaxResponseBytes)
+	if err != nil {
+		return nil, fmt.Errorf("device decode: recorded metadata: %w", err)
+	}
+	return codec.DictFromMetadata(raw)
+}
+
 // timeWireDecode times what the device does with each answer before it
-// applies it: decompress it, then codec.DecodePullResponse.
-func timeWireDecode(pages []recorded) (time.Duration, error) {
+// applies it: decompress it (with dict when the answer names it), then
+// codec.DecodePullResponse.
+func timeWireDecode(pages []recorded, dict *codec.Dict) (time.Duration, error) {
 	start := time.Now()
 	for _, p := range pages {
 		enc, err := codec.ParseEncoding(p.header.Get("Content-Encoding"))
 		if err != nil {
 			return 0, err
 		}
-		raw, err := codec.ReadBody(bytes.NewReader(p.body), enc, client.DefaultMaxResponseBytes, client.DefaultMaxResponseBytes)
+		var raw []byte
+		if name := p.header.Get(client.DictHeader); name != "" {
+			if dict == nil || dict.Name() != name {
+				return 0, fmt.Errorf("device decode: an answer coded with dictionary %q, not the recorded metadata's", name)
+			}
+			raw, err = codec.DecompressDict(dict, p.body, client.DefaultMaxResponseBytes)
+		} else {
+			raw, err = codec.ReadBody(bytes.NewReader(p.body), enc, client.DefaultMaxResponseBytes, client.DefaultMaxResponseBytes)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("read page: %w", err)
 		}

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+
+	"github.com/offsync/offsync/client"
 )
 
 // replay records what a server answers a device, then answers the same
@@ -113,7 +115,7 @@ func (r *replay) forward(req *http.Request, body []byte) (recorded, error) {
 		return recorded{}, fmt.Errorf("replay: read answer: %w", err)
 	}
 	h := http.Header{}
-	for _, k := range []string{"Content-Type", "Content-Encoding", "Etag", "Cache-Control"} {
+	for _, k := range []string{"Content-Type", "Content-Encoding", "Etag", "Cache-Control", client.DictHeader} {
 		if v := resp.Header.Values(k); len(v) > 0 {
 			h[k] = v
 		}
@@ -135,6 +137,20 @@ func (r *replay) pulls() []recorded {
 		}
 	}
 	return out
+}
+
+// metadata returns the last metadata answer recorded, if any.
+func (r *replay) metadata() (recorded, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out recorded
+	found := false
+	for _, k := range r.order {
+		if strings.HasPrefix(k, http.MethodGet+" /v1/sync/metadata") {
+			out, found = r.answers[k], true
+		}
+	}
+	return out, found
 }
 
 // missed returns how many requests found no recorded answer since

@@ -93,7 +93,7 @@ func newHTTPClient(conns int) *http.Client {
 
 // pull sends one pull with cursor and returns the decoded answer.
 func (p *puller) pull(ctx context.Context, token, cursor string) (pullAnswer, error) {
-	req := codec.PullRequest{Cursor: cursor, Pages: p.pages}
+	req := codec.PullRequest{Cursor: cursor, Pages: p.pages, Kinds: codec.ColumnKinds}
 	if d := p.dicts.held(token); d != nil {
 		req.Dict = d.ID
 	}

@@ -153,7 +153,7 @@ type FetchSummary struct {
 func (f *Fetcher) Sync(ctx context.Context) (FetchSummary, error) {
 	var sum FetchSummary
 	for {
-		body, err := codec.Marshal(codec.PullRequest{Cursor: f.cursor, Pages: true})
+		body, err := codec.Marshal(codec.PullRequest{Cursor: f.cursor, Pages: true, Kinds: codec.ColumnKinds})
 		if err != nil {
 			return sum, err
 		}

@@ -192,7 +192,7 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 			return sum, err
 		}
 		meta.wait() // the pull names the dictionary
-		res, n, served, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion, Pages: true})
+		res, n, served, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion, Pages: true, Kinds: codec.ColumnKinds}, &meta)
 		if err != nil {
 			return sum, err
 		}
@@ -246,12 +246,29 @@ func pushCanWait(err error) bool {
 }
 
 // pull sends one pull request and decodes the answer; it says which node
-// answered.
-func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullResponse, int64, string, error) {
+// answered. A device without a dictionary (a first load) fetches the
+// metadata beside the pull (meta) and asks for the answer coded with
+// the current one (codec.DictCurrent): when the metadata did not come,
+// or changed in between, it asks again without.
+func (d *Device) pull(ctx context.Context, preq codec.PullRequest, meta *metadataAhead) (codec.PullResponse, int64, string, error) {
 	dict := d.heldDict()
 	if dict != nil {
 		preq.Dict = dict.ID
+		return d.pullWith(ctx, preq, func() *codec.Dict { return dict })
 	}
+	preq.Dict = codec.DictCurrent
+	meta.fetch(ctx, d)
+	res, wire, served, err := d.pullWith(ctx, preq, func() *codec.Dict { meta.wait(); return d.heldDict() })
+	if errors.Is(err, errDictMissing) {
+		preq.Dict = 0
+		return d.pullWith(ctx, preq, func() *codec.Dict { return nil })
+	}
+	return res, wire, served, err
+}
+
+// pullWith is pull with dictFor giving the dictionary an answer that
+// names one is decoded with.
+func (d *Device) pullWith(ctx context.Context, preq codec.PullRequest, dictFor func() *codec.Dict) (codec.PullResponse, int64, string, error) {
 	body, err := codec.Marshal(preq)
 	if err != nil {
 		return codec.PullResponse{}, 0, "", err
@@ -263,7 +280,7 @@ func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullRe
 	var wire int64
 	served, err := d.call(ctx, "send pull", build, func(resp *http.Response) error {
 		var err error
-		res, wire, err = readPullDict(resp, dict)
+		res, wire, err = readPullDict(resp, dictFor)
 		return err
 	})
 	return res, wire, served, err
@@ -271,11 +288,12 @@ func (d *Device) pull(ctx context.Context, preq codec.PullRequest) (codec.PullRe
 
 // readPull reads and decodes a pull answer; it counts the bytes received.
 func readPull(resp *http.Response) (codec.PullResponse, int64, error) {
-	return readPullDict(resp, nil)
+	return readPullDict(resp, func() *codec.Dict { return nil })
 }
 
-// readPullDict is readPull for an answer that may be coded with dict.
-func readPullDict(resp *http.Response, dict *codec.Dict) (codec.PullResponse, int64, error) {
+// readPullDict is readPull for an answer that may be coded with the
+// dictionary dictFor gives (asked for only then).
+func readPullDict(resp *http.Response, dictFor func() *codec.Dict) (codec.PullResponse, int64, error) {
 	enc, err := codec.ParseEncoding(resp.Header.Get("Content-Encoding"))
 	if err != nil {
 		return codec.PullResponse{}, 0, fmt.Errorf("read pull: %w: %w", ErrResponse, err)
@@ -283,7 +301,7 @@ func readPullDict(resp *http.Response, dict *codec.Dict) (codec.PullResponse, in
 	cr := &countReader{r: resp.Body}
 	var raw []byte
 	if resp.Header.Get(DictHeader) != "" {
-		raw, err = readDictBody(resp, cr, enc, dict) // device_dict.go
+		raw, err = readDictBody(resp, cr, enc, dictFor()) // device_dict.go
 	} else {
 		raw, err = codec.ReadBodySized(cr, enc, resp.ContentLength, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
 	}

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"sync"
 
 	"github.com/offsync/offsync/codec"
 )
@@ -15,8 +14,10 @@ import (
 // BenchmarkDeviceDecode (docs/benchmarks.md), the round trips were about
 // 1.2 ms of a 3.2 ms first load. Now the metadata is fetched beside the
 // rest of the sync (joined before the next pull, which names the
-// dictionary, and before Sync returns), and each shared page is fetched
-// and decoded while the answer or page before it is written.
+// dictionary, and before Sync returns; a device without a dictionary
+// fetches it beside its pull and asks for the answer coded with the
+// current one, codec.DictCurrent), and each shared page is fetched and
+// decoded while the answer or page before it is written.
 
 // pageAhead is a shared page fetched and decoded in the background.
 type pageAhead struct {
@@ -48,24 +49,58 @@ func (d *Device) take(ctx context.Context, a *pageAhead, id string) (codec.PullR
 }
 
 // metadataAhead is the metadata fetches a sync started: at most one runs
-// at a time.
+// at a time. Only the sync's goroutine calls its methods.
 type metadataAhead struct {
-	wg sync.WaitGroup
+	done chan struct{} // closed when the fetch started last is done; nil: none
 }
 
-// start refetches the metadata in the background when mv is not the
-// dictionary's (noteMetadataVersion), after any fetch still running.
-func (m *metadataAhead) start(ctx context.Context, d *Device, mv uint64) {
-	m.wait()
-	if held := d.heldDict(); mv == 0 || (held != nil && uint64(held.ID) == mv) {
-		return
+// running reports whether a fetch is under way.
+func (m *metadataAhead) running() bool {
+	if m.done == nil {
+		return false
 	}
-	m.wg.Add(1)
+	select {
+	case <-m.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// run runs f in the background, after any fetch still running.
+func (m *metadataAhead) run(f func()) {
+	m.wait()
+	done := make(chan struct{})
+	m.done = done
 	go func() {
-		defer m.wg.Done()
-		d.noteMetadataVersion(ctx, mv)
+		defer close(done)
+		f()
 	}()
 }
 
+// start refetches the metadata in the background when mv is not the
+// dictionary's (noteMetadataVersion), unless a fetch is under way: that
+// one brings the current metadata.
+func (m *metadataAhead) start(ctx context.Context, d *Device, mv uint64) {
+	if m.running() {
+		return
+	}
+	if held := d.heldDict(); mv == 0 || (held != nil && uint64(held.ID) == mv) {
+		return
+	}
+	m.run(func() { d.noteMetadataVersion(ctx, mv) })
+}
+
+// fetch fetches the metadata in the background, whatever its version
+// (a first load: the pull beside it asks for the answer coded with the
+// current dictionary).
+func (m *metadataAhead) fetch(ctx context.Context, d *Device) {
+	m.run(func() { d.fetchMetadata(ctx) })
+}
+
 // wait returns once the fetch started last is done.
-func (m *metadataAhead) wait() { m.wg.Wait() }
+func (m *metadataAhead) wait() {
+	if m.done != nil {
+		<-m.done
+	}
+}

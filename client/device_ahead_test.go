@@ -127,7 +127,7 @@ func TestFirstLoadFetchesAhead(t *testing.T) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.dicts) != 2 || s.dicts[0] != 0 || s.dicts[1] != 77 {
-		t.Fatalf("pulls named dictionaries %v, want [0 77]", s.dicts)
+	if len(s.dicts) != 2 || s.dicts[0] != codec.DictCurrent || s.dicts[1] != 77 {
+		t.Fatalf("pulls named dictionaries %v, want [current 77]", s.dicts)
 	}
 }

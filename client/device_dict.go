@@ -64,6 +64,13 @@ func (d *Device) noteMetadataVersion(ctx context.Context, mv uint64) {
 	if held := d.heldDict(); mv == 0 || (held != nil && uint64(held.ID) == mv) {
 		return
 	}
+	d.fetchMetadata(ctx)
+}
+
+// fetchMetadata fetches the metadata, keeps it and builds the device's
+// dictionary from it. It never fails a sync: without a dictionary,
+// answers come as for any device.
+func (d *Device) fetchMetadata(ctx context.Context) {
 	build := func(base string) (*http.Request, error) {
 		return d.request(ctx, http.MethodGet, base+"/v1/sync/metadata", nil, "application/msgpack", "zstd, gzip")
 	}
@@ -93,11 +100,15 @@ func (d *Device) noteMetadataVersion(ctx context.Context, mv uint64) {
 	d.dict.mu.Unlock()
 }
 
+// errDictMissing is ErrResponse for an answer coded with a dictionary
+// the device does not hold.
+var errDictMissing = fmt.Errorf("%w: coded with a dictionary not held", ErrResponse)
+
 // readDictBody reads a pull answer that names a dictionary in
 // DictHeader: dict must be that one (codec.Dict.Name).
 func readDictBody(resp *http.Response, cr *countReader, enc codec.Encoding, dict *codec.Dict) ([]byte, error) {
 	if h := resp.Header.Get(DictHeader); dict == nil || h != dict.Name() || enc != codec.Zstd {
-		return nil, fmt.Errorf("read pull: coded with dictionary %q, not one this device holds: %w", h, ErrResponse)
+		return nil, fmt.Errorf("read pull: coded with dictionary %q, not one this device holds: %w", h, errDictMissing)
 	}
 	wire, err := codec.ReadBodySized(cr, codec.Identity, resp.ContentLength, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 type dictServer struct {
 	mv        uint64
 	wrongDict bool
+	metaFails bool // metadata answers 500
 	mu        sync.Mutex
 	asked     []uint32 // PullRequest.Dict of each pull
 	metadata  int      // metadata fetches
@@ -42,7 +43,12 @@ func (s *dictServer) handler(t *testing.T) http.Handler {
 		case "/v1/sync/metadata":
 			s.mu.Lock()
 			s.metadata++
+			fails := s.metaFails
 			s.mu.Unlock()
+			if fails {
+				http.Error(w, `{"code":"internal","message":"down"}`, http.StatusInternalServerError)
+				return
+			}
 			w.Header().Set("Content-Type", "application/msgpack")
 			_, _ = w.Write(md)
 		case "/v1/sync/pull":
@@ -58,7 +64,7 @@ func (s *dictServer) handler(t *testing.T) http.Handler {
 				Entities: []codec.EntityChanges{{Entity: "task", Columns: []string{"subject"}, Removals: [][]byte{},
 					Rows: [][]any{{id, int64(-1), int64(-1), int64(1), int64(2), int64(8), "Call back"}}, NextDue: 3}}}
 			w.Header().Set("Content-Type", "application/msgpack")
-			if uint64(req.Dict) != s.mv {
+			if uint64(req.Dict) != s.mv && req.Dict != codec.DictCurrent {
 				b, _ := codec.MarshalCompact(&ans)
 				_, _ = w.Write(b)
 				return
@@ -119,7 +125,7 @@ func TestDeviceUsesTheAnswerDictionary(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Close()
-	if want := []uint32{0, 77, 77}; len(s.asked) != 3 || s.asked[0] != want[0] || s.asked[1] != want[1] || s.asked[2] != want[2] || s.metadata != 1 {
+	if want := []uint32{codec.DictCurrent, 77, 77}; len(s.asked) != 3 || s.asked[0] != want[0] || s.asked[1] != want[1] || s.asked[2] != want[2] || s.metadata != 1 {
 		t.Fatalf("pulls said they held %v, metadata fetched %d times", s.asked, s.metadata)
 	}
 	s.wrongDict = true
@@ -127,5 +133,33 @@ func TestDeviceUsesTheAnswerDictionary(t *testing.T) {
 	defer d.Close()
 	if _, err := d.Sync(context.Background()); !errors.Is(err, ErrResponse) {
 		t.Fatalf("answer coded with another dictionary: %v", err)
+	}
+}
+
+// TestFirstLoadDictionaryWithoutMetadata: a first load asks for its
+// answer coded with the current dictionary while it fetches the
+// metadata; when the metadata does not come, the device asks again
+// without a dictionary instead of failing the sync.
+func TestFirstLoadDictionaryWithoutMetadata(t *testing.T) {
+	s := &dictServer{mv: 77, metaFails: true}
+	ts := httptest.NewServer(s.handler(t))
+	t.Cleanup(ts.Close)
+	d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "dev"), Server: ts.URL, Token: "t",
+		Retry: RetryConfig{Rounds: 1, BaseDelay: 0, MaxDelay: 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := d.Rows("task", func(Row) error { n++; return nil }); err != nil || n != 1 {
+		t.Fatalf("%d task rows (%v)", n, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.asked) != 2 || s.asked[0] != codec.DictCurrent || s.asked[1] != 0 {
+		t.Fatalf("pulls said they held %v, want [current 0]", s.asked)
 	}
 }

@@ -100,6 +100,9 @@ type cutBuffer struct {
 	bytes.Buffer
 	record bool
 	cuts   []int
+	// derive lets the columnar encoder use the derived kinds
+	// (columnar_derived.go): set by MarshalPage.
+	derive bool
 }
 
 // addCut records a cut at offset off of the buffer.
@@ -111,13 +114,22 @@ func (cb *cutBuffer) addCut(off int) {
 
 // MarshalAnswer is MarshalCompact that also records the cuts of the
 // columnar blocks in v.
-func MarshalAnswer(v any) (Answer, error) {
+func MarshalAnswer(v any) (Answer, error) { return marshalAnswer(v, false) }
+
+// MarshalPage is MarshalAnswer for a body that may use every column kind
+// up to ColumnKinds, the derived ones (columnar_derived.go) included: a
+// shared page, compressed once and sent to many, listed only to devices
+// that read them (PullRequest.Kinds). Trying the derived kinds costs a
+// look at every pair of columns of a block.
+func MarshalPage(v any) (Answer, error) { return marshalAnswer(v, true) }
+
+func marshalAnswer(v any, derive bool) (Answer, error) {
 	e := encoders.Get().(*encoder)
 	defer putEncoder(e)
 	e.enc.UseCompactInts(true)
 	defer e.enc.UseCompactInts(false)
-	e.buf.record, e.buf.cuts = true, e.buf.cuts[:0]
-	defer func() { e.buf.record = false }()
+	e.buf.record, e.buf.cuts, e.buf.derive = true, e.buf.cuts[:0], derive
+	defer func() { e.buf.record, e.buf.derive = false, false }()
 	if err := e.enc.Encode(v); err != nil {
 		return Answer{}, fmt.Errorf("marshal: %w", err)
 	}

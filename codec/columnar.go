@@ -81,6 +81,25 @@ const (
 	// another; then a byte and an integer body of the m indexes, each
 	// below k.
 	colStringDictSplit = 15
+	// colMapped: a uvarint j (an earlier attribute column), then a nested
+	// column (a tag without colMapped and colJoined, its bitmap, its body)
+	// of k values: the value of each distinct value of column j, in the
+	// order they first appear in its n rows (null counts as one). Every
+	// row's value is the one of its column j value. Never with a bitmap of
+	// its own. Only in shared pages (columnar_derived.go).
+	colMapped = 16
+	// colJoined: uvarints a and b (earlier attribute columns of strings),
+	// a uvarint length and that many bytes of separator, a bitmap of m
+	// bits (set: an exception), then a nested column of strings (tag 5, 6,
+	// 14 or 15, no bitmap) of the exceptions. A value that is not an
+	// exception is the values of columns a and b in its row joined by the
+	// separator, a null one left out (with it, the separator). Only in
+	// shared pages (columnar_derived.go).
+	colJoined = 17
+
+	// ColumnKinds is the highest column kind: a device that reads every
+	// kind up to it says so in its pulls (PullRequest.Kinds).
+	ColumnKinds = colJoined
 
 	// colNulls is the tag bit saying that a presence bitmap follows.
 	colNulls = 0x80

@@ -79,6 +79,15 @@ func (r *colReader) column(cells []any, n, width, c int) error {
 	case c == 0 && kind != colGUID && kind != colGUIDDict, c > 0 && !intKind(kind):
 		return errSystemField
 	}
+	switch kind {
+	case colMapped:
+		if present != nil {
+			return errColumnValue
+		}
+		return r.mapped(cells, n, width, c)
+	case colJoined:
+		return r.joined(cells, n, width, c, present, m)
+	}
 	row := -1
 	put := func(v any) { // the next present row's value
 		row++
@@ -87,6 +96,12 @@ func (r *colReader) column(cells []any, n, width, c int) error {
 		}
 		cells[row*width+c] = v
 	}
+	return r.body(kind, m, put)
+}
+
+// body decodes a column body of kind (any kind but colMapped and
+// colJoined) holding m values, and calls put with each in order.
+func (r *colReader) body(kind byte, m int, put func(any)) error {
 	switch kind {
 	case colBool:
 		vb, _ := r.bitmap(m)

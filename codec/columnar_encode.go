@@ -23,6 +23,12 @@ func AppendColumns(dst []byte, rows [][]any, width int) ([]byte, error) {
 // dst where each column but the first starts, and where the text of a
 // string column starts and ends (answer.go, columnar_strings.go).
 func appendColumns(dst []byte, rows [][]any, width int, cuts *[]int) ([]byte, error) {
+	return appendColumnsDerive(dst, rows, width, cuts, false)
+}
+
+// appendColumnsDerive is appendColumns that, with derive, also tries the
+// derived kinds (columnar_derived.go).
+func appendColumnsDerive(dst []byte, rows [][]any, width int, cuts *[]int, derive bool) ([]byte, error) {
 	if width < systemColumns {
 		return dst, fmt.Errorf("encode columns: width %d: %w: %w", width, errColumnRows, ErrMalformed)
 	}
@@ -32,7 +38,7 @@ func appendColumns(dst []byte, rows [][]any, width int, cuts *[]int) ([]byte, er
 		}
 	}
 	out := binary.AppendUvarint(dst, uint64(len(rows)))
-	ce := colEncoder{cuts: cuts}
+	ce := colEncoder{cuts: cuts, derive: derive}
 	for c := range width {
 		if cuts != nil && c > 0 {
 			*cuts = append(*cuts, len(out))
@@ -62,10 +68,39 @@ type colEncoder struct {
 	vals  []any // the non-null values, normalized
 	ints  []int64
 	index map[string]int
+	// derive says to try the derived kinds (columnar_derived.go); keys
+	// and first cache, by column, the numbers of its distinct values.
+	derive bool
+	keys   map[int][]int32
+	first  map[int][]int
 }
 
-// column appends column c of rows.
+// column appends column c of rows: as colEncoder.plain does, or, when
+// ce.derive, as a derived column if that is smaller.
 func (ce *colEncoder) column(dst []byte, rows [][]any, c int) ([]byte, error) {
+	if !ce.derive || c <= systemColumns || len(rows) == 0 {
+		return ce.plain(dst, rows, c)
+	}
+	at, cutsAt := len(dst), 0
+	if ce.cuts != nil {
+		cutsAt = len(*ce.cuts)
+	}
+	out, err := ce.plain(dst, rows, c)
+	if err != nil {
+		return dst, err
+	}
+	if d := ce.derived(rows, c); d != nil && len(d) < len(out)-at {
+		if ce.cuts != nil {
+			*ce.cuts = (*ce.cuts)[:cutsAt]
+		}
+		out = append(out[:at], d...)
+	}
+	return out, nil
+}
+
+// plain appends column c of rows in the kind among the non-derived ones
+// that codes it smallest.
+func (ce *colEncoder) plain(dst []byte, rows [][]any, c int) ([]byte, error) {
 	ce.vals = ce.vals[:0]
 	class := classNone
 	for _, r := range rows {

@@ -51,9 +51,11 @@ func encodeEntity(e *msgpack.Encoder, ec *EntityChanges) error {
 	bb.b, bb.uCuts, bb.pCuts = bb.b[:0], bb.uCuts[:0], bb.pCuts[:0]
 	var u, p []byte
 	uCuts, pCuts := &bb.uCuts, &bb.pCuts
+	cb, _ := e.Writer().(*cutBuffer)
+	derive := cb != nil && cb.derive
 	var err error
 	if len(ec.Rows) > 0 {
-		if bb.b, err = appendColumns(bb.b, ec.Rows, systemColumns+len(ec.Columns), uCuts); err != nil {
+		if bb.b, err = appendColumnsDerive(bb.b, ec.Rows, systemColumns+len(ec.Columns), uCuts, derive); err != nil {
 			return fmt.Errorf("encode %s upserts: %w", ec.Entity, err)
 		}
 		u = bb.b
@@ -80,7 +82,6 @@ func encodeEntity(e *msgpack.Encoder, ec *EntityChanges) error {
 	w := stickyEncoder{e: e}
 	w.do(e.EncodeMapLen(n))
 	w.str("n", ec.Entity)
-	cb, _ := e.Writer().(*cutBuffer)
 	block := func(b []byte, cuts []int) {
 		w.do(e.EncodeBytesLen(len(b)))
 		if cb != nil && w.err == nil {

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -15,6 +16,10 @@ func FuzzDecodeColumns(f *testing.F) {
 	small := benchAnswerSmall().Entities[0]
 	if b, err := AppendColumns(nil, small.Rows, systemColumns+len(small.Columns)); err == nil {
 		f.Add(b, uint8(systemColumns+len(small.Columns)))
+	}
+	derived := derivedRows(rand.New(rand.NewPCG(5, 6)), 60)
+	if b, err := appendColumnsDerive(nil, derived, systemColumns+6, nil, true); err == nil {
+		f.Add(b, uint8(systemColumns+6))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, w uint8) {
 		width := int(w)
@@ -35,6 +40,16 @@ func FuzzDecodeColumns(f *testing.F) {
 		}
 		if len(rows) > 0 && !reflect.DeepEqual(rows, again) {
 			t.Fatalf("round trip\n got %#v\nwant %#v", again, rows)
+		}
+		derived, err := appendColumnsDerive(nil, rows, width, nil, true)
+		if err != nil {
+			t.Fatalf("decoded rows do not encode with derived columns: %v", err)
+		}
+		if again, err = DecodeColumns(derived, width); err != nil {
+			t.Fatalf("rows encoded with derived columns do not decode: %v", err)
+		}
+		if len(rows) > 0 && !reflect.DeepEqual(rows, again) {
+			t.Fatalf("round trip with derived columns\n got %#v\nwant %#v", again, rows)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -68,5 +69,31 @@ func TestOrderByReference(t *testing.T) {
 		if got[len(want)+i][5] != r[5] {
 			t.Fatalf("the rows nobody names are not in their order: %v at %d, want %v", got[len(want)+i][5], len(want)+i, r[5])
 		}
+	}
+}
+
+// TestOrderGroupsRepetitiveText: rows nobody references come grouped by
+// their text columns of few distinct values (fewest first), nulls first;
+// a column of mostly distinct values does not order them.
+func TestOrderGroupsRepetitiveText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	cities := []any{"Oslo", "Lyon", nil, "Austin"}
+	rows := make([][]any, 40)
+	for i := range rows {
+		rows[i] = []any{[]byte{byte(i), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, int64(0), int64(0), int64(1), int64(2), int64(i),
+			cities[rng.IntN(len(cities))], fmt.Sprintf("name %d", rng.IntN(1000))}
+	}
+	OrderByReference([]EntityChanges{{Entity: "account", Rows: rows}})
+	seen := map[any]bool{}
+	for i, r := range rows {
+		if i > 0 && r[6] != rows[i-1][6] {
+			if seen[r[6]] {
+				t.Fatalf("city %v comes again at row %d", r[6], i)
+			}
+		}
+		seen[r[6]] = true
+	}
+	if rows[0][6] != nil || rows[len(rows)-1][6] != "Oslo" {
+		t.Fatalf("cities from %v to %v, want null first and Oslo last", rows[0][6], rows[len(rows)-1][6])
 	}
 }

@@ -27,8 +27,19 @@ type PullRequest struct {
 	// the device holds; 0 for none. When it is the user's current one,
 	// the server may code the answer with it (docs/protocol.md, "The
 	// answer dictionary"). JSON answers never are.
+	// DictCurrent asks for the answer coded with the dictionary of the
+	// current metadata, whatever its version: a device that fetches the
+	// metadata at the same time (a first load) gets it coded too.
 	Dict uint32 `msgpack:"dict,omitempty" json:"dict,omitempty"`
+	// Kinds is the highest column kind the device reads (ColumnKinds);
+	// absent, 15. Shared pages may hold every kind, so only a device that
+	// reads them all gets a load in pages (Pages).
+	Kinds int `msgpack:"kinds,omitempty" json:"kinds,omitempty"`
 }
+
+// DictCurrent is PullRequest.Dict for "the dictionary of the current
+// metadata": metadata versions are 31-bit, so it names none of them.
+const DictCurrent = 1<<32 - 1
 
 // DecodePullRequest decodes a pull request body; an empty body is an
 // empty request.

@@ -152,7 +152,7 @@ func encodePages(sch *engine.Schema, g *engine.SharedGroup, pageRows int, pack *
 	for k := 0; ; k++ {
 		part, last := pageOf(res, k, pageRows)
 		wire := toWire(sch, &engine.PullResult{Entities: rowsOnly(part.Entities)}, "", false)
-		a, err := codec.MarshalAnswer(&pageRest{Refs: wire.Refs, Entities: wire.Entities})
+		a, err := codec.MarshalPage(&pageRest{Refs: wire.Refs, Entities: wire.Entities}) // every column kind
 		if err != nil {
 			return nil, fmt.Errorf("encode shared page %d: %w", k, err)
 		}

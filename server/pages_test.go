@@ -81,7 +81,7 @@ func pagedLoad(t *testing.T, url, token string) (map[string]map[string]codec.Row
 	rows := map[string]map[string]codec.Row{}
 	cursor := ""
 	for {
-		body, _ := codec.Marshal(codec.PullRequest{Cursor: cursor, Pages: true})
+		body, _ := codec.Marshal(codec.PullRequest{Cursor: cursor, Pages: true, Kinds: codec.ColumnKinds})
 		req, _ := http.NewRequest("POST", url+"/v1/sync/pull", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/msgpack")

@@ -72,7 +72,8 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		if wc.Snap != "" {
 			cur = nil // the paged load is gone: start it again
 		}
-		if res, err = s.pullBounded(r, user, app, cur, req.Pages && !wantsJSON(r)); err != nil {
+		pages := req.Pages && req.Kinds >= codec.ColumnKinds && !wantsJSON(r) // pages use every column kind
+		if res, err = s.pullBounded(r, user, app, cur, pages); err != nil {
 			s.deviceErr(w, r, err)
 			return
 		}
@@ -146,7 +147,7 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 	}
 	wire := wireAnswer(s.r.Schema(), &ans, cursor, !last)
 	var dict *codec.Dict // the device holds the current one (sync_dict.go)
-	if req.Dict != 0 && !wantsJSON(r) && uint64(req.Dict) == ans.MetadataVersion {
+	if req.Dict != 0 && !wantsJSON(r) && (uint64(req.Dict) == ans.MetadataVersion || req.Dict == codec.DictCurrent) {
 		if dict = s.answerDict(user, app, ans.MetadataVersion); dict != nil {
 			wire = withCursorBytes(wire, cb)
 		}
@@ -179,6 +180,7 @@ func (s *Server) pullRequest(r *http.Request) (codec.PullRequest, error) {
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
 		req := codec.PullRequest{Cursor: q.Get("cursor"), Pages: q.Get("pages") == "1" || q.Get("pages") == "true"}
+		req.Kinds, _ = strconv.Atoi(q.Get("kinds")) // absent or not a number: the first kinds only
 		if mv := q.Get("minVersion"); mv != "" {
 			v, err := strconv.ParseUint(mv, 10, 64)
 			if err != nil {
