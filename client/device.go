@@ -205,15 +205,14 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 		}
 		more, paged := res.More, len(res.Pages) > 0
 		var ahead *pageAhead
+		var also func(*badger.Txn) error
 		if paged {
-			// Its shared pages follow: the answer is one page of the load.
-			if err := d.notePages(res); err != nil {
-				return sum, err
-			}
-			res.More = true
+			// Its shared pages follow: the answer is one page of the load,
+			// and records them with its cursor (device_pages.go).
+			res.More, also = true, pagesOf(res)
 			ahead = d.fetchAhead(ctx, res.Pages[0].ID) // while the answer is written
 		}
-		up, rm, err := d.apply(res)
+		up, rm, err := d.applyWith(res, also)
 		if err != nil {
 			return sum, err
 		}
@@ -258,7 +257,7 @@ func (d *Device) pull(ctx context.Context, preq codec.PullRequest, meta *metadat
 	}
 	preq.Dict = codec.DictCurrent
 	meta.fetch(ctx, d)
-	res, wire, served, err := d.pullWith(ctx, preq, func() *codec.Dict { meta.wait(); return d.heldDict() })
+	res, wire, served, err := d.pullWith(ctx, preq, func() *codec.Dict { meta.waitReady(); return d.heldDict() })
 	if errors.Is(err, errDictMissing) {
 		preq.Dict = 0
 		return d.pullWith(ctx, preq, func() *codec.Dict { return nil })

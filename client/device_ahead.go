@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"sync"
 
 	"github.com/offsync/offsync/codec"
 )
@@ -51,7 +52,8 @@ func (d *Device) take(ctx context.Context, a *pageAhead, id string) (codec.PullR
 // metadataAhead is the metadata fetches a sync started: at most one runs
 // at a time. Only the sync's goroutine calls its methods.
 type metadataAhead struct {
-	done chan struct{} // closed when the fetch started last is done; nil: none
+	done  chan struct{} // closed when the fetch started last is done; nil: none
+	ready chan struct{} // closed when its dictionary is in memory (or none came)
 }
 
 // running reports whether a fetch is under way.
@@ -67,19 +69,22 @@ func (m *metadataAhead) running() bool {
 	}
 }
 
-// run runs f in the background, after any fetch still running.
-func (m *metadataAhead) run(f func()) {
+// run runs f in the background, after any fetch still running; f calls
+// ready (at most once more is harmless) when the dictionary is in memory.
+func (m *metadataAhead) run(f func(ready func())) {
 	m.wait()
-	done := make(chan struct{})
-	m.done = done
+	done, ready := make(chan struct{}), make(chan struct{})
+	m.done, m.ready = done, ready
+	var once sync.Once
 	go func() {
 		defer close(done)
-		f()
+		defer once.Do(func() { close(ready) })
+		f(func() { once.Do(func() { close(ready) }) })
 	}()
 }
 
 // start refetches the metadata in the background when mv is not the
-// dictionary's (noteMetadataVersion), unless a fetch is under way: that
+// dictionary's (fetchMetadata), unless a fetch is under way: that
 // one brings the current metadata.
 func (m *metadataAhead) start(ctx context.Context, d *Device, mv uint64) {
 	if m.running() {
@@ -88,14 +93,26 @@ func (m *metadataAhead) start(ctx context.Context, d *Device, mv uint64) {
 	if held := d.heldDict(); mv == 0 || (held != nil && uint64(held.ID) == mv) {
 		return
 	}
-	m.run(func() { d.noteMetadataVersion(ctx, mv) })
+	m.run(func(ready func()) {
+		if held := d.heldDict(); held == nil || uint64(held.ID) != mv {
+			d.fetchMetadata(ctx, ready)
+		}
+	})
 }
 
 // fetch fetches the metadata in the background, whatever its version
 // (a first load: the pull beside it asks for the answer coded with the
 // current dictionary).
 func (m *metadataAhead) fetch(ctx context.Context, d *Device) {
-	m.run(func() { d.fetchMetadata(ctx) })
+	m.run(func(ready func()) { d.fetchMetadata(ctx, ready) })
+}
+
+// waitReady returns once the fetch started last has its dictionary in
+// memory, or failed.
+func (m *metadataAhead) waitReady() {
+	if m.ready != nil {
+		<-m.ready
+	}
 }
 
 // wait returns once the fetch started last is done.

@@ -18,6 +18,14 @@ import (
 // page of a longer answer, else in a new generation, switched to with the
 // last write. A reset starts from an empty generation.
 func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error) {
+	return d.applyWith(res, nil)
+}
+
+// applyWith is apply that also runs also (when not nil) in the
+// transaction that stores the cursor: the shared pages left of a first
+// load are recorded with the answer or page that leaves them, in one
+// commit instead of two (device_pages.go).
+func (d *Device) applyWith(res codec.PullResponse, also func(*badger.Txn) error) (upserts, removals int, err error) {
 	isNew, err := d.upgradeLayout()
 	if err != nil {
 		return 0, 0, err
@@ -63,6 +71,11 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 					return err
 				}
 				if err := txn.Delete(keyLoading); err != nil {
+					return err
+				}
+			}
+			if also != nil {
+				if err := also(txn); err != nil {
 					return err
 				}
 			}

@@ -57,20 +57,12 @@ func (d *Device) heldDict() *codec.Dict {
 	return d.dict.d
 }
 
-// noteMetadataVersion refetches the metadata and rebuilds the dictionary
-// when an answer's metadata version mv is not the dictionary's. It never
-// fails a sync: without a dictionary, answers come as for any device.
-func (d *Device) noteMetadataVersion(ctx context.Context, mv uint64) {
-	if held := d.heldDict(); mv == 0 || (held != nil && uint64(held.ID) == mv) {
-		return
-	}
-	d.fetchMetadata(ctx)
-}
-
-// fetchMetadata fetches the metadata, keeps it and builds the device's
-// dictionary from it. It never fails a sync: without a dictionary,
+// fetchMetadata fetches the metadata, builds the device's dictionary
+// from it, calls ready (also when there is none), then keeps the
+// metadata in the store. It never fails a sync: without a dictionary,
 // answers come as for any device.
-func (d *Device) fetchMetadata(ctx context.Context) {
+func (d *Device) fetchMetadata(ctx context.Context, ready func()) {
+	defer ready()
 	build := func(base string) (*http.Request, error) {
 		return d.request(ctx, http.MethodGet, base+"/v1/sync/metadata", nil, "application/msgpack", "zstd, gzip")
 	}
@@ -92,12 +84,14 @@ func (d *Device) fetchMetadata(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	if err := d.db.Update(func(txn *badger.Txn) error { return txn.Set(keyMetadata, raw) }); err != nil {
-		return
-	}
+	// The answer that waits for it is decoded while the metadata is
+	// stored; a process that starts before it is stored fetches it
+	// again.
 	d.dict.mu.Lock()
 	d.dict.d, d.dict.loaded = dict, true
 	d.dict.mu.Unlock()
+	ready()
+	_ = d.db.Update(func(txn *badger.Txn) error { return txn.Set(keyMetadata, raw) })
 }
 
 // errDictMissing is ErrResponse for an answer coded with a dictionary

@@ -16,10 +16,9 @@ import (
 // longer load (into a generation readers do not see yet), and each page
 // after it; the last page switches readers to the new rows. The cursor
 // stored with the answer is its final one, so the pages left are kept
-// under m/pages, with that cursor: before the answer is applied (a
-// record whose cursor is not the stored one was never applied, and is
-// dropped), and shortened after each page. A page applied twice (a crash
-// between the page and the record) is the same upserts again. A page the
+// under m/pages, with that cursor: in the transaction that stores the
+// answer's cursor (a record whose cursor is not the stored one is
+// dropped), and shortened in the transaction of each page. A page the
 // server answers 410 page_gone for (the view changed, or the node no
 // longer holds it and the load is no longer the user's) abandons the
 // load: the device loads its view again.
@@ -32,13 +31,16 @@ type pagesLeft struct {
 	Pages  []codec.PageRef `msgpack:"pg"`
 }
 
-// notePages records the pages of answer res before it is applied.
-func (d *Device) notePages(res codec.PullResponse) error {
-	return d.putPagesLeft(&pagesLeft{Cursor: res.Cursor, Pages: res.Pages})
+// pagesOf records the pages of answer res in the transaction that
+// applies it (Device.applyWith).
+func pagesOf(res codec.PullResponse) func(*badger.Txn) error {
+	return recordPagesLeft(&pagesLeft{Cursor: res.Cursor, Pages: res.Pages})
 }
 
-func (d *Device) putPagesLeft(pl *pagesLeft) error {
-	err := d.db.Update(func(txn *badger.Txn) error {
+// recordPagesLeft writes pl (none left: deletes the record) in a
+// transaction.
+func recordPagesLeft(pl *pagesLeft) func(*badger.Txn) error {
+	return func(txn *badger.Txn) error {
 		if len(pl.Pages) == 0 {
 			return txn.Delete(keyPages)
 		}
@@ -47,8 +49,11 @@ func (d *Device) putPagesLeft(pl *pagesLeft) error {
 			return err
 		}
 		return txn.Set(keyPages, b)
-	})
-	if err != nil {
+	}
+}
+
+func (d *Device) putPagesLeft(pl *pagesLeft) error {
+	if err := d.db.Update(recordPagesLeft(pl)); err != nil {
 		return fmt.Errorf("record shared pages: %w", err)
 	}
 	return nil
@@ -108,16 +113,14 @@ func (d *Device) finishPages(ctx context.Context, sum *SyncSummary, ahead *pageA
 		if ahead = nil; len(pl.Pages) > 1 {
 			ahead = d.fetchAhead(ctx, pl.Pages[1].ID)
 		}
-		up, _, err := d.apply(page)
+		left := &pagesLeft{Cursor: pl.Cursor, Pages: pl.Pages[1:]}
+		up, _, err := d.applyWith(page, recordPagesLeft(left)) // with the page, the pages left
 		if err != nil {
 			return false, err
 		}
 		sum.Upserts += up
 		sum.Pages++
-		pl.Pages = pl.Pages[1:]
-		if err := d.putPagesLeft(pl); err != nil {
-			return false, err
-		}
+		pl = left
 		if d.cfg.Progress != nil {
 			d.cfg.Progress(sum.Upserts, len(pl.Pages) > 0)
 		}
