@@ -117,7 +117,7 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 		if err := ps.prepare(); err != nil {
 			return err
 		}
-		fp := ps.fingerprint()
+		fp := ps.memoFingerprint()
 		fresh := &Cursor{Version: version, Time: now, Context: fp, Was: ps.cursorContext()}
 		old := &ps.viewBuilder
 		if cur != nil && cur.Context != fp {
@@ -159,6 +159,19 @@ type pullState struct {
 	t0  int64
 	v1  uint64
 	t1  int64
+}
+
+// memoFingerprint is fingerprint, taken from the Access memo (quiet pulls
+// store it, quietpull.go) when it was derived from the same schema and
+// rules.
+func (ps *pullState) memoFingerprint() uint64 {
+	a := ps.acc
+	if a.Profile != nil && len(ps.rules) > 0 && len(a.Profile.PublishedRules) == len(ps.rules) && &ps.rules[0] == &a.Profile.PublishedRules[0] {
+		if m := a.memo.Load(); m != nil && m.schema == ps.sch.Version {
+			return m.fp
+		}
+	}
+	return ps.fingerprint()
 }
 
 // fingerprint hashes everything a view depends on besides rows and time:
