@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/offsync/offsync/client"
+	"github.com/offsync/offsync/codec"
 )
 
 // replay records what a server answers a device, then answers the same
@@ -115,7 +116,7 @@ func (r *replay) forward(req *http.Request, body []byte) (recorded, error) {
 		return recorded{}, fmt.Errorf("replay: read answer: %w", err)
 	}
 	h := http.Header{}
-	for _, k := range []string{"Content-Type", "Content-Encoding", "Etag", "Cache-Control", client.DictHeader} {
+	for _, k := range []string{"Content-Type", "Content-Encoding", "Etag", "Cache-Control", client.DictHeader, codec.PagesHeader} {
 		if v := resp.Header.Values(k); len(v) > 0 {
 			h[k] = v
 		}

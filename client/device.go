@@ -192,6 +192,7 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 			return sum, err
 		}
 		meta.wait() // the pull names the dictionary
+		meta.page = nil
 		res, n, served, err := d.pull(ctx, codec.PullRequest{Cursor: cursor, MinVersion: minVersion, Pages: true, Kinds: codec.ColumnKinds}, &meta)
 		if err != nil {
 			return sum, err
@@ -210,7 +211,9 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 			// Its shared pages follow: the answer is one page of the load,
 			// and records them with its cursor (device_pages.go).
 			res.More, also = true, pagesOf(res)
-			ahead = d.fetchAhead(ctx, res.Pages[0].ID) // while the answer is written
+			if ahead = meta.page; ahead == nil || ahead.id != res.Pages[0].ID {
+				ahead = d.fetchAhead(ctx, res.Pages[0].ID) // while the answer is written
+			}
 		}
 		up, rm, err := d.applyWith(res, also)
 		if err != nil {
@@ -253,21 +256,21 @@ func (d *Device) pull(ctx context.Context, preq codec.PullRequest, meta *metadat
 	dict := d.heldDict()
 	if dict != nil {
 		preq.Dict = dict.ID
-		return d.pullWith(ctx, preq, func() *codec.Dict { return dict })
+		return d.pullWith(ctx, preq, meta, func() *codec.Dict { return dict })
 	}
 	preq.Dict = codec.DictCurrent
 	meta.fetch(ctx, d)
-	res, wire, served, err := d.pullWith(ctx, preq, func() *codec.Dict { meta.waitReady(); return d.heldDict() })
+	res, wire, served, err := d.pullWith(ctx, preq, meta, func() *codec.Dict { meta.waitReady(); return d.heldDict() })
 	if errors.Is(err, errDictMissing) {
 		preq.Dict = 0
-		return d.pullWith(ctx, preq, func() *codec.Dict { return nil })
+		return d.pullWith(ctx, preq, meta, func() *codec.Dict { return nil })
 	}
 	return res, wire, served, err
 }
 
 // pullWith is pull with dictFor giving the dictionary an answer that
 // names one is decoded with.
-func (d *Device) pullWith(ctx context.Context, preq codec.PullRequest, dictFor func() *codec.Dict) (codec.PullResponse, int64, string, error) {
+func (d *Device) pullWith(ctx context.Context, preq codec.PullRequest, ahead *metadataAhead, dictFor func() *codec.Dict) (codec.PullResponse, int64, string, error) {
 	body, err := codec.Marshal(preq)
 	if err != nil {
 		return codec.PullResponse{}, 0, "", err
@@ -278,6 +281,9 @@ func (d *Device) pullWith(ctx context.Context, preq codec.PullRequest, dictFor f
 	var res codec.PullResponse
 	var wire int64
 	served, err := d.call(ctx, "send pull", build, func(resp *http.Response) error {
+		if id, ok := codec.FirstPageOf(resp.Header.Get(codec.PagesHeader)); ok && preq.Pages && ahead != nil {
+			ahead.page = d.fetchAhead(ctx, id) // before the answer is decoded
+		}
 		var err error
 		res, wire, err = readPullDict(resp, dictFor)
 		return err

@@ -18,7 +18,9 @@ import (
 // dictionary, and before Sync returns; a device without a dictionary
 // fetches it beside its pull and asks for the answer coded with the
 // current one, codec.DictCurrent), and each shared page is fetched and
-// decoded while the answer or page before it is written.
+// decoded while the answer or page before it is written: the first as
+// soon as the answer's header names it (codec.PagesHeader), before the
+// answer is decoded.
 
 // pageAhead is a shared page fetched and decoded in the background.
 type pageAhead struct {
@@ -54,6 +56,9 @@ func (d *Device) take(ctx context.Context, a *pageAhead, id string) (codec.PullR
 type metadataAhead struct {
 	done  chan struct{} // closed when the fetch started last is done; nil: none
 	ready chan struct{} // closed when its dictionary is in memory (or none came)
+	// page is the first shared page the last pull's answer named in its
+	// header (codec.PagesHeader), fetched before the answer was decoded.
+	page *pageAhead
 }
 
 // running reports whether a fetch is under way.

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,5 +130,54 @@ func TestFirstLoadFetchesAhead(t *testing.T) {
 	defer s.mu.Unlock()
 	if len(s.dicts) != 2 || s.dicts[0] != codec.DictCurrent || s.dicts[1] != 77 {
 		t.Fatalf("pulls named dictionaries %v, want [current 77]", s.dicts)
+	}
+}
+
+// TestFirstPageFetchedBeforeTheAnswerIsRead: a page the answer's header
+// names is asked for before the answer's body is read (the server sends
+// the body only once the page was asked for, or after a few seconds).
+func TestFirstPageFetchedBeforeTheAnswerIsRead(t *testing.T) {
+	pageAsked := make(chan struct{})
+	var once sync.Once
+	var stuck atomic.Bool
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		write := func(v any) {
+			b, _ := codec.MarshalCompact(v)
+			_, _ = w.Write(b)
+		}
+		w.Header().Set("Content-Type", "application/msgpack")
+		switch r.URL.Path {
+		case "/v1/sync/pull":
+			pages := []codec.PageRef{{ID: "0123456789abcdef0123456789abcdef", Rows: 1}}
+			w.Header().Set(codec.PagesHeader, codec.PagesHeaderValue(pages))
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			select {
+			case <-pageAsked:
+			case <-time.After(stuckAfter):
+				stuck.Store(true)
+			}
+			write(codec.PullResponse{Version: 5, Cursor: "c5", Reset: true, Entities: accountAnswer(1), Pages: pages})
+		case "/v1/sync/pages/0123456789abcdef0123456789abcdef":
+			once.Do(func() { close(pageAsked) })
+			write(codec.PullResponse{Entities: accountAnswer(2)})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "dev"), Server: ts.URL, Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if held := heldAccounts(t, d); len(held) != 2 {
+		t.Fatalf("holds %v", held)
+	}
+	if stuck.Load() {
+		t.Error("the page named in the answer's header was asked for only after the answer was read")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // The device pull protocol (docs/protocol.md has the full description).
@@ -80,6 +81,38 @@ type PullResponse struct {
 	// the device fetches each (GET /v1/sync/pages/{id}) and applies its
 	// rows before it keeps this answer's cursor.
 	Pages []PageRef `msgpack:"pg,omitempty"`
+}
+
+// PagesHeader lists, on an answer that lists shared pages (Pages), their
+// ids, comma-separated: a device may start fetching them before it has
+// decoded the answer.
+const PagesHeader = "Offsync-Pages"
+
+// PagesHeaderValue is the PagesHeader value of pages ("" for none).
+func PagesHeaderValue(pages []PageRef) string {
+	var b []byte
+	for i, p := range pages {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, p.ID...)
+	}
+	return string(b)
+}
+
+// FirstPageOf returns the first page id of a PagesHeader value, when it
+// is one (32 lowercase hex digits).
+func FirstPageOf(header string) (string, bool) {
+	id, _, _ := strings.Cut(header, ",")
+	if len(id) != 32 {
+		return "", false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return "", false
+		}
+	}
+	return id, true
 }
 
 // PageRef names a shared page of a first load.

@@ -156,6 +156,9 @@ func (s *Server) devicePull(w http.ResponseWriter, r *http.Request) {
 		// A fresh load that fits one answer lists its shared pages; a
 		// paged one lists them on its last page (encodedLoad.answer).
 		pr.Pages = shared
+		if len(shared) > 0 { // fetched, if the device likes, before it decodes this answer
+			w.Header().Set(codec.PagesHeader, codec.PagesHeaderValue(shared))
+		}
 		a, err := codec.MarshalAnswer(pr) // with its cuts, for the zstd blocks
 		if err != nil {
 			s.writeErr(w, r, err)
