@@ -207,3 +207,33 @@ func TestDerivedExamplesOfTheProtocol(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodedAnswersShareNoScratch: the blocks of an answer are read
+// into pooled scratch space while decoded; a later answer's decoding
+// leaves an earlier answer's values as they were.
+func TestDecodedAnswersShareNoScratch(t *testing.T) {
+	answer := func(seed uint64) (PullResponse, []byte) {
+		rows := derivedRows(rand.New(rand.NewPCG(seed, seed)), 50)
+		pr := PullResponse{Version: 1, Entities: []EntityChanges{{Entity: "contact", Rows: rows,
+			Columns: []string{"city", "state", "country", "first", "last", "full"}, NextDue: 1}}}
+		a, err := MarshalPage(&pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pr, a.Body
+	}
+	want, body := answer(1)
+	first, err := DecodePullResponse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := uint64(2); seed < 6; seed++ {
+		_, other := answer(seed)
+		if _, err := DecodePullResponse(other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(first.Entities[0].Rows, want.Entities[0].Rows) {
+		t.Fatal("an answer's values changed when later answers were decoded")
+	}
+}

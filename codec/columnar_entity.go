@@ -120,9 +120,38 @@ func encodeEntity(e *msgpack.Encoder, ec *EntityChanges) error {
 	return nil
 }
 
+// decodeBufs pools the scratch space the blocks are read into while
+// they are decoded: DecodeColumns copies out all it keeps, so the block
+// need not be a copy of its own (the 37 KB of a CRM-N page were).
+var decodeBufs = sync.Pool{New: func() any { return new(decodeBuf) }}
+
+// decodeBuf holds an entity's two blocks while they are decoded.
+type decodeBuf struct{ u, p []byte }
+
+// readBlock reads a bin into buf (grown as needed) and returns it, nil
+// for a msgpack nil. Its length was checked against the input
+// (scanMsgpack) before decoding began.
+func readBlock(d *msgpack.Decoder, buf *[]byte) ([]byte, error) {
+	n, err := d.DecodeBytesLen()
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	b := (*buf)[:n]
+	return b, d.ReadFull(b)
+}
+
 func decodeEntity(d *msgpack.Decoder, ec *EntityChanges) error {
 	*ec = EntityChanges{}
 	var u, p []byte
+	db := decodeBufs.Get().(*decodeBuf)
+	defer func() {
+		if cap(db.u)+cap(db.p) <= maxPooledBuffer {
+			decodeBufs.Put(db)
+		}
+	}()
 	n, err := d.DecodeMapLen()
 	for i := 0; i < n && err == nil; i++ {
 		var key string
@@ -135,11 +164,11 @@ func decodeEntity(d *msgpack.Decoder, ec *EntityChanges) error {
 		case "cols":
 			err = d.Decode(&ec.Columns)
 		case "u":
-			u, err = d.DecodeBytes()
+			u, err = readBlock(d, &db.u)
 		case "pcols":
 			err = d.Decode(&ec.PatchColumns)
 		case "p":
-			p, err = d.DecodeBytes()
+			p, err = readBlock(d, &db.p)
 		case "r":
 			err = d.Decode(&ec.Removals)
 		case "cut":
