@@ -75,6 +75,11 @@ type ReplicatedResult struct {
 	// writing, in cores (CPU seconds per second; 0 where unknown): how
 	// close each run came to saturating the machine.
 	SingleCores, ClusterCores float64
+	// CPUVsSingle is the CPU a row cost the cluster (every node, in
+	// this process) over what it cost the single node (0 where unknown):
+	// the work replication adds, which on a machine of few cores bounds
+	// RatioVsSingle and moves less with other load than the rates do.
+	CPUVsSingle float64
 }
 
 // RunReplicatedIngest writes the same CRM rows, with the same concurrent
@@ -110,6 +115,9 @@ func RunReplicatedIngest(ctx context.Context, c ReplicatedConfig) (ReplicatedRes
 	r := ReplicatedResult{Rows: c.Rows, Nodes: c.Nodes, SingleRowsPerSec: medianFloat(single), ClusterRowsPerSec: medianFloat(cluster), FollowerLag: median(lags),
 		SingleCores: medianFloat(singleCores), ClusterCores: medianFloat(clusterCores)}
 	r.RatioVsSingle = ratio(r.ClusterRowsPerSec, r.SingleRowsPerSec)
+	if r.ClusterCores > 0 && r.SingleCores > 0 {
+		r.CPUVsSingle = ratio(r.ClusterCores/r.ClusterRowsPerSec, r.SingleCores/r.SingleRowsPerSec)
+	}
 	return r, nil
 }
 

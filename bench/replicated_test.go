@@ -24,6 +24,7 @@ func BenchmarkReplicatedIngest(b *testing.B) {
 	b.ReportMetric(last.SingleCores, "single-cores")
 	b.ReportMetric(last.ClusterCores, "cluster-cores")
 	b.ReportMetric(last.RatioVsSingle, MetricRatioVsSingle)
+	b.ReportMetric(last.CPUVsSingle, "cpu-vs-single")
 }
 
 func TestRunReplicatedIngestSmall(t *testing.T) {
