@@ -15,8 +15,8 @@ import (
 // in flight.
 //
 // Reads of a pipelined batch see, in order: the command's own staged
-// writes, the batch's earlier commands (pipeBatch.writes), the batch in
-// flight (inflight.writes), and a read snapshot opened after every earlier
+// writes, the batch's earlier commands (pipeBatch.staged), the batch in
+// flight (inflight.staged), and a read snapshot opened after every earlier
 // batch was written and before the one in flight was handed over (Badger
 // would make a transaction opened later wait for it). The result is the
 // state that applying every batch one after the other gives, so replicas
@@ -31,7 +31,7 @@ import (
 
 // inflight is a batch whose commit Badger is still writing.
 type inflight struct {
-	writes map[string][]byte // last value per key; nil is a delete
+	staged *stagedWrites // its commands' writes (stagedwrites.go)
 	done   chan struct{}
 	err    error // set before done closes
 }
@@ -60,29 +60,25 @@ type published struct {
 
 // pipeBatch is the pipelined part of a batch.
 type pipeBatch struct {
-	writes map[string][]byte // merged writes of the batch's commands
-	cmds   []*cmdState       // the commands that succeeded, in order
+	staged stagedWrites // the commands that succeeded, in order, and their writes
 	prev   *inflight
 	snap   *badger.Txn
 }
 
 // lookup finds key in the batch's writes or in the batch in flight.
 func (p *pipeBatch) lookup(key []byte) (v []byte, ok bool) {
-	if v, ok = p.writes[string(key)]; ok {
+	if v, ok = p.staged.lookup(key); ok {
 		return v, true
 	}
 	if p.prev != nil {
-		v, ok = p.prev.writes[string(key)]
+		v, ok = p.prev.staged.lookup(key)
 	}
 	return v, ok
 }
 
 // stage adds a successful command's writes to the batch.
 func (p *pipeBatch) stage(st *cmdState) {
-	for _, k := range st.order {
-		p.writes[k] = st.writes[k]
-	}
-	p.cmds = append(p.cmds, st)
+	p.staged.add(st)
 }
 
 // ApplyPipelined is ApplyBatch, except that a batch of ingests returns
@@ -110,7 +106,7 @@ func (e *Engine) ApplyPipelined(entries []Entry) ([]*Result, error) {
 		e.pipe.snap = e.db.NewTransaction(false)
 	}
 	b := &batch{e: e, schema: st.schema, applied: st.applied, horizon: st.horizon, partsFrom: st.partsFrom, touched: map[string]uint64{},
-		pipe: &pipeBatch{writes: map[string][]byte{}, prev: e.pipe.cur, snap: e.pipe.snap}}
+		pipe: &pipeBatch{prev: e.pipe.cur, snap: e.pipe.snap}}
 	results := make([]*Result, len(entries))
 	for i, en := range entries {
 		if en.Version <= b.applied {
@@ -171,7 +167,7 @@ func (e *Engine) stagedState() published {
 // commit over. Parts of a batch too big for one transaction are committed
 // before it, each with the last version it completes, as applySync does.
 func (e *Engine) send(b *batch, start uint64) error {
-	if len(b.pipe.cmds) == 0 && b.applied == start {
+	if len(b.pipe.staged.cmds) == 0 && b.applied == start {
 		return nil // every entry was applied before
 	}
 	if prev := b.pipe.prev; prev != nil {
@@ -197,7 +193,7 @@ func (e *Engine) send(b *batch, start uint64) error {
 		count, size, dirty = 0, 0, false
 		return nil
 	}
-	for _, cs := range b.pipe.cmds {
+	for _, cs := range b.pipe.staged.cmds {
 		c, s := cs.footprint()
 		if dirty && (count+c >= e.db.MaxBatchCount()*9/10 || size+s >= e.db.MaxBatchSize()*9/10) {
 			if err := part(); err != nil {
@@ -233,7 +229,7 @@ func (e *Engine) send(b *batch, start uint64) error {
 		return fmt.Errorf("set applied version: %w", err)
 	}
 	pub := published{schema: b.schema, applied: b.applied, horizon: b.horizon, partsFrom: b.partsFrom, touched: b.touched, logs: b.logs}
-	inf := &inflight{writes: b.pipe.writes, done: make(chan struct{})}
+	inf := &inflight{staged: &b.pipe.staged, done: make(chan struct{})}
 	txn.CommitWith(func(err error) {
 		if err == nil {
 			e.publish(pub)
