@@ -110,6 +110,13 @@ func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug an
 		s.writeErr(w, r, err)
 		return
 	}
+	s.writeBody(w, r, ct, body, codec.CutsOf(v))
+}
+
+// writeBody writes an encoded device answer of content type ct,
+// compressed as Accept-Encoding allows (zstd by default) at its block
+// cuts.
+func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, ct string, body []byte, cuts []int) {
 	// Devices get zstd unless they say otherwise; JSON (asked for by
 	// people, with curl) is compressed only when Accept-Encoding asks.
 	enc := codec.Zstd
@@ -121,7 +128,7 @@ func (s *Server) writeDevice(w http.ResponseWriter, r *http.Request, v, debug an
 	// Below 128 bytes (a no-change answer) compression cannot win enough
 	// to pay for itself: such answers go as they are.
 	if enc != codec.Identity && len(body) >= minCompressed {
-		packed, err := codec.CompressCuts(enc, nil, body, codec.CutsOf(v))
+		packed, err := codec.CompressCuts(enc, nil, body, cuts)
 		if err != nil {
 			s.writeErr(w, r, err)
 			return

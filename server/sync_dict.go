@@ -122,7 +122,7 @@ func (s *Server) writeDictAnswer(w http.ResponseWriter, r *http.Request, v any, 
 		return
 	}
 	if enc != codec.Zstd || len(body) < minCompressed || !codec.UseDict(len(body)) {
-		s.writeDevice(w, r, v, nil)
+		s.writeBody(w, r, "application/msgpack", body, codec.CutsOf(v)) // as writeDevice, without encoding v again
 		return
 	}
 	packed, err := codec.CompressDict(d, nil, body, codec.CutsOf(v))
