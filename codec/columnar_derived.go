@@ -20,6 +20,14 @@ import (
 // maxJoinSeparator is the longest separator colJoined is tried with.
 const maxJoinSeparator = 8
 
+// maxJoinedBytes bounds the bytes of the values a block's colJoined
+// columns build (their exceptions not counted): each is a new string two
+// earlier cells long, and joined columns may join joined columns, so
+// without a bound a few bytes of input could make a decoder build strings
+// of gigabytes. The encoder stays under it; a decoder refuses a block
+// past it (docs/protocol.md).
+const maxJoinedBytes = 4 << 20
+
 // valueKey is a comparable key of a decoded or normalized value: equal
 // values, equal keys, across types never.
 func valueKey(v any) any {
@@ -69,8 +77,9 @@ func (ce *colEncoder) derived(rows [][]any, c int) []byte {
 	if out := ce.mapped(rows, c, kc, keysOf); out != nil {
 		best = out
 	}
-	if out := ce.joined(rows, c); out != nil && (best == nil || len(out) < len(best)) {
+	if out, built := ce.joined(rows, c); out != nil && (best == nil || len(out) < len(best)) && ce.joinedBytes+built <= maxJoinedBytes {
 		best = out
+		ce.joinedBytes += built
 	}
 	return best
 }
@@ -123,13 +132,14 @@ func (ce *colEncoder) mapped(rows [][]any, c int, kc []int32, keysOf func(int) (
 
 // joined codes column c (strings) as colJoined of the pair of earlier
 // string columns that gives its value in most rows (at least half of
-// them), or returns nil.
-func (ce *colEncoder) joined(rows [][]any, c int) []byte {
+// them), or returns nil; built is the bytes of the values a decoder
+// builds from the pair (maxJoinedBytes).
+func (ce *colEncoder) joined(rows [][]any, c int) (out []byte, built int) {
 	m := 0
 	for _, r := range rows {
 		if r[c] != nil {
 			if _, ok := r[c].(string); !ok {
-				return nil
+				return nil, 0
 			}
 			m++
 		}
@@ -162,9 +172,9 @@ func (ce *colEncoder) joined(rows [][]any, c int) []byte {
 		}
 	}
 	if bestA < 0 {
-		return nil
+		return nil, 0
 	}
-	out := append(appendUvarintInt(appendUvarintInt([]byte{colJoined}, bestA), bestB), byte(len(bestSep)))
+	out = append(appendUvarintInt(appendUvarintInt([]byte{colJoined}, bestA), bestB), byte(len(bestSep)))
 	out = append(out, bestSep...)
 	var exceptions []any
 	out = appendBitmap(out, m, func() func(int) bool {
@@ -177,6 +187,7 @@ func (ce *colEncoder) joined(rows [][]any, c int) []byte {
 		return func(i int) bool {
 			r := present[i]
 			if joinOf(r[bestA], r[bestB], bestSep) == r[c] {
+				built += joinedLen(r[bestA], r[bestB], bestSep)
 				return false
 			}
 			exceptions = append(exceptions, r[c])
@@ -185,9 +196,9 @@ func (ce *colEncoder) joined(rows [][]any, c int) []byte {
 	}())
 	out, err := appendValuesColumn(out, exceptions)
 	if err != nil {
-		return nil
+		return nil, 0
 	}
-	return out
+	return out, built
 }
 
 // stringsOnly reports whether column j of rows holds strings and nulls
@@ -242,6 +253,16 @@ func joinOf(x, y any, sep string) any {
 		return ys
 	}
 	return ""
+}
+
+// joinedLen is len(joinOf(x, y, sep)), without building it.
+func joinedLen(x, y any, sep string) int {
+	xs, xok := x.(string)
+	ys, yok := y.(string)
+	if xok && yok {
+		return len(xs) + len(sep) + len(ys)
+	}
+	return len(xs) + len(ys)
 }
 
 // appendValuesColumn appends vals as a nested column: a tag, a bitmap
@@ -376,6 +397,11 @@ func (r *colReader) joined(cells []any, n, width, c int, present []byte, m int) 
 				return errColumnValue
 			}
 			if _, ok := y.(string); !ok && y != nil {
+				return errColumnValue
+			}
+			// Counted before it is built: a hostile block fails before
+			// its strings grow.
+			if r.joinedBytes += joinedLen(x, y, sep); r.joinedBytes > maxJoinedBytes {
 				return errColumnValue
 			}
 			v = joinOf(x, y, sep)

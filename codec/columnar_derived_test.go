@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -235,5 +236,37 @@ func TestDecodedAnswersShareNoScratch(t *testing.T) {
 	}
 	if !reflect.DeepEqual(first.Entities[0].Rows, want.Entities[0].Rows) {
 		t.Fatal("an answer's values changed when later answers were decoded")
+	}
+}
+
+// TestJoinedColumnsCannotExplode: joined columns that join joined
+// columns double their strings each time; a hostile block of forty such
+// columns over a one-byte string is refused once they would build
+// maxJoinedBytes, before its strings grow (without the bound it needs
+// 2^40 bytes a row).
+func TestJoinedColumnsCannotExplode(t *testing.T) {
+	id := bytes.Repeat([]byte{7}, 16)
+	block := append([]byte{2, colGUID}, append(append([]byte{}, id...), id...)...)
+	block = append(block, colInt, 0, 0, colInt, 0, 0, colInt, 2, 2, colInt, 2, 2, colInt, 2, 2)
+	block = append(block, colString, 1, 'a', 1, 'b') // column 6
+	const chain = 40
+	for c := 7; c < 7+chain; c++ {
+		block = append(block, colJoined, byte(c-1), byte(c-1), 0, 0, colAny)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := DecodeColumns(block, systemColumns+1+chain)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a block joining joined columns forty times: %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 4*maxJoinedBytes {
+		t.Fatalf("decoding it allocated %d bytes", got)
+	}
+	// Under the bound, the same chain decodes.
+	short := block[:len(block)-6*(chain-10)]
+	rows, err := DecodeColumns(short, systemColumns+1+10)
+	if err != nil || len(rows[0][16].(string)) != 1024 {
+		t.Fatalf("ten joins: %v", err)
 	}
 }

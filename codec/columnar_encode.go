@@ -73,6 +73,9 @@ type colEncoder struct {
 	derive bool
 	keys   map[int][]int32
 	first  map[int][]int
+	// joinedBytes is what the block's colJoined columns make a decoder
+	// build so far (maxJoinedBytes).
+	joinedBytes int
 }
 
 // column appends column c of rows: as colEncoder.plain does, or, when

@@ -25,6 +25,9 @@ func varintLen(v uint64) int { return (bits.Len64(v|1) + 6) / 7 }
 type colReader struct {
 	b   []byte
 	err error
+	// joinedBytes counts the bytes colJoined columns built
+	// (maxJoinedBytes).
+	joinedBytes int
 }
 
 // fail records err (the first one wins) and reports false.
