@@ -34,6 +34,15 @@ func (d *Device) applyWith(res codec.PullResponse, also func(*badger.Txn) error)
 	if err != nil {
 		return 0, 0, err
 	}
+	// The endpoints, when they changed (the first load's answers
+	// taught the node that answers), are recorded with the cursor, not
+	// in a commit of their own after the sync (saveEndpoints).
+	eps := d.eps.takeDirty()
+	defer func() {
+		if err != nil && eps {
+			d.eps.markDirty()
+		}
+	}()
 	refs := make([]string, len(res.Refs))
 	for i, b := range res.Refs {
 		if refs[i], err = codec.GUIDString(b); err != nil {
@@ -76,6 +85,11 @@ func (d *Device) applyWith(res codec.PullResponse, also func(*badger.Txn) error)
 			}
 			if also != nil {
 				if err := also(txn); err != nil {
+					return err
+				}
+			}
+			if eps {
+				if err := d.eps.record(txn); err != nil {
 					return err
 				}
 			}

@@ -249,20 +249,24 @@ func endpointList(s string) []string {
 // save writes the configured endpoints, the learned members and the
 // preferred node to the store.
 func (e *endpoints) save(db *badger.DB) error {
-	learned, preferred := e.current()
-	err := db.Update(func(txn *badger.Txn) error {
-		if err := txn.Set(keyServers, []byte(strings.Join(e.configured, ","))); err != nil {
-			return err
-		}
-		if err := txn.Set(keyMembers, []byte(strings.Join(learned, ","))); err != nil {
-			return err
-		}
-		return txn.Set(keyServed, []byte(preferred))
-	})
-	if err != nil {
+	if err := db.Update(e.record); err != nil {
 		return fmt.Errorf("record device endpoints: %w", err)
 	}
 	return nil
+}
+
+// record writes what save writes in txn: a first load records them in
+// its own last transaction rather than in a commit of their own
+// (Device.applyWith).
+func (e *endpoints) record(txn *badger.Txn) error {
+	learned, preferred := e.current()
+	if err := txn.Set(keyServers, []byte(strings.Join(e.configured, ","))); err != nil {
+		return err
+	}
+	if err := txn.Set(keyMembers, []byte(strings.Join(learned, ","))); err != nil {
+		return err
+	}
+	return txn.Set(keyServed, []byte(preferred))
 }
 
 // Endpoints returns the nodes the device tries, in the order it tries
