@@ -174,7 +174,15 @@ func (ce *colEncoder) joined(rows [][]any, c int) (out []byte, built int) {
 	if bestA < 0 {
 		return nil, 0
 	}
-	out = append(appendUvarintInt(appendUvarintInt([]byte{colJoined}, bestA), bestB), byte(len(bestSep)))
+	out = []byte{colJoined}
+	if m < len(rows) {
+		// Null rows: the tag's null flag and the bitmap of the present
+		// rows come first, as in any column; the exceptions' bitmap
+		// below has a bit for each present row only.
+		out[0] |= colNulls
+		out = appendBitmap(out, len(rows), func(i int) bool { return rows[i][c] != nil })
+	}
+	out = append(appendUvarintInt(appendUvarintInt(out, bestA), bestB), byte(len(bestSep)))
 	out = append(out, bestSep...)
 	var exceptions []any
 	out = appendBitmap(out, m, func() func(int) bool {
