@@ -27,6 +27,7 @@ type pageAhead struct {
 	id   string
 	done chan struct{}
 	page codec.PullResponse
+	enc  *encodedRows // its upserts, encoded ahead (device_encode_ahead.go)
 	n    int64
 	err  error
 }
@@ -37,18 +38,23 @@ func (d *Device) fetchAhead(ctx context.Context, id string) *pageAhead {
 	go func() {
 		defer close(a.done)
 		a.page, a.n, a.err = d.fetchPage(ctx, id)
+		if a.err == nil {
+			a.enc = encodeAhead(a.page)
+		}
 	}()
 	return a
 }
 
 // take returns page id: from a when it is that page (waiting for it),
-// else fetched now.
-func (d *Device) take(ctx context.Context, a *pageAhead, id string) (codec.PullResponse, int64, error) {
+// with its upserts encoded ahead, else fetched now (and encoded when
+// written).
+func (d *Device) take(ctx context.Context, a *pageAhead, id string) (codec.PullResponse, *encodedRows, int64, error) {
 	if a == nil || a.id != id {
-		return d.fetchPage(ctx, id)
+		page, n, err := d.fetchPage(ctx, id)
+		return page, nil, n, err
 	}
 	<-a.done
-	return a.page, a.n, a.err
+	return a.page, a.enc, a.n, a.err
 }
 
 // metadataAhead is the metadata fetches a sync started: at most one runs

@@ -26,6 +26,12 @@ func (d *Device) apply(res codec.PullResponse) (upserts, removals int, err error
 // load are recorded with the answer or page that leaves them, in one
 // commit instead of two (device_pages.go).
 func (d *Device) applyWith(res codec.PullResponse, also func(*badger.Txn) error) (upserts, removals int, err error) {
+	return d.applyEncoded(res, nil, also)
+}
+
+// applyEncoded is applyWith of an answer whose upserts pre holds encoded
+// ahead (nil: none; device_encode_ahead.go).
+func (d *Device) applyEncoded(res codec.PullResponse, pre *encodedRows, also func(*badger.Txn) error) (upserts, removals int, err error) {
 	isNew, err := d.upgradeLayout()
 	if err != nil {
 		return 0, 0, err
@@ -56,7 +62,7 @@ func (d *Device) applyWith(res codec.PullResponse, also func(*badger.Txn) error)
 		var err error
 		// Only a reset writes into a generation it found empty.
 		rw := newRowWriter(w, genPrefix(target), res.Reset)
-		upserts, removals, err = rw.writePull(res, refs)
+		upserts, removals, err = rw.writePull(res, refs, pre)
 		if err != nil {
 			return err
 		}

@@ -100,7 +100,7 @@ func (d *Device) finishPages(ctx context.Context, sum *SyncSummary, ahead *pageA
 		return false, d.putPagesLeft(&pagesLeft{})
 	}
 	for len(pl.Pages) > 0 {
-		page, n, err := d.take(ctx, ahead, pl.Pages[0].ID)
+		page, pre, n, err := d.take(ctx, ahead, pl.Pages[0].ID)
 		sum.WireBytes += n
 		var apiErr *APIError
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusGone {
@@ -114,7 +114,7 @@ func (d *Device) finishPages(ctx context.Context, sum *SyncSummary, ahead *pageA
 			ahead = d.fetchAhead(ctx, pl.Pages[1].ID)
 		}
 		left := &pagesLeft{Cursor: pl.Cursor, Pages: pl.Pages[1:]}
-		up, _, err := d.applyWith(page, recordPagesLeft(left)) // with the page, the pages left
+		up, _, err := d.applyEncoded(page, pre, recordPagesLeft(left)) // with the page, the pages left
 		if err != nil {
 			return false, err
 		}

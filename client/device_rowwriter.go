@@ -312,9 +312,10 @@ func (rw *rowWriter) cut(entity string, cutoff int64) error {
 	return nil
 }
 
-// writePull writes the rows of a pull answer.
-func (rw *rowWriter) writePull(res codec.PullResponse, refs []string) (upserts, removals int, err error) {
-	for _, ec := range res.Entities {
+// writePull writes the rows of a pull answer; pre, when not nil, holds
+// its upserts encoded ahead (device_encode_ahead.go).
+func (rw *rowWriter) writePull(res codec.PullResponse, refs []string, pre *encodedRows) (upserts, removals int, err error) {
+	for ei, ec := range res.Entities {
 		if ec.Cutoff != 0 {
 			// Indexed first, so that its rows below are written with
 			// their entries.
@@ -328,7 +329,14 @@ func (rw *rowWriter) writePull(res codec.PullResponse, refs []string) (upserts, 
 			}
 			removals++
 		}
-		if len(ec.Rows) > 0 {
+		if enc := pre.rows(ei, len(ec.Rows)); enc != nil {
+			for _, r := range enc {
+				if err := rw.put(ec.Entity, r.id, r.mod, r.v); err != nil {
+					return 0, 0, err
+				}
+			}
+			upserts += len(enc)
+		} else if len(ec.Rows) > 0 {
 			cols := newWireCols(ec.Columns)
 			for _, r := range ec.Rows {
 				if err := rw.upsert(ec.Entity, &cols, r, refs); err != nil {
