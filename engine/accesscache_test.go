@@ -35,15 +35,7 @@ func TestAccessCacheFollowsAdminChanges(t *testing.T) {
 // yet) caches and answers Access like any other.
 func TestAccessCacheAfterReopen(t *testing.T) {
 	e := openSecurity(t, DepthUser, DepthNone, true)
-	dir := e.cfg.Dir
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e2, err := Open(testConfig(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e2.Close() })
+	e2 := reopenTest(t, e)
 	a1, err := e2.Access(uU, "")
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,22 @@ func modifiedBetweenFresh(t *rapid.T, e *Engine, entity string, from, to int64) 
 	return found
 }
 
+// openRapidEngine opens an engine in dir with the test organization set
+// up; the caller closes it.
+func openRapidEngine(rt *rapid.T, dir string) *Engine {
+	e, err := Open(testConfig(dir))
+	if err != nil {
+		rt.Fatalf("open engine: %v", err)
+	}
+	for _, c := range setupCommands() {
+		if r, err := e.Apply(e.Applied()+1, c); err != nil || r.Err != nil {
+			e.Close()
+			rt.Fatalf("setup: %v %v", err, r)
+		}
+	}
+	return e
+}
+
 // TestAgedOutAnswersStayExact is a model test of the remembered aged-out
 // answers: accounts are written with imported modifiedon values (into and
 // out of the ranges asked about), rewritten and deleted at random, and
@@ -34,16 +50,8 @@ func modifiedBetweenFresh(t *rapid.T, e *Engine, entity string, from, to int64) 
 // modifiedon index read afresh.
 func TestAgedOutAnswersStayExact(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		e, err := Open(testConfig(t.TempDir()))
-		if err != nil {
-			rt.Fatalf("open engine: %v", err)
-		}
+		e := openRapidEngine(rt, t.TempDir())
 		defer e.Close()
-		for _, c := range setupCommands() {
-			if r, err := e.Apply(e.Applied()+1, c); err != nil || r.Err != nil {
-				rt.Fatalf("setup: %v %v", err, r)
-			}
-		}
 		const base = int64(1_800_000_000_000) // the bucket's width is ten minutes
 		when := func(label string) int64 {
 			return base + rapid.Int64Range(-2*agedBucket, 2*agedBucket).Draw(rt, label)
@@ -119,16 +127,8 @@ func TestAgedOutNoIsRemembered(t *testing.T) {
 // has no row in the range.
 func TestAgedOutAtPastVersionsStayExact(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		e, err := Open(testConfig(t.TempDir()))
-		if err != nil {
-			rt.Fatalf("open engine: %v", err)
-		}
+		e := openRapidEngine(rt, t.TempDir())
 		defer e.Close()
-		for _, c := range setupCommands() {
-			if r, err := e.Apply(e.Applied()+1, c); err != nil || r.Err != nil {
-				rt.Fatalf("setup: %v %v", err, r)
-			}
-		}
 		const base = int64(1_800_000_000_000)
 		when := func(label string) int64 {
 			return base + rapid.Int64Range(-agedBucket, agedBucket).Draw(rt, label)

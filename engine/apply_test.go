@@ -101,14 +101,7 @@ func TestRestartDurable(t *testing.T) {
 	mustApply(t, e, setupCommands()...)
 	mustApply(t, e, ingestCmd(2000, codec.Record{Entity: "account", ID: acc1, OwnerID: tAlice, Attrs: map[string]any{"name": "Durable", "since": "2026-01-02T03:04:05Z"}}))
 	before := dump(t, e)
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e2, err := Open(testConfig(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e2.Close() })
+	e2 := reopenTest(t, e)
 	if e2.Applied() != 4 || e2.Schema().Version != 1 {
 		t.Fatalf("after reopen applied=%d schema=%d, want 4 and 1", e2.Applied(), e2.Schema().Version)
 	}

@@ -25,6 +25,37 @@ func testConfig(dir string) Config {
 	return c
 }
 
+// reopenTest closes e and opens its directory again; the new engine is
+// closed at cleanup.
+func reopenTest(t testing.TB, e *Engine) *Engine {
+	t.Helper()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := Open(testConfig(e.cfg.Dir))
+	if err != nil {
+		t.Fatalf("reopen engine: %v", err)
+	}
+	t.Cleanup(func() { e2.Close() })
+	return e2
+}
+
+// wantDump fails t for each key of want that got lacks or holds with
+// another value, and for each key got holds beyond want.
+func wantDump(t testing.TB, got, want map[string]string) {
+	t.Helper()
+	for _, k := range sortedDumpKeys(want) {
+		if got[k] != want[k] {
+			t.Errorf("after migration %q = %x, want %x", k, got[k], want[k])
+		}
+	}
+	for _, k := range sortedDumpKeys(got) {
+		if _, ok := want[k]; !ok {
+			t.Errorf("after migration %q is left over", k)
+		}
+	}
+}
+
 // openTest opens an engine in a temporary directory and closes it at
 // cleanup.
 func openTest(t testing.TB) (*Engine, string) {

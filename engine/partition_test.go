@@ -20,15 +20,7 @@ const (
 // accounts and the contacts they name as primary contact.
 func partitionWorld(t *testing.T) *Engine {
 	t.Helper()
-	e, _ := partitionWorldAt(t)
-	return e
-}
-
-// partitionWorldAt is partitionWorld, with the engine's directory (to
-// reopen it).
-func partitionWorldAt(t *testing.T) (*Engine, string) {
-	t.Helper()
-	e, dir := openTest(t)
+	e, _ := openTest(t)
 	mustApply(t, e, setupCommands()...)
 	org := testOrg()
 	org.Roles[0].Privileges["contact"] = Privileges{Read: DepthOrganization}
@@ -38,7 +30,7 @@ func partitionWorldAt(t *testing.T) (*Engine, string) {
 		{Entity: "contact", Rows: []string{RowsRelated}},
 	}}}
 	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 1000, Org: org})
-	return e, dir
+	return e
 }
 
 func bobAccount(i int) string { return fmt.Sprintf("10000000-0000-4000-8000-%012d", 1000+i) }
@@ -324,7 +316,7 @@ func TestAccessChangeReloadsWhenSmaller(t *testing.T) {
 // or more writes than a tail keeps), it seeks the logs in Badger, with
 // the same answer.
 func TestDeltaReadsRecentLogsFromMemory(t *testing.T) {
-	e, dir := partitionWorldAt(t)
+	e := partitionWorld(t)
 	mustApply(t, e,
 		ingestCmd(2000,
 			codec.Record{Entity: "contact", ID: tContact, OwnerID: tBob, Attrs: map[string]any{"lastname": "Ng"}},
@@ -346,14 +338,7 @@ func TestDeltaReadsRecentLogsFromMemory(t *testing.T) {
 	if err != nil || long.Reset || long.Logs == 0 {
 		t.Fatalf("a delta older than the tail must seek: logs %d, reset %v, err %v", long.Logs, long.Reset, err)
 	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e2, err := Open(testConfig(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e2.Close() })
+	e2 := reopenTest(t, e)
 	again, err := e2.Pull(tAlice, &first.Cursor, 5000, PullOptions{})
 	if err != nil || again.Reset || again.Logs != 2 {
 		t.Fatalf("after a reopen the tails start at the reopen: logs %d, reset %v, err %v (want both logs)", again.Logs, again.Reset, err)
