@@ -2,7 +2,12 @@ package client
 
 import (
 	"context"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
 	"testing"
+
+	"github.com/offsync/offsync/codec"
 )
 
 // TestFirstLoadCommitsOncePerAnswer: a first load of an answer and two
@@ -36,6 +41,43 @@ func TestFirstLoadCommitsOncePerAnswer(t *testing.T) {
 		t.Fatalf("reopened device tries %v first, want %s (the node that answered)", got, served)
 	}
 	if got := heldAccounts(t, d2); len(got) != 4 {
+		t.Fatalf("accounts after the load: %v", got)
+	}
+}
+
+// TestQueuedDuringFirstLoadIsKept: local changes queued while a first
+// load is written (after its answer, and after its first shared page)
+// are all still queued once it is in, beside the loaded rows.
+func TestQueuedDuringFirstLoadIsKept(t *testing.T) {
+	p := &pagedServer{t: t, script: map[string][]int{}}
+	ts := httptest.NewServer(p)
+	t.Cleanup(ts.Close)
+	var d *Device
+	queued := 0
+	progress := func(int, bool) {
+		m := codec.Mutation{Entity: "task", RowID: fmt.Sprintf("20000000-0000-4000-8000-%012d", queued), Op: "create", Attrs: map[string]any{"subject": "offline"}}
+		if _, err := d.Queue(m); err != nil {
+			t.Errorf("queue during the load: %v", err)
+			return
+		}
+		queued++
+	}
+	d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "dev"), Server: ts.URL, Token: "t", Progress: progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := d.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued != 3 || pending != queued {
+		t.Fatalf("queued %d during the load, %d pending after it", queued, pending)
+	}
+	if got := heldAccounts(t, d); len(got) != 4 {
 		t.Fatalf("accounts after the load: %v", got)
 	}
 }
