@@ -48,7 +48,7 @@ func TestHarnessDevicesUseTheAnswerDictionary(t *testing.T) {
 		}
 		ans.Cursor, ans.CursorBytes = "", []byte{9, 9}
 		b, _ := codec.MarshalCompact(&ans)
-		packed, _ := codec.CompressDict(dict, nil, b, nil)
+		packed := codec.CompressDict(dict, nil, b)
 		w.Header().Set("Content-Encoding", "zstd")
 		w.Header().Set(client.DictHeader, dict.Name())
 		_, _ = w.Write(packed)

@@ -71,10 +71,7 @@ func (s *dictServer) handler(t *testing.T) http.Handler {
 			}
 			ans.Cursor, ans.CursorBytes = "", []byte{1, 2, 3}
 			b, _ := codec.MarshalCompact(&ans)
-			packed, err := codec.CompressDict(dict, nil, b, nil)
-			if err != nil {
-				t.Error(err)
-			}
+			packed := codec.CompressDict(dict, nil, b)
 			named := dict.Name()
 			if s.wrongDict {
 				named = strconv.FormatUint(s.mv, 10) + ".0000000000000000" // same id, other bytes

@@ -148,16 +148,14 @@ func UseDict(n int) bool { return n < maxDictAnswer }
 
 // CompressDict appends src coded as one zstd frame whose history starts
 // with d's content (dictframe.go): literals stored raw, sequences coded
-// with the format's predefined tables. cuts, the places where an answer
-// changes kind of bytes, are not used: with raw literals and predefined
-// tables a block gains nothing from ending at them. The frame names no
-// dictionary and has no checksum: the answer says which dictionary it
-// used (docs/protocol.md), and the transport checks the bytes. Any zstd
-// decoder given d's content as a raw dictionary reads it. It does not
-// fail; the error is for symmetry with CompressCuts.
-func CompressDict(d *Dict, dst, src []byte, cuts []int) ([]byte, error) {
-	_ = cuts
-	return encodeDictFrame(dst, d.content, d.index, src), nil
+// with the format's predefined tables (with raw literals a block gains
+// nothing from ending where the answer's bytes change kind, so it takes
+// no cuts, unlike CompressCuts). The frame names no dictionary and has no
+// checksum: the answer says which dictionary it used (docs/protocol.md),
+// and the transport checks the bytes. Any zstd decoder given d's content
+// as a raw dictionary reads it.
+func CompressDict(d *Dict, dst, src []byte) []byte {
+	return encodeDictFrame(dst, d.content, d.index, src)
 }
 
 // DecompressDict is Decompress for a zstd frame coded with d

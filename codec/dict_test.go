@@ -55,10 +55,7 @@ func TestDictRoundTripAndSmaller(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain, _ := Compress(Zstd, nil, body)
-	packed, err := CompressDict(d, nil, body, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	packed := CompressDict(d, nil, body)
 	if len(packed) >= len(plain) {
 		t.Fatalf("with the dictionary %d bytes, without %d", len(packed), len(plain))
 	}
@@ -120,7 +117,7 @@ func TestDecodePullResponseRefusesTwoCursors(t *testing.T) {
 func FuzzDecompressDict(f *testing.F) {
 	d := testDict(f, 7)
 	for _, src := range [][]byte{nil, []byte("hello, hello, hello"), bytes.Repeat([]byte("abc"), 1000), d.Content()} {
-		wire, _ := CompressDict(d, nil, src, nil)
+		wire := CompressDict(d, nil, src)
 		f.Add(wire)
 	}
 	f.Add(zstdRLEBomb(4<<20, 20))
@@ -129,10 +126,7 @@ func FuzzDecompressDict(f *testing.F) {
 		if err != nil {
 			return
 		}
-		wire, err := CompressDict(d, nil, out, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		wire := CompressDict(d, nil, out)
 		again, err := DecompressDict(d, wire, int64(len(out)))
 		if err != nil || !bytes.Equal(out, again) {
 			t.Fatalf("round trip: %v", err)

@@ -87,7 +87,7 @@ func TestDictFrameReferenceDecoder(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for i, src := range [][]byte{a.Body, a.Body[:200], append(append([]byte{}, d.Content()...), d.Content()...), nil} {
-		frame, _ := CompressDict(d, nil, src, nil)
+		frame := CompressDict(d, nil, src)
 		in, dict, out := filepath.Join(dir, "in.zst"), filepath.Join(dir, "dict"), filepath.Join(dir, "out")
 		if err := os.WriteFile(in, frame, 0o600); err != nil {
 			t.Fatal(err)
@@ -139,7 +139,7 @@ func BenchmarkCompressDict(b *testing.B) {
 	b.Run("offsync", func(b *testing.B) {
 		var out []byte
 		for b.Loop() {
-			out, _ = CompressDict(d, out[:0], m.Body, nil)
+			out = CompressDict(d, out[:0], m.Body)
 		}
 		b.ReportMetric(float64(len(out)), "bytes")
 	})

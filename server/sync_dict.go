@@ -125,11 +125,7 @@ func (s *Server) writeDictAnswer(w http.ResponseWriter, r *http.Request, v any, 
 		s.writeBody(w, r, "application/msgpack", body, codec.CutsOf(v)) // as writeDevice, without encoding v again
 		return
 	}
-	packed, err := codec.CompressDict(d, nil, body, codec.CutsOf(v))
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
+	packed := codec.CompressDict(d, nil, body)
 	h := w.Header()
 	h.Set("Content-Type", "application/msgpack")
 	h.Set("Vary", "Accept, Accept-Encoding")
