@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -16,6 +17,9 @@ const (
 	deltaSample = 500
 	// minStaticWindow is the shortest static baseline run.
 	minStaticWindow = 2 * time.Second
+	// sliceLength is the length of a slice of the window's timeline
+	// (ServeDetail.Timeline).
+	sliceLength = 5 * time.Second
 )
 
 // ServeDetail is what the serve scenario measured.
@@ -57,6 +61,22 @@ type ServeDetail struct {
 	ServerCPUSeconds  float64 `json:"serverCpuSeconds"`
 	HarnessCPUSeconds float64 `json:"harnessCpuSeconds"`
 	StaticCPUSeconds  float64 `json:"staticCpuSeconds"`
+	// Timeline is the window in slices of 5 seconds, by when the pulls
+	// were answered: whether the server kept up from the start, or fell
+	// behind and stayed there (docs/benchmarks.md, "bistable").
+	Timeline []TimeSlice `json:"timeline"`
+}
+
+// TimeSlice is one slice of the serve window's timeline.
+type TimeSlice struct {
+	// Start is the slice's start, in seconds into the window.
+	Start float64 `json:"start"`
+	// PullsPerSec counts the pulls answered in the slice, a second.
+	PullsPerSec float64 `json:"pullsPerSec"`
+	// DeltaShare is the part of them that brought changes.
+	DeltaShare float64 `json:"deltaShare"`
+	// P50Ms is their median latency.
+	P50Ms float64 `json:"p50Ms"`
 }
 
 // cpuMeter measures the CPU time a server process and this one use.
@@ -88,6 +108,55 @@ type pullTally struct {
 	noChange, delta samples
 	errors, resets  int
 	firstErr        string
+	// slices are the pulls by slice of the window (sliceLength).
+	slices []sliceTally
+}
+
+// sliceTally is the pulls answered in one slice of the window.
+type sliceTally struct {
+	deltas int
+	lat    []time.Duration
+}
+
+// note records a pull answered at elapsed into the window.
+func (t *pullTally) note(elapsed, latency time.Duration, delta bool) {
+	i := int(elapsed / sliceLength)
+	for len(t.slices) <= i {
+		t.slices = append(t.slices, sliceTally{})
+	}
+	s := &t.slices[i]
+	s.lat = append(s.lat, latency)
+	if delta {
+		s.deltas++
+	}
+}
+
+// mergeSlices adds o's slices to t's.
+func (t *pullTally) mergeSlices(o *pullTally) {
+	for j := range o.slices {
+		for len(t.slices) <= j {
+			t.slices = append(t.slices, sliceTally{})
+		}
+		t.slices[j].deltas += o.slices[j].deltas
+		t.slices[j].lat = append(t.slices[j].lat, o.slices[j].lat...)
+	}
+}
+
+// timeline summarizes the merged slices over a window of length window.
+func (t *pullTally) timeline(window time.Duration) []TimeSlice {
+	out := make([]TimeSlice, 0, len(t.slices))
+	for i := range t.slices {
+		s := &t.slices[i]
+		start := time.Duration(i) * sliceLength
+		length := min(sliceLength, window-start)
+		if length < sliceLength/5 || len(s.lat) == 0 {
+			continue // the pulls answered as the window closed
+		}
+		slices.Sort(s.lat)
+		out = append(out, TimeSlice{Start: start.Seconds(), PullsPerSec: float64(len(s.lat)) / length.Seconds(),
+			DeltaShare: float64(s.deltas) / float64(len(s.lat)), P50Ms: millis(s.lat[len(s.lat)/2])})
+	}
+	return out
 }
 
 // runPulls runs one pull loop per device until ctx ends, each pulling
@@ -97,6 +166,7 @@ type pullTally struct {
 // pull's latency and bytes. It returns the merged tallies.
 func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoir) pullTally {
 	tallies := make([]pullTally, len(devs))
+	start := time.Now()
 	var wg sync.WaitGroup
 	for i, d := range devs {
 		wg.Add(1)
@@ -123,11 +193,13 @@ func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoi
 				if a.resp.Reset {
 					t.resets++
 				}
-				if a.changes() > 0 || a.resp.Reset || len(a.resp.Pages) > 0 {
+				delta := a.changes() > 0 || a.resp.Reset || len(a.resp.Pages) > 0
+				if delta {
 					t.delta.add(a.latency, n)
 				} else {
 					t.noChange.add(a.latency, n)
 				}
+				t.note(time.Since(start), a.latency, delta)
 				if res != nil {
 					res.offer(a)
 				}
@@ -141,6 +213,7 @@ func runPulls(ctx context.Context, p *puller, devs []*benchDevice, res *reservoi
 		all.delta.merge(&tallies[i].delta)
 		all.errors += tallies[i].errors
 		all.resets += tallies[i].resets
+		all.mergeSlices(&tallies[i])
 		if all.firstErr == "" {
 			all.firstErr = tallies[i].firstErr
 		}
@@ -208,6 +281,10 @@ func runServeScenario(ctx context.Context, c HarnessConfig, r *HarnessResult) er
 	d.WindowSeconds = window.Seconds()
 	d.NoChange, d.Delta, d.All = tally.noChange.summarize(window), tally.delta.summarize(window), all.summarize(window)
 	d.PullErrors, d.FirstPullError, d.ResetPulls = tally.errors, tally.firstErr, tally.resets
+	d.Timeline = tally.timeline(window)
+	for _, sl := range d.Timeline {
+		c.logf("window %3.0f s: %6.0f pulls/s, %3.0f%% deltas, p50 %.0f ms", sl.Start, sl.PullsPerSec, 100*sl.DeltaShare, sl.P50Ms)
+	}
 	_, _, r.Run.RSSSource, _ = t.rss(ctx)
 	if rssErr != nil {
 		r.note("server RSS unknown: %v", rssErr)
