@@ -215,7 +215,10 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 				ahead = d.fetchAhead(ctx, res.Pages[0].ID) // while the answer is written
 			}
 		}
-		up, rm, err := d.applyWith(res, also)
+		// The first page is written with the answer when it comes
+		// (device_pages_join.go).
+		join := d.joinFirstPage(ctx, res, ahead)
+		up, rm, err := d.applyJoined(res, nil, also, join)
 		if err != nil {
 			return sum, err
 		}
@@ -225,7 +228,16 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 		if d.cfg.Progress != nil {
 			d.cfg.Progress(sum.Upserts, res.More)
 		}
-		if paged {
+		if join != nil && join.joined {
+			sum.Upserts += join.upserts
+			sum.Pages++
+			sum.WireBytes += join.n
+			if d.cfg.Progress != nil {
+				d.cfg.Progress(sum.Upserts, len(join.rest) > 0)
+			}
+			ahead = join.next
+		}
+		if paged && (join == nil || !join.joined || len(join.rest) > 0) {
 			abandoned, err := d.finishPages(ctx, &sum, ahead)
 			if err != nil {
 				return sum, err

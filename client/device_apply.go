@@ -32,6 +32,15 @@ func (d *Device) applyWith(res codec.PullResponse, also func(*badger.Txn) error)
 // applyEncoded is applyWith of an answer whose upserts pre holds encoded
 // ahead (nil: none; device_encode_ahead.go).
 func (d *Device) applyEncoded(res codec.PullResponse, pre *encodedRows, also func(*badger.Txn) error) (upserts, removals int, err error) {
+	return d.applyJoined(res, pre, also, nil)
+}
+
+// applyJoined is applyEncoded that also writes join (when not nil: the
+// answer's first shared page, device_pages_join.go) after the answer's
+// rows, in the same transactions; when it is written, the pages left
+// after it are recorded instead of also, and the last page switches
+// readers.
+func (d *Device) applyJoined(res codec.PullResponse, pre *encodedRows, also func(*badger.Txn) error, join *joinedPage) (upserts, removals int, err error) {
 	isNew, err := d.upgradeLayout()
 	if err != nil {
 		return 0, 0, err
@@ -49,12 +58,14 @@ func (d *Device) applyEncoded(res codec.PullResponse, pre *encodedRows, also fun
 			d.eps.markDirty()
 		}
 	}()
-	refs := make([]string, len(res.Refs))
-	for i, b := range res.Refs {
-		if refs[i], err = codec.GUIDString(b); err != nil {
-			return 0, 0, fmt.Errorf("decode refs: %w: %w", ErrResponse, err)
-		}
+	refs, err := guidRefs(res.Refs)
+	if err != nil {
+		return 0, 0, err
 	}
+	// last says whether the write switches readers to its generation:
+	// the answer is not a page of a longer one, or its join was the
+	// last page.
+	last := !res.More
 	// write writes the pull into generation target through w, and last
 	// the cursor; into a generation readers do not see, also the switch
 	// to it (or, while pages follow, m/loading).
@@ -66,6 +77,17 @@ func (d *Device) applyEncoded(res codec.PullResponse, pre *encodedRows, also fun
 		if err != nil {
 			return err
 		}
+		more, also := res.More, also
+		if join != nil {
+			joined, err := join.write(rw)
+			if err != nil {
+				return err
+			}
+			if joined {
+				more, also = len(join.rest) > 0, recordPagesLeft(join.left())
+			}
+		}
+		last = !more
 		return w.run(func(txn *badger.Txn) error {
 			if err := d.recordApp(txn); err != nil {
 				return err
@@ -77,7 +99,7 @@ func (d *Device) applyEncoded(res codec.PullResponse, pre *encodedRows, also fun
 			}
 			switch {
 			case target == cur:
-			case res.More:
+			case more:
 				if err := txn.Set(keyLoading, []byte(strconv.FormatUint(target, 10))); err != nil {
 					return err
 				}
@@ -142,7 +164,7 @@ func (d *Device) applyEncoded(res codec.PullResponse, pre *encodedRows, also fun
 		return 0, 0, fmt.Errorf("apply pull: %w", err)
 	}
 	d.appRecorded()
-	if target != cur && !res.More {
+	if target != cur && last {
 		if err := d.clearGen(cur); err != nil {
 			return upserts, removals, fmt.Errorf("drop old rows: %w", err)
 		}

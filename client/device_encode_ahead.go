@@ -38,6 +38,14 @@ func (e *encodedRows) rows(i, n int) []encodedRow {
 	return e.entities[i]
 }
 
+// refsOf returns the answer's refs as GUID strings, nil when e is nil.
+func (e *encodedRows) refsOf() []string {
+	if e == nil {
+		return nil
+	}
+	return e.refs
+}
+
 // encodeAhead encodes res's upserts; it returns nil when res has none
 // or its refs are not GUIDs (the ordinary path reports that).
 func encodeAhead(res codec.PullResponse) *encodedRows {
