@@ -28,6 +28,9 @@ type cmdState struct {
 	partsFrom uint64
 	// logs are the log entries the command wrote (partitiontail.go).
 	logs []headEntry
+	// partLogs are the command's partition-log entries, by head
+	// (partitionlog.go), staged when it ends.
+	partLogs map[string]*partLog
 	// summaries are the reference summaries the command read or changed
 	// (partitionwrite.go), staged when it ends.
 	summaries map[string]*pendingSummary
@@ -105,6 +108,7 @@ func (st *cmdState) run(cmd *Command) *Result {
 	}
 	if err == nil {
 		st.flushRefSummaries()
+		st.flushPartitionLogs()
 	}
 	if err != nil {
 		res.Err = err
@@ -112,6 +116,7 @@ func (st *cmdState) run(cmd *Command) *Result {
 		res.MetadataVersion = 0
 		st.writes, st.order, st.schema, st.touched, st.cursorKey = nil, nil, nil, nil, nil
 		st.parts, st.partsFrom, st.logs, st.summaries, st.timeMarks = nil, 0, nil, nil, nil
+		st.partLogs = nil
 	}
 	return res
 }

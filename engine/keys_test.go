@@ -14,7 +14,7 @@ func TestKeyBuildersKeepTheLayout(t *testing.T) {
 		{string(modKey("account", -5, tAlice)), "w/account/" + be(uint64(1<<63-5)) + "/" + tAlice},
 		{string(refKey(tBob, "contact", tAlice, "parentcustomerid")), "x/" + tBob + "/contact/" + tAlice + "/parentcustomerid"},
 		{string(ownerKey("account", tRootBU, tBob, tAlice)), "o/account/" + tRootBU + "/" + tBob + "/" + tAlice},
-		{string(partitionKey("account", "contact:"+tBob, 7, tAlice)), "pl/account/contact:" + tBob + "/" + be(7) + "/" + tAlice},
+		{string(partitionKey("account", "contact:"+tBob, 7)), "pl/account/contact:" + tBob + "/" + be(7)},
 		{string(changeKey("account", 7, tAlice)), "c/account/" + be(7) + "/" + tAlice},
 	} {
 		if c.got != c.want {

@@ -20,9 +20,12 @@ import (
 //	   (a row's business unit is its owner's)
 //	3  ti/ only for the pairs marked a/ti/{entity}/{attribute}: those some
 //	   published rule compares with today() (timeindexpairs.go)
+//	4  pl/{entity}/{scope}/{version}: one partition-log entry per
+//	   partition and command, listing its rows (partitionlog.go), instead
+//	   of pl/{entity}/{scope}/{version}/{id} for each row
 const (
 	// LayoutVersion is the storage layout this code writes and reads.
-	LayoutVersion = 3
+	LayoutVersion = 4
 	keyLayout     = "a/layout"
 	// prefixBULegacy is layout 1's owning-business-unit index.
 	prefixBULegacy = "b/"
@@ -67,7 +70,12 @@ func migrateLayout(db *badger.DB) error {
 			return fmt.Errorf("migrate layout %d to %d: %w", layout, LayoutVersion, err)
 		}
 	}
-	if err := markTimePairs(db); err != nil {
+	if layout < 3 {
+		if err := markTimePairs(db); err != nil {
+			return fmt.Errorf("migrate layout %d to %d: %w", layout, LayoutVersion, err)
+		}
+	}
+	if err := groupPartitionLogs(db); err != nil {
 		return fmt.Errorf("migrate layout %d to %d: %w", layout, LayoutVersion, err)
 	}
 	return db.Update(func(txn *badger.Txn) error {
@@ -176,6 +184,77 @@ func markTimePairs(db *badger.DB) error {
 			}
 		}
 		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
+}
+
+// groupPartitionLogs is the step from layout 3 to 4: the layout-3
+// partition-log keys of each partition and version, one a row, become one
+// layout-4 entry (partitionlog.go). An entry is written before the keys
+// it replaces are deleted, and one already written (by a step that
+// stopped half way) is merged with the keys left, so the step may stop
+// and run again anywhere.
+func groupPartitionLogs(db *badger.DB) error {
+	wb := db.NewWriteBatch()
+	defer wb.Cancel()
+	var (
+		group []byte // the layout-4 key of the entry being gathered
+		rows  []partEntry
+		old   [][]byte // its layout-3 keys
+	)
+	end := func() error {
+		if len(old) == 0 {
+			return nil // already a layout-4 entry, alone
+		}
+		if err := wb.Set(group, encodePartEntries(rows)); err != nil {
+			return err
+		}
+		for _, k := range old {
+			if err := wb.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := db.View(func(txn *badger.Txn) error {
+		prefix := []byte(prefixPartition)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			p := partitionOf(k)
+			if p < 0 || len(k) < p+8 || (len(k) > p+8 && (k[p+8] != '/' || len(k) == p+9)) {
+				return fmt.Errorf("partition-log key %q: %w", k, ErrCorrupt)
+			}
+			if !bytes.Equal(k[:p+8], group) {
+				if err := end(); err != nil {
+					return err
+				}
+				group, rows, old = bytes.Clone(k[:p+8]), nil, nil
+			}
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if len(k) == p+8 { // a layout-4 entry: it sorts before its layout-3 keys
+				if err := decodePartEntries(v, func(id string, prev uint64) error {
+					rows = append(rows, partEntry{id, prev})
+					return nil
+				}); err != nil {
+					return err
+				}
+				continue
+			}
+			if len(v) != 8 {
+				return fmt.Errorf("partition-log key %q: value: %w", k, ErrCorrupt)
+			}
+			rows = append(rows, partEntry{string(k[p+9:]), decodeVersion(v)})
+			old = append(old, bytes.Clone(k))
+		}
+		return end()
 	})
 	if err != nil {
 		return err

@@ -10,9 +10,10 @@ import (
 // one business unit, of one entity (the scope is that owner's or unit's
 // id), or the whole entity. Each partition has its own change log,
 //
-//	pl/{entity}/{scope}/{version:be64}/{id}  -> the version of the row's previous image (be64, 0: none)
+//	pl/{entity}/{scope}/{version:be64}  -> the rows the command at version wrote there, each
+//	                                       with the version of its previous image (partitionlog.go)
 //
-// written by writeRow in the same transaction as the row: under the
+// written with the rows, one entry per partition and command: under the
 // scopes of the row's owner and owning business unit before and after the
 // write, and under the related scopes "{source}:{scope}" of the rows that
 // look the row up (the entity, owner and business unit of each, counted
@@ -38,11 +39,12 @@ func partitionPrefix(entity, scope string) []byte {
 	return []byte(prefixPartition + entity + "/" + scope + "/")
 }
 
-func partitionKey(entity, scope string, version uint64, id string) []byte {
-	k := make([]byte, 0, len(prefixPartition)+len(entity)+len(scope)+2+8+1+len(id))
+// partitionKey is the key of a partition's entry for the command at
+// version (partitionlog.go).
+func partitionKey(entity, scope string, version uint64) []byte {
+	k := make([]byte, 0, len(prefixPartition)+len(entity)+len(scope)+2+8)
 	k = append(append(append(append(append(k, prefixPartition...), entity...), '/'), scope...), '/')
-	k = binary.BigEndian.AppendUint64(k, version)
-	return append(append(k, '/'), id...)
+	return binary.BigEndian.AppendUint64(k, version)
 }
 
 // partitionSeek is the first key of a partition's log above version after.

@@ -146,13 +146,13 @@ func (ds *deltaState) readLog(entity, head, scope string, note func(r rowRef, ve
 			return err
 		}
 	}
-	prefix, seek := changePrefix(entity), changeSeek(entity, ds.v0)
-	if head != entity {
-		prefix, seek = partitionPrefix(entity, scope), partitionSeek(entity, scope, ds.v0)
-	}
-	return ds.scanLog(prefix, seek, func(version uint64, id string, prev uint64) error {
+	fn := func(version uint64, id string, prev uint64) error {
 		return note(rowRef{entity, id}, version, prev)
-	})
+	}
+	if head != entity {
+		return ds.scanPartitionLog(partitionPrefix(entity, scope), partitionSeek(entity, scope, ds.v0), fn)
+	}
+	return ds.scanLog(changePrefix(entity), changeSeek(entity, ds.v0), fn)
 }
 
 // viewParts is the partitions of the delta's new view: those derived
@@ -223,10 +223,10 @@ func liveImage(row *codec.Row) *codec.Row {
 	return row
 }
 
-// scanLog calls fn for each entry of a change or partition log under
-// prefix from seek on: its version, row id and the version of the row's
-// previous image. Both logs' keys end in {version:be64}/{id} and their
-// values start with the previous version.
+// scanLog calls fn for each entry of a change log under prefix from seek
+// on: its version, row id and the version of the row's previous image
+// (the keys end in {version:be64}/{id}, the values start with the
+// previous version).
 func (ds *deltaState) scanLog(prefix, seek []byte, fn func(version uint64, id string, prev uint64) error) error {
 	ds.logs++
 	it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})

@@ -36,6 +36,16 @@ func scanHead(t *testing.T, e *Engine, head string, v0 uint64) []logEntry {
 			if err != nil {
 				return err
 			}
+			if prefix[0] == 'p' {
+				err = decodePartEntries(val, func(id string, prev uint64) error {
+					out = append(out, logEntry{version: v, prev: prev, id: id})
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			out = append(out, logEntry{version: v, prev: binary.BigEndian.Uint64(val), id: string(k[len(prefix)+9:])})
 		}
 		return nil

@@ -178,7 +178,8 @@ func (st *cmdState) flushRefSummaries() {
 	st.summaries = nil
 }
 
-// logPartitions appends a row write to the logs of its partitions: the
+// logPartitions adds a row write to the command's entries in the logs of
+// its partitions (partitionlog.go): the
 // scopes of its owner and business unit before (cur, when found) and
 // after, and those of the rows that look it up. prev is the version of
 // the row's previous image, tombstones included (0: none).
@@ -197,10 +198,9 @@ func (st *cmdState) logPartitions(def *EntityDef, cur codec.Row, found bool, row
 		}
 	}
 	slices.Sort(scopes)
-	val := encodeVersion(prev)
 	for _, scope := range scopes {
-		st.setOwned(partitionKey(def.Name, scope, st.version, row.ID), val)
 		head := partitionHead(def.Name, scope)
+		st.logPartition(head, def.Name, scope, row.ID, prev)
 		st.logs = append(st.logs, headEntry{head, logEntry{version: st.version, prev: prev, id: row.ID}})
 		st.touchPartition(head)
 	}
