@@ -15,13 +15,13 @@ import (
 )
 
 // newDemoServer serves a fresh engine loaded with the demo dataset.
-func newDemoServer(t *testing.T) (*httptest.Server, *engine.Engine) {
+func newDemoServer(t testing.TB) (*httptest.Server, *engine.Engine) {
 	t.Helper()
 	return newDemoServerWith(t, nil)
 }
 
 // newDemoServerWith is newDemoServer with a config hook.
-func newDemoServerWith(t *testing.T, tune func(*Config)) (*httptest.Server, *engine.Engine) {
+func newDemoServerWith(t testing.TB, tune func(*Config)) (*httptest.Server, *engine.Engine) {
 	t.Helper()
 	ecfg := engine.DefaultConfig(t.TempDir())
 	ecfg.MemTableSize, ecfg.BlockCacheSize = 16<<20, 1<<20
@@ -49,7 +49,7 @@ func newDemoServerWith(t *testing.T, tune func(*Config)) (*httptest.Server, *eng
 	return ts, e
 }
 
-func getJSON(t *testing.T, url string, out any) int {
+func getJSON(t testing.TB, url string, out any) int {
 	t.Helper()
 	resp, b := do(t, "GET", url, nil, nil)
 	if resp.StatusCode == 200 {

@@ -82,7 +82,7 @@ func newTestServer(t *testing.T) (*httptest.Server, *engine.Engine) {
 	return ts, e
 }
 
-func do(t *testing.T, method, url string, body []byte, hdr map[string]string) (*http.Response, []byte) {
+func do(t testing.TB, method, url string, body []byte, hdr map[string]string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+testToken)

@@ -17,7 +17,7 @@ import (
 )
 
 // fieldSalesToken mints a device token for a Field Sales member.
-func fieldSalesToken(t *testing.T, ts *httptest.Server) (string, string) {
+func fieldSalesToken(t testing.TB, ts *httptest.Server) (string, string) {
 	t.Helper()
 	var p engine.Profile
 	if getJSON(t, ts.URL+"/v1/admin/profiles/"+"Field%20Sales", &p) != 200 || len(p.Users) == 0 {
