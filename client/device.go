@@ -152,9 +152,12 @@ func (d *Device) Sync(ctx context.Context) (_ SyncSummary, err error) {
 	d.syncMu.Lock()
 	defer d.syncMu.Unlock()
 	defer func() {
-		// What the answers taught about the cluster is kept, whether the
-		// sync succeeded or not.
+		// What the answers taught about the cluster, and the metadata
+		// no answer stored, are kept, whether the sync succeeded or not.
 		if serr := d.saveEndpoints(); err == nil {
+			err = serr
+		}
+		if serr := d.saveMetadata(); err == nil {
 			err = serr
 		}
 	}()

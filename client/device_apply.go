@@ -53,9 +53,14 @@ func (d *Device) applyJoined(res codec.PullResponse, pre *encodedRows, also func
 	// taught the node that answers), are recorded with the cursor, not
 	// in a commit of their own after the sync (saveEndpoints).
 	eps := d.eps.takeDirty()
+	// So is the metadata fetched for the dictionary (device_dict.go).
+	md := d.takeUnsavedMetadata()
 	defer func() {
 		if err != nil && eps {
 			d.eps.markDirty()
+		}
+		if err != nil && md != nil {
+			d.putBackMetadata(md)
 		}
 	}()
 	refs, err := guidRefs(res.Refs)
@@ -118,6 +123,11 @@ func (d *Device) applyJoined(res codec.PullResponse, pre *encodedRows, also func
 			}
 			if eps {
 				if err := d.eps.record(txn); err != nil {
+					return err
+				}
+			}
+			if md != nil {
+				if err := txn.Set(keyMetadata, md); err != nil {
 					return err
 				}
 			}

@@ -34,6 +34,9 @@ type deviceDict struct {
 	mu     sync.Mutex
 	loaded bool
 	d      *codec.Dict
+	// unsaved is the metadata answer d was built from, while it is not
+	// in the store yet (nil: none).
+	unsaved []byte
 }
 
 // heldDict returns the device's dictionary, nil for none; the first call
@@ -58,9 +61,12 @@ func (d *Device) heldDict() *codec.Dict {
 }
 
 // fetchMetadata fetches the metadata, builds the device's dictionary
-// from it, calls ready (also when there is none), then keeps the
-// metadata in the store. It never fails a sync: without a dictionary,
-// answers come as for any device.
+// from it and calls ready (also when there is none). It never fails a
+// sync: without a dictionary, answers come as for any device. The
+// metadata is kept in the store by the next answer the sync applies, in
+// its transaction (a first load's answer, which waited for it), else
+// when the sync ends (saveMetadata): not in a commit of its own beside
+// the first load's answer and page.
 func (d *Device) fetchMetadata(ctx context.Context, ready func()) {
 	defer ready()
 	build := func(base string) (*http.Request, error) {
@@ -84,14 +90,42 @@ func (d *Device) fetchMetadata(ctx context.Context, ready func()) {
 	if err != nil {
 		return
 	}
-	// The answer that waits for it is decoded while the metadata is
-	// stored; a process that starts before it is stored fetches it
-	// again.
+	// A process that starts before it is stored fetches it again.
 	d.dict.mu.Lock()
-	d.dict.d, d.dict.loaded = dict, true
+	d.dict.d, d.dict.loaded, d.dict.unsaved = dict, true, raw
 	d.dict.mu.Unlock()
-	ready()
-	_ = d.db.Update(func(txn *badger.Txn) error { return txn.Set(keyMetadata, raw) })
+}
+
+// takeUnsavedMetadata returns the metadata answer not yet stored (nil:
+// none) for the caller to store; putBackMetadata undoes it when that
+// failed, unless newer metadata came in between.
+func (d *Device) takeUnsavedMetadata() []byte {
+	d.dict.mu.Lock()
+	defer d.dict.mu.Unlock()
+	raw := d.dict.unsaved
+	d.dict.unsaved = nil
+	return raw
+}
+
+func (d *Device) putBackMetadata(raw []byte) {
+	d.dict.mu.Lock()
+	defer d.dict.mu.Unlock()
+	if d.dict.unsaved == nil {
+		d.dict.unsaved = raw
+	}
+}
+
+// saveMetadata stores the metadata answer no applied answer stored.
+func (d *Device) saveMetadata() error {
+	raw := d.takeUnsavedMetadata()
+	if raw == nil {
+		return nil
+	}
+	if err := d.db.Update(func(txn *badger.Txn) error { return txn.Set(keyMetadata, raw) }); err != nil {
+		d.putBackMetadata(raw)
+		return fmt.Errorf("store metadata: %w", err)
+	}
+	return nil
 }
 
 // errDictMissing is ErrResponse for an answer coded with a dictionary
