@@ -90,7 +90,7 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 	var shared string
 	var sharedAt uint64
 	if opt.Cache != nil {
-		if a, err := e.Access(userID, opt.App); err == nil && a.Profile != nil {
+		if a, err := e.Access(userID, opt.App); err == nil && a.Profile != nil && e.mayLoad(a, cur) {
 			shared, sharedAt = e.shareState(a.Profile.PublishedRules)
 		}
 	}
@@ -140,6 +140,20 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	return res, nil
+}
+
+// mayLoad reports whether a pull from cur is likely to load the whole
+// view, so that it reads the state its rows may be shared under (the
+// rest, deltas, skip that): a first load, a cursor below the horizon, or
+// one whose context is not the user's current one (an access change
+// reloads, and many users' at once after a publish). A delta that turns
+// into a reload (too many changes) loads without sharing.
+func (e *Engine) mayLoad(a *Access, cur *Cursor) bool {
+	if cur == nil || cur.Version < e.horizon.Load() {
+		return true
+	}
+	m := a.memo.Load()
+	return m == nil || m.schema != e.Schema().Version || m.fp != cur.Context
 }
 
 // errReload means a delta cannot be computed (too many changes, or the

@@ -265,29 +265,23 @@ func toWire(sch *engine.Schema, res *engine.PullResult, cursor string, more bool
 	for _, e := range res.Entities {
 		ec := codec.EntityChanges{Entity: e.Entity, Columns: []string{}, Rows: [][]any{}, Removals: [][]byte{}, Cutoff: e.Cutoff, NextDue: e.NextDue}
 		def := sch.Entity(e.Entity)
-		guid := map[string]bool{}
-		if def != nil {
+		if def != nil && len(e.Upserts) > 0 {
 			for _, a := range def.Attributes {
-				present := false
 				for i := range e.Upserts {
 					if _, ok := e.Upserts[i].Attrs[a.Name]; ok {
-						present = true
+						ec.Columns = append(ec.Columns, a.Name)
 						break
 					}
 				}
-				if present {
-					ec.Columns = append(ec.Columns, a.Name)
-				}
-				guid[a.Name] = a.Type == engine.TypeGUID || a.Type == engine.TypeLookup
 			}
 		}
-		wireRow := func(row codec.Row, cols []string) []any {
+		wireRow := func(row codec.Row, cols []string, guid []bool) []any {
 			id, _ := codec.GUIDBytes(row.ID)
 			vals := make([]any, 0, 6+len(cols))
 			vals = append(vals, id, ref(row.OwnerID), ref(row.OwningBusinessUnit), row.CreatedOn, row.ModifiedOn, row.Version)
-			for _, c := range cols {
+			for i, c := range cols {
 				v := row.Attrs[c]
-				if s, ok := v.(string); ok && guid[c] {
+				if s, ok := v.(string); ok && guid[i] {
 					if b, err := codec.GUIDBytes(s); err == nil {
 						v = b
 					}
@@ -296,12 +290,18 @@ func toWire(sch *engine.Schema, res *engine.PullResult, cursor string, more bool
 			}
 			return vals
 		}
-		for _, row := range e.Upserts {
-			ec.Rows = append(ec.Rows, wireRow(row, ec.Columns))
+		if len(e.Upserts) > 0 {
+			guid := guidColumns(def, ec.Columns)
+			for _, row := range e.Upserts {
+				ec.Rows = append(ec.Rows, wireRow(row, ec.Columns, guid))
+			}
 		}
 		ec.PatchColumns = e.PatchColumns
-		for _, row := range e.Patches {
-			ec.Patches = append(ec.Patches, wireRow(row, e.PatchColumns))
+		if len(e.Patches) > 0 {
+			guid := guidColumns(def, e.PatchColumns)
+			for _, row := range e.Patches {
+				ec.Patches = append(ec.Patches, wireRow(row, e.PatchColumns, guid))
+			}
 		}
 		for _, id := range e.Removals {
 			b, _ := codec.GUIDBytes(id)
@@ -311,6 +311,22 @@ func toWire(sch *engine.Schema, res *engine.PullResult, cursor string, more bool
 	}
 	codec.OrderByReference(out.Entities) // upserts apply in any order: the one that codes smallest
 	return out
+}
+
+// guidColumns tells, for each of cols, whether def's attribute of that
+// name holds GUIDs (sent as 16 bytes); all false for an entity the schema
+// no longer has.
+func guidColumns(def *engine.EntityDef, cols []string) []bool {
+	guid := make([]bool, len(cols))
+	if def == nil {
+		return guid
+	}
+	for i, c := range cols {
+		if a := def.Attribute(c); a != nil {
+			guid[i] = a.Type == engine.TypeGUID || a.Type == engine.TypeLookup
+		}
+	}
+	return guid
 }
 
 // jsonPull is the readable JSON form of a pull, for debugging.
