@@ -31,6 +31,7 @@ type cmdState struct {
 	// partLogs are the command's partition-log entries, by head
 	// (partitionlog.go), staged when it ends.
 	partLogs map[string]*partLog
+	headBuf  []byte // scratch for partition head lookups
 	// summaries are the reference summaries the command read or changed
 	// (partitionwrite.go), staged when it ends.
 	summaries map[string]*pendingSummary
@@ -140,13 +141,14 @@ func (st *cmdState) setOwned(key []byte, val []byte) {
 }
 
 func (st *cmdState) setString(k string, val []byte) {
-	if _, ok := st.writes[k]; !ok {
-		st.order = append(st.order, k)
-	}
 	if val == nil {
 		val = []byte{}
 	}
-	st.writes[k] = val
+	n := len(st.writes)
+	st.writes[k] = val // one hash of k: a new key grows the map
+	if len(st.writes) != n {
+		st.order = append(st.order, k)
+	}
 }
 
 func (st *cmdState) setDecoded(key []byte, v any) error {

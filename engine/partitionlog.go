@@ -27,22 +27,27 @@ type partEntry struct {
 
 // partLog is a partition's rows that one command wrote.
 type partLog struct {
-	entity, scope string
-	rows          []partEntry
+	entity, scope, head string
+	rows                []partEntry
 }
 
 // logPartition adds a row write to the command's entry for the partition
-// (entity, scope), whose head name is head.
-func (st *cmdState) logPartition(head, entity, scope, id string, prev uint64) {
+// (entity, scope) and returns the partition's head name (partitionHead),
+// made once a command.
+func (st *cmdState) logPartition(entity, scope, id string, prev uint64) string {
 	if st.partLogs == nil {
 		st.partLogs = map[string]*partLog{}
 	}
-	pl := st.partLogs[head]
+	st.headBuf = append(append(append(st.headBuf[:0], entity...), '/'), scope...)
+	pl := st.partLogs[string(st.headBuf)] // no string made for the lookup
 	if pl == nil {
-		pl = &partLog{entity: entity, scope: scope}
+		head := partitionHead(entity, scope)
+		pl = &partLog{entity: entity, scope: scope, head: head}
 		st.partLogs[head] = pl
+		st.touchPartition(head)
 	}
 	pl.rows = append(pl.rows, partEntry{id, prev})
+	return pl.head
 }
 
 // flushPartitionLogs stages the command's partition-log entries, in head

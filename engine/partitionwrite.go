@@ -111,7 +111,7 @@ func (st *cmdState) applyRefScopes(rs refScopes) error {
 		if !changed {
 			continue
 		}
-		s, err := st.refSummary(t)
+		s, err := st.refSummary(t, false)
 		if err != nil {
 			return err
 		}
@@ -135,12 +135,19 @@ type pendingSummary struct {
 
 // refSummary returns a target's summary as this command sees it. The
 // result is the command's own copy: applyRefScopes changes it in place.
-func (st *cmdState) refSummary(target string) (refSummary, error) {
+// With readOnly, a target that has none gets nil, and nothing is kept
+// for it (most rows a command writes are looked up by none: no map to
+// make for each).
+func (st *cmdState) refSummary(target string, readOnly bool) (refSummary, error) {
 	if p, ok := st.summaries[target]; ok {
 		return p.s, nil
 	}
+	mayHave := st.b.e.sums.mayHave(target) // else it has none (summaryfilter.go)
+	if readOnly && !mayHave {
+		return nil, nil
+	}
 	s := refSummary{}
-	if st.b.e.sums.mayHave(target) { // else it has none (summaryfilter.go)
+	if mayHave {
 		err := st.get(refSummaryKey(target), func(b []byte) error {
 			var err error
 			s, err = decodeRefSummary(b)
@@ -188,7 +195,7 @@ func (st *cmdState) logPartitions(def *EntityDef, cur codec.Row, found bool, row
 	if found {
 		scopes = appendScopes(scopes, cur.OwnerID, cur.OwningBusinessUnit)
 	}
-	s, err := st.refSummary(row.ID)
+	s, err := st.refSummary(row.ID, true)
 	if err != nil {
 		return err
 	}
@@ -199,10 +206,8 @@ func (st *cmdState) logPartitions(def *EntityDef, cur codec.Row, found bool, row
 	}
 	slices.Sort(scopes)
 	for _, scope := range scopes {
-		head := partitionHead(def.Name, scope)
-		st.logPartition(head, def.Name, scope, row.ID, prev)
+		head := st.logPartition(def.Name, scope, row.ID, prev)
 		st.logs = append(st.logs, headEntry{head, logEntry{version: st.version, prev: prev, id: row.ID}})
-		st.touchPartition(head)
 	}
 	return nil
 }
