@@ -81,26 +81,32 @@ func pagedLoad(t *testing.T, url, token string) (map[string]map[string]codec.Row
 	rows := map[string]map[string]codec.Row{}
 	cursor := ""
 	for {
-		body, _ := codec.Marshal(codec.PullRequest{Cursor: cursor, Pages: true, Kinds: codec.ColumnKinds})
-		req, _ := http.NewRequest("POST", url+"/v1/sync/pull", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/msgpack")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("pull: %d %s", resp.StatusCode, raw)
-		}
-		pr := decodeAnswer(t, resp.Header.Get("Content-Encoding"), raw)
+		pr := pagedPull(t, url, token, cursor)
 		addRows(t, rows, pr)
 		if !pr.More {
 			return rows, pr.Pages
 		}
 		cursor = pr.Cursor
 	}
+}
+
+// pagedPull is one pull from cursor asking for pages.
+func pagedPull(t *testing.T, url, token, cursor string) codec.PullResponse {
+	t.Helper()
+	body, _ := codec.Marshal(codec.PullRequest{Cursor: cursor, Pages: true, Kinds: codec.ColumnKinds})
+	req, _ := http.NewRequest("POST", url+"/v1/sync/pull", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/msgpack")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("pull: %d %s", resp.StatusCode, raw)
+	}
+	return decodeAnswer(t, resp.Header.Get("Content-Encoding"), raw)
 }
 
 func decodeAnswer(t *testing.T, enc string, raw []byte) codec.PullResponse {
