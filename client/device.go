@@ -321,7 +321,7 @@ func readPullDict(resp *http.Response, dictFor func() *codec.Dict) (codec.PullRe
 	cr := &countReader{r: resp.Body}
 	var raw []byte
 	if resp.Header.Get(DictHeader) != "" {
-		raw, err = readDictBody(resp, cr, enc, dictFor()) // device_dict.go
+		raw, err = readDictBody(resp, cr, enc, dictFor) // device_dict.go
 	} else {
 		raw, err = codec.ReadBodySized(cr, enc, resp.ContentLength, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
 	}

@@ -133,14 +133,23 @@ func (d *Device) saveMetadata() error {
 var errDictMissing = fmt.Errorf("%w: coded with a dictionary not held", ErrResponse)
 
 // readDictBody reads a pull answer that names a dictionary in
-// DictHeader: dict must be that one (codec.Dict.Name).
-func readDictBody(resp *http.Response, cr *countReader, enc codec.Encoding, dict *codec.Dict) ([]byte, error) {
-	if h := resp.Header.Get(DictHeader); dict == nil || h != dict.Name() || enc != codec.Zstd {
-		return nil, fmt.Errorf("read pull: coded with dictionary %q, not one this device holds: %w", h, errDictMissing)
+// DictHeader: the dictionary dictFor gives must be that one
+// (codec.Dict.Name). The body is read off its connection before dictFor
+// is asked (which, on a first load, waits for the metadata fetched beside
+// the pull): the connection then serves the shared page the answer's
+// header names while the metadata is still on its way.
+func readDictBody(resp *http.Response, cr *countReader, enc codec.Encoding, dictFor func() *codec.Dict) ([]byte, error) {
+	h := resp.Header.Get(DictHeader)
+	if enc != codec.Zstd {
+		return nil, fmt.Errorf("read pull: coded with dictionary %q as %v, not zstd: %w", h, enc, errDictMissing)
 	}
 	wire, err := codec.ReadBodySized(cr, codec.Identity, resp.ContentLength, DefaultMaxResponseBytes, DefaultMaxResponseBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read pull: %w", err)
+	}
+	dict := dictFor()
+	if dict == nil || h != dict.Name() {
+		return nil, fmt.Errorf("read pull: coded with dictionary %q, not one this device holds: %w", h, errDictMissing)
 	}
 	raw, err := codec.DecompressDict(dict, wire, DefaultMaxResponseBytes)
 	if err != nil {
