@@ -80,6 +80,9 @@ type Device struct {
 	// each commit of a write split over several (tests: readers, crashes).
 	txnOps      int
 	afterCommit func() error
+	// encodeHook, when set, runs before each batch of a page's rows is
+	// encoded ahead (tests).
+	encodeHook func()
 	// dict is the answer dictionary the device holds (device_dict.go).
 	dict deviceDict
 }

@@ -36,18 +36,23 @@ type pageAhead struct {
 func (d *Device) fetchAhead(ctx context.Context, id string) *pageAhead {
 	a := &pageAhead{id: id, done: make(chan struct{})}
 	go func() {
-		defer close(a.done)
 		a.page, a.n, a.err = d.fetchPage(ctx, id)
 		if a.err == nil {
-			a.enc = encodeAhead(a.page)
+			a.enc = newEncodedRows(a.page)
+		}
+		enc := a.enc
+		close(a.done) // taken from here: its rows are encoded as they are written
+		if enc != nil {
+			enc.hook = d.encodeHook
+			enc.encode(a.page)
 		}
 	}()
 	return a
 }
 
-// take returns page id: from a when it is that page (waiting for it),
-// with its upserts encoded ahead, else fetched now (and encoded when
-// written).
+// take returns page id: from a when it is that page (waiting until it
+// is decoded), with its upserts encoded ahead (as far as they are:
+// device_encode_ahead.go), else fetched now (and encoded when written).
 func (d *Device) take(ctx context.Context, a *pageAhead, id string) (codec.PullResponse, *encodedRows, int64, error) {
 	if a == nil || a.id != id {
 		page, n, err := d.fetchPage(ctx, id)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
@@ -43,10 +45,11 @@ func TestPageFetchedAheadIsEncodedAhead(t *testing.T) {
 }
 
 // TestEncodedAheadAppliesAsEncodedWhenWritten: applying an answer with
-// its upserts encoded ahead leaves the store exactly as applying it
-// without (every key and value), and fails with the same error on rows
-// the encoding refuses, whatever the answer's entities, columns
-// (repeated names included), refs, values and cutoffs.
+// its upserts encoded ahead (before, or while it is written) leaves the
+// store exactly as applying it without (every key and value), and fails
+// with the same error on rows the encoding refuses, whatever the
+// answer's entities, columns (repeated names included), refs, values and
+// cutoffs.
 func TestEncodedAheadAppliesAsEncodedWhenWritten(t *testing.T) {
 	open := func() *Device {
 		d, err := OpenDevice(DeviceConfig{Store: filepath.Join(t.TempDir(), "s")})
@@ -83,7 +86,14 @@ func TestEncodedAheadAppliesAsEncodedWhenWritten(t *testing.T) {
 			res.Entities = append(res.Entities, ec)
 		}
 		_, _, errPlain := plain.applyEncoded(res, nil, nil)
-		_, _, errAhead := ahead.applyEncoded(res, encodeAhead(res), nil)
+		pre := encodeAhead(res)
+		if rapid.Bool().Draw(rt, "while written") {
+			// Encoded as it is written, as a page fetched ahead is.
+			if pre = newEncodedRows(res); pre != nil {
+				go pre.encode(res)
+			}
+		}
+		_, _, errAhead := ahead.applyEncoded(res, pre, nil)
 		if fmt.Sprint(errPlain) != fmt.Sprint(errAhead) {
 			rt.Fatalf("applied plainly: %v; encoded ahead: %v", errPlain, errAhead)
 		}
@@ -91,6 +101,38 @@ func TestEncodedAheadAppliesAsEncodedWhenWritten(t *testing.T) {
 			rt.Fatalf("stores differ:\nplain %s\nahead %s", a, b)
 		}
 	})
+}
+
+// TestPageHandedOverBeforeItIsEncoded: a page fetched ahead is taken as
+// soon as it is decoded, while its rows are still being encoded (the
+// encoding here waits until the page was taken), and applying it then
+// writes every row.
+func TestPageHandedOverBeforeItIsEncoded(t *testing.T) {
+	_, d := pagedDevice(t, 200)
+	ctx := context.Background()
+	taken := make(chan struct{})
+	stuck := false
+	d.encodeHook = func() {
+		select {
+		case <-taken:
+		case <-time.After(stuckAfter):
+			stuck = true
+		}
+	}
+	page, pre, _, err := d.take(ctx, d.fetchAhead(ctx, "p2"), "p2")
+	close(taken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.applyEncoded(codec.PullResponse{Reset: true, Cursor: "c", Entities: page.Entities, Refs: page.Refs}, pre, nil); err != nil {
+		t.Fatal(err)
+	}
+	if stuck {
+		t.Error("the page was taken only once its rows were encoded")
+	}
+	if held := heldAccounts(t, d); !slices.Equal(held, []int{3, 5}) {
+		t.Fatalf("holds %v, want the page's rows", held)
+	}
 }
 
 // storeDump returns every key and value of d's store.

@@ -329,21 +329,22 @@ func (rw *rowWriter) writePull(res codec.PullResponse, refs []string, pre *encod
 			}
 			removals++
 		}
-		if enc := pre.rows(ei, len(ec.Rows)); enc != nil {
-			for _, r := range enc {
-				if err := rw.put(ec.Entity, r.id, r.mod, r.v); err != nil {
-					return 0, 0, err
+		var cols *wireCols // the ordinary path's, once a row takes it
+		for i, w := range ec.Rows {
+			// Encoded ahead, or as the ordinary path encodes it.
+			if r, ok := pre.row(ei, i); ok {
+				err = rw.put(ec.Entity, r.id, r.mod, r.v)
+			} else {
+				if cols == nil {
+					c := newWireCols(ec.Columns)
+					cols = &c
 				}
+				err = rw.upsert(ec.Entity, cols, w, refs)
 			}
-			upserts += len(enc)
-		} else if len(ec.Rows) > 0 {
-			cols := newWireCols(ec.Columns)
-			for _, r := range ec.Rows {
-				if err := rw.upsert(ec.Entity, &cols, r, refs); err != nil {
-					return 0, 0, err
-				}
-				upserts++
+			if err != nil {
+				return 0, 0, err
 			}
+			upserts++
 		}
 		for _, p := range ec.Patches {
 			if err := rw.patch(ec.Entity, p, ec.PatchColumns, refs); err != nil {
