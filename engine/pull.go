@@ -108,7 +108,7 @@ func (e *Engine) Pull(userID string, cur *Cursor, now int64, opt PullOptions) (*
 			return err
 		}
 		sch := e.Schema()
-		ps := &pullState{viewBuilder: viewBuilder{txn: txn, sch: sch, acc: acc, rules: acc.Profile.PublishedRules, now: now}, v1: version, t1: now,
+		ps := &pullState{viewBuilder: viewBuilder{txn: txn, sch: sch, acc: acc, rules: acc.Profile.PublishedRules, now: now, rowsAt: e, at: version}, v1: version, t1: now,
 			partsFrom: e.partsFrom.Load(), horizon: e.horizon.Load(), eng: e}
 		if opt.Cache != nil && sharedAt == version {
 			ps.cache, ps.shared, ps.groups = opt.Cache, shared, opt.Groups

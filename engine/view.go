@@ -112,6 +112,12 @@ type viewBuilder struct {
 	pending     []ViewRow
 	pendingSeen map[string]bool
 	shareKeys   map[*Rule]string // shareKey's, by rule
+	// rowsAt, when set, is the engine whose current-row cache
+	// (imagecache.go) emitRow reads and fills, for a transaction at
+	// version at: a first load then reads a row decoded by a delta or a
+	// load before instead of Badger, when the tail shows it unwritten.
+	rowsAt *Engine
+	at     uint64
 }
 
 // rule returns the rule for entity, or nil.
@@ -283,8 +289,23 @@ func (vb *viewBuilder) lookupRow(src *Rule, entity, id string, fn func(codec.Row
 }
 
 func (vb *viewBuilder) emitRow(entity, id string, fn func(codec.Row) error) error {
+	if vb.rowsAt != nil {
+		if cached, ok := vb.rowsAt.cachedCurrent(rowRef{entity, id}, vb.at); ok {
+			if cached == nil || cached.Deleted {
+				return nil
+			}
+			return fn(*cached) // shared: nothing downstream modifies a row
+		}
+	}
 	var row codec.Row
 	err := getDecoded(vb.txn, rowKey(entity, id), &row)
+	if vb.rowsAt != nil && (err == nil || errors.Is(err, ErrNotFound)) {
+		var cur *codec.Row
+		if err == nil {
+			cur = &row
+		}
+		vb.rowsAt.current.put(rowRef{entity, id}, currentRow{row: cur, at: vb.at})
+	}
 	if errors.Is(err, ErrNotFound) || (err == nil && row.Deleted) {
 		return nil
 	}
