@@ -1,6 +1,11 @@
 package client
 
-import "github.com/dgraph-io/badger/v4"
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/dgraph-io/badger/v4"
+)
 
 // Badger options of a device's local store. Badger allocates a
 // memtable's whole skiplist arena (about 1.3 times MemTableSize) when it
@@ -26,6 +31,24 @@ const (
 // storeOptions returns the Badger options of a device's local store in
 // dir.
 func storeOptions(dir string) badger.Options {
-	return badger.DefaultOptions(dir).WithLogger(nil).WithMemTableSize(storeMemTableSize).
+	return badger.DefaultOptions(dir).WithLogger(nil).WithMemTableSize(memTableSizeFor(dir)).
 		WithValueThreshold(storeValueThreshold).WithBlockCacheSize(8 << 20)
+}
+
+// memTableSizeFor returns storeMemTableSize, or more for a store whose
+// write-ahead logs are of larger memtables (an earlier version's, left
+// by a crash): Badger replays each log into one memtable, and a log
+// holds up to its memtable's size, half the file's (Badger sizes a log
+// file at twice its memtable). Replaying 16 MiB into a 4 MiB memtable's
+// arena would stop the process. Once those logs are flushed, the store
+// opens with storeMemTableSize again.
+func memTableSizeFor(dir string) int64 {
+	size := int64(storeMemTableSize)
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
+	for _, l := range logs {
+		if st, err := os.Stat(l); err == nil {
+			size = max(size, st.Size()/2)
+		}
+	}
+	return size
 }
