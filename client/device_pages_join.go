@@ -12,10 +12,10 @@ import (
 // comes: the answer's rows are written first, while the page is still
 // on its way, then the page's, and one commit records both with the
 // pages left (or, when it was the only one, switches readers to the new
-// rows). Measured on BenchmarkDeviceDecode (docs/benchmarks.md), the
-// answer's commit of its own, and the reads that open each apply, cost
-// about a sixth of CRM-small's first load, and the page nearly always
-// arrived before the answer's commit was done.
+// rows). A first load is then one commit (a hand-off to Badger's
+// writer and back) and one apply's reads shorter, and the answer's rows
+// still go in while the page is on its way (BenchmarkDeviceDecode,
+// docs/benchmarks.md).
 //
 // What a crash leaves is as before, one answer earlier: until the
 // commit, nothing of the load is stored, and the next sync pulls it
