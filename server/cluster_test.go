@@ -95,8 +95,19 @@ func TestClusterForwardsWritesToTheLeader(t *testing.T) {
 		{"POST", "/v1/admin/org", []byte(`{"businessUnits":[{"id":"` + bu + `","name":"Root"}],"users":[{"id":"` + owner + `","name":"A","businessUnit":"` + bu + `","enabled":true}]}`)},
 		{"POST", "/v1/records", []byte(`{"records":[{"entity":"account","id":"` + acc1 + `","ownerid":"` + owner + `","attributes":{"name":"via follower"}}]}`)},
 	} {
-		if resp, b := do(t, c.method, follower.ts.URL+c.path, c.body, nil); resp.StatusCode != 200 {
-			t.Fatalf("%s %s on a follower: %d %s", c.method, c.path, resp.StatusCode, b)
+		// A 503 asks the client to retry (docs/protocol.md): a follower
+		// that has not yet applied the registrations does not know where
+		// the leader serves HTTP. Under a loaded machine that lasts a while.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			resp, b := do(t, c.method, follower.ts.URL+c.path, c.body, nil)
+			if resp.StatusCode == 200 {
+				break
+			}
+			if resp.StatusCode != 503 || time.Now().After(deadline) {
+				t.Fatalf("%s %s on a follower: %d %s", c.method, c.path, resp.StatusCode, b)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	// Read-your-writes: the follower that answered holds the row already.
