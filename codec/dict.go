@@ -47,8 +47,11 @@ type Dict struct {
 	// ID is the metadata version the dictionary was built from (never 0).
 	ID      uint32
 	content []byte
-	index   *dictIndex
 	name    string
+	// index is the encoder's index of content (dictframe.go), built by
+	// the first CompressDict: a device only decodes, and never needs it.
+	indexOnce sync.Once
+	index     *dictIndex
 
 	decoders sync.Pool
 }
@@ -94,7 +97,7 @@ func NewDict(mv uint32, businessUnit []byte, entities []DictEntity) (*Dict, erro
 	b = append(b, businessUnit...)
 	b = append(b, 0xa1, 'e', 0x91)
 	sum := sha256.Sum256(b)
-	return &Dict{ID: mv, content: b, index: newDictIndex(b), name: strconv.FormatUint(uint64(mv), 10) + "." + hex.EncodeToString(sum[:8])}, nil
+	return &Dict{ID: mv, content: b, name: strconv.FormatUint(uint64(mv), 10) + "." + hex.EncodeToString(sum[:8])}, nil
 }
 
 // Content returns the dictionary's bytes (not to be modified).
@@ -155,6 +158,7 @@ func UseDict(n int) bool { return n < maxDictAnswer }
 // and the transport checks the bytes. Any zstd decoder given d's content
 // as a raw dictionary reads it.
 func CompressDict(d *Dict, dst, src []byte) []byte {
+	d.indexOnce.Do(func() { d.index = newDictIndex(d.content) })
 	return encodeDictFrame(dst, d.content, d.index, src)
 }
 
