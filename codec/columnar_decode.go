@@ -134,7 +134,7 @@ func (r *colReader) body(kind byte, m int, put func(any)) error {
 			return err
 		}
 	case colStringDict:
-		dict := r.strings(r.uvarint())
+		dict := boxed(r.strings(r.uvarint()))
 		r.indexes(m, len(dict), func(i uint64) { put(dict[i]) })
 	case colDecimal:
 		scale := r.bytes(1)
@@ -165,7 +165,11 @@ func (r *colReader) body(kind byte, m int, put func(any)) error {
 			return r.err2(errColumnShort)
 		}
 		b := append([]byte(nil), r.bytes(16*k)...)
-		r.indexes(m, int(k), func(i uint64) { put(b[16*i : 16*i+16 : 16*i+16]) })
+		guids := make([]any, len(b)/16) // each boxed once, however often it repeats
+		for i := range guids {
+			guids[i] = b[16*i : 16*i+16 : 16*i+16]
+		}
+		r.indexes(m, len(guids), func(i uint64) { put(guids[i]) })
 	case colAny:
 		for j := 0; j < m && r.err == nil; j++ {
 			put(r.anyValue())
@@ -203,6 +207,17 @@ func (r *colReader) strings(k uint64) []string {
 		off += w
 		out = append(out, all[off:off+int(l)])
 		off += int(l)
+	}
+	return out
+}
+
+// boxed returns strs as interface values, each boxed once: a dictionary's
+// entries repeat over the rows, and boxing a string on each use
+// allocated its header again.
+func boxed(strs []string) []any {
+	out := make([]any, len(strs))
+	for i, s := range strs {
+		out[i] = s
 	}
 	return out
 }

@@ -187,7 +187,7 @@ func (r *colReader) dictSplit(m int, put func(any)) error {
 	if r.err == nil && k > uint64(len(r.b)) { // a byte a length at least
 		return r.err2(errColumnShort)
 	}
-	dict := r.splitStrings(int(k))
+	dict := boxed(r.splitStrings(int(k)))
 	kx := r.bytes(1)
 	if r.err != nil {
 		return r.err
