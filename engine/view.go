@@ -116,6 +116,10 @@ type viewBuilder struct {
 	// (imagecache.go) emitRow reads and fills, for a transaction at
 	// version at: a first load then reads a row decoded by a delta or a
 	// load before instead of Badger, when the tail shows it unwritten.
+	// Not while a group is computed: the group's rows are kept by the
+	// group and rule caches already, and a group reads many rows once
+	// per state, which would push out the rows deltas and users' own
+	// parts read again.
 	rowsAt *Engine
 	at     uint64
 }
@@ -289,7 +293,8 @@ func (vb *viewBuilder) lookupRow(src *Rule, entity, id string, fn func(codec.Row
 }
 
 func (vb *viewBuilder) emitRow(entity, id string, fn func(codec.Row) error) error {
-	if vb.rowsAt != nil {
+	cache := vb.rowsAt != nil && !vb.grouping
+	if cache {
 		if cached, ok := vb.rowsAt.cachedCurrent(rowRef{entity, id}, vb.at); ok {
 			if cached == nil || cached.Deleted {
 				return nil
@@ -299,7 +304,7 @@ func (vb *viewBuilder) emitRow(entity, id string, fn func(codec.Row) error) erro
 	}
 	var row codec.Row
 	err := getDecoded(vb.txn, rowKey(entity, id), &row)
-	if vb.rowsAt != nil && (err == nil || errors.Is(err, ErrNotFound)) {
+	if cache && (err == nil || errors.Is(err, ErrNotFound)) {
 		var cur *codec.Row
 		if err == nil {
 			cur = &row
