@@ -124,6 +124,12 @@ func TestRestoreMigratesLayout1(t *testing.T) {
 	e := layoutWorld(t)
 	want := dump(t, e)
 	toLayout1(t, e)
+	wantDump(t, dump(t, restoredCopy(t, e)), want)
+}
+
+// restoredCopy restores a snapshot of e into a new engine.
+func restoredCopy(t *testing.T, e *Engine) *Engine {
+	t.Helper()
 	snap, err := e.Snapshot()
 	if err != nil {
 		t.Fatal(err)
@@ -136,13 +142,5 @@ func TestRestoreMigratesLayout1(t *testing.T) {
 	if err := e2.Restore(&buf); err != nil {
 		t.Fatal(err)
 	}
-	got := dump(t, e2)
-	if len(got) != len(want) {
-		t.Fatalf("restored %d keys, want %d", len(got), len(want))
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Fatalf("restored %q = %x, want %x", k, got[k], v)
-		}
-	}
+	return e2
 }

@@ -93,19 +93,7 @@ func TestRestoreMigratesLayout3(t *testing.T) {
 	e := layoutWorld(t)
 	want := dump(t, e)
 	toLayout3(t, e, false)
-	snap, err := e.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := snap.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	e2, _ := openTest(t)
-	if err := e2.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
-	wantDump(t, dump(t, e2), want)
+	wantDump(t, dump(t, restoredCopy(t, e)), want)
 }
 
 // TestPartitionLogsOneEntryPerCommand: a command logs each partition it
