@@ -338,6 +338,12 @@ func TestDeltaReadsRecentLogsFromMemory(t *testing.T) {
 	if err != nil || long.Reset || long.Logs == 0 {
 		t.Fatalf("a delta older than the tail must seek: logs %d, reset %v, err %v", long.Logs, long.Reset, err)
 	}
+	// What the logs in Badger hold reaches the device: Alice's account at
+	// its last write.
+	acct := append(long.Entities[0].Upserts, long.Entities[0].Patches...)
+	if want := fmt.Sprintf("A%d", tailPartitionCap); len(acct) != 1 || acct[0].ID != tAcctA || acct[0].Attrs["name"] != want {
+		t.Fatalf("a delta read from Badger brought %+v, want account %s named %s", acct, tAcctA, want)
+	}
 	e2 := reopenTest(t, e)
 	again, err := e2.Pull(tAlice, &first.Cursor, 5000, PullOptions{})
 	if err != nil || again.Reset || again.Logs != 2 {

@@ -3,10 +3,9 @@ package engine
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // Partition-log entries, layout 4. A command writes one entry per
@@ -53,12 +52,7 @@ func (st *cmdState) logPartition(entity, scope, id string, prev uint64) string {
 // flushPartitionLogs stages the command's partition-log entries, in head
 // order.
 func (st *cmdState) flushPartitionLogs() {
-	heads := make([]string, 0, len(st.partLogs))
-	for h := range st.partLogs {
-		heads = append(heads, h)
-	}
-	slices.Sort(heads)
-	for _, h := range heads {
+	for _, h := range slices.Sorted(maps.Keys(st.partLogs)) {
 		pl := st.partLogs[h]
 		st.setOwned(partitionKey(pl.entity, pl.scope, st.version), encodePartEntries(pl.rows))
 	}
@@ -111,20 +105,11 @@ func decodePartEntries(b []byte, fn func(id string, prev uint64) error) error {
 // prefix from seek on: the version of its entry, its id and the version
 // of its previous image, in version order (ids in order within one).
 func (ds *deltaState) scanPartitionLog(prefix, seek []byte, fn func(version uint64, id string, prev uint64) error) error {
-	ds.logs++
-	it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-	defer it.Close()
-	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {
-		key := it.Item().Key()
-		if len(key) != len(prefix)+8 {
+	return ds.eachLogEntry(prefix, seek, func(key, rest, v []byte) error {
+		if len(rest) != 8 {
 			return fmt.Errorf("read partition log key %q: %w", key, ErrCorrupt)
 		}
-		version := binary.BigEndian.Uint64(key[len(prefix):])
-		if err := it.Item().Value(func(v []byte) error {
-			return decodePartEntries(v, func(id string, prev uint64) error { return fn(version, id, prev) })
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+		version := binary.BigEndian.Uint64(rest)
+		return decodePartEntries(v, func(id string, prev uint64) error { return fn(version, id, prev) })
+	})
 }

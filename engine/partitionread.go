@@ -228,27 +228,27 @@ func liveImage(row *codec.Row) *codec.Row {
 // (the keys end in {version:be64}/{id}, the values start with the
 // previous version).
 func (ds *deltaState) scanLog(prefix, seek []byte, fn func(version uint64, id string, prev uint64) error) error {
+	return ds.eachLogEntry(prefix, seek, func(key, rest, v []byte) error {
+		if len(rest) < 9 {
+			return fmt.Errorf("read log key %q: %w", key, ErrCorrupt)
+		}
+		if len(v) < 8 {
+			return fmt.Errorf("decode log entry: %w", ErrCorrupt)
+		}
+		return fn(binary.BigEndian.Uint64(rest), string(rest[9:]), binary.BigEndian.Uint64(v))
+	})
+}
+
+// eachLogEntry calls fn with the key, the key past prefix and the value
+// of each entry of a log (a change log or a partition's) under prefix
+// from seek on, in key order, counting the seek in ds.logs.
+func (ds *deltaState) eachLogEntry(prefix, seek []byte, fn func(key, rest, v []byte) error) error {
 	ds.logs++
 	it := ds.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
 	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {
 		key := it.Item().Key()
-		if len(key) < len(prefix)+9 {
-			return fmt.Errorf("read log key %q: %w", key, ErrCorrupt)
-		}
-		version := binary.BigEndian.Uint64(key[len(prefix):])
-		id := string(key[len(prefix)+9:])
-		var prev uint64
-		if err := it.Item().Value(func(v []byte) error {
-			if len(v) < 8 {
-				return fmt.Errorf("decode log entry: %w", ErrCorrupt)
-			}
-			prev = binary.BigEndian.Uint64(v)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := fn(version, id, prev); err != nil {
+		if err := it.Item().Value(func(v []byte) error { return fn(key, key[len(prefix):], v) }); err != nil {
 			return err
 		}
 	}
