@@ -3,7 +3,6 @@ package codec
 import (
 	"bytes"
 	"fmt"
-	"sync"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/vmihailenco/msgpack/v5"
@@ -58,12 +57,13 @@ const (
 	smallLevel  = zstd.SpeedDefault
 )
 
-// answerStreams, smallStreams and onceStreams pool the streaming
-// encoders of CompressCuts and CompressCutsOnce; onceStreams keeps at
-// most one (encoderslot.go).
+// answerStreams, smallStreams and onceStreams keep the streaming
+// encoders of CompressCuts and CompressCutsOnce across garbage
+// collections (encoderslot.go); onceStreams keeps at most one.
 var (
-	answerStreams, smallStreams sync.Pool
-	onceStreams                 encoderSlot
+	answerStreams = encoderSlot{keep: encodersPerCPU()}
+	smallStreams  = encoderSlot{keep: encodersPerCPU()}
+	onceStreams   encoderSlot
 )
 
 // Answer is an encoded msgpack message with its cuts: the offsets in

@@ -64,6 +64,65 @@ func TestEncoderSlotKeepsOne(t *testing.T) {
 	runtime.KeepAlive(b)
 }
 
+// TestEncoderSlotKeepsUpToKeep: a slot with keep 2 keeps two encoders
+// put back and drops a third; Gets give them back last in, first out.
+func TestEncoderSlotKeepsUpToKeep(t *testing.T) {
+	s := encoderSlot{keep: 2}
+	a, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	b, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	c, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	s.Put(a)
+	s.Put(b)
+	s.Put(c)
+	for i, want := range []*zstd.Encoder{b, a} {
+		if v, _ := s.Get().(*zstd.Encoder); v != want {
+			t.Fatalf("get %d gave %p, want %p", i, v, want)
+		}
+	}
+	if v := s.Get(); v != nil {
+		t.Fatalf("the slot gave a third encoder %v", v)
+	}
+	runtime.KeepAlive(c)
+}
+
+// TestAnswerEncodersOutliveCollections: the encoder an answer was
+// compressed with is still there for the next answer after garbage
+// collections (a sync.Pool drops it after two), at both answer levels.
+func TestAnswerEncodersOutliveCollections(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		size int
+		slot *encoderSlot
+	}{{"small", smallAnswer / 4, &smallStreams}, {"large", 2 * smallAnswer, &answerStreams}} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := bytes.Repeat([]byte("offsync answer "), tc.size/15)
+			if _, err := CompressCuts(Zstd, nil, src, nil); err != nil {
+				t.Fatal(err)
+			}
+			kept, _ := tc.slot.Get().(*zstd.Encoder)
+			if kept == nil {
+				t.Fatal("no encoder is kept after a compression")
+			}
+			tc.slot.Put(kept)
+			for range 4 {
+				runtime.GC()
+			}
+			out, err := CompressCuts(Zstd, nil, src, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := Decompress(Zstd, out, int64(len(src))); err != nil || !bytes.Equal(got, src) {
+				t.Fatalf("the answer does not decompress to its input: %v", err)
+			}
+			if again, _ := tc.slot.Get().(*zstd.Encoder); again != kept {
+				t.Fatalf("after 4 collections the answer used encoder %p, not the kept %p", again, kept)
+			} else {
+				tc.slot.Put(again)
+			}
+		})
+	}
+}
+
 // TestEncoderSlotDropsAnIdleEncoder: an encoder taken and put back
 // within the slot's idle time is kept; one nobody took for that long is
 // dropped.
@@ -78,7 +137,7 @@ func TestEncoderSlotDropsAnIdleEncoder(t *testing.T) {
 	kept := func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.idle != nil
+		return len(s.idle) > 0
 	}
 	for deadline := time.Now().Add(5 * time.Second); kept(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -3,7 +3,6 @@ package codec
 import (
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -17,9 +16,10 @@ type coder interface {
 	Close() error
 }
 
-// zstdStreams pools streaming zstd encoders. Concurrency 1 keeps each one
-// synchronous, with no goroutines of its own.
-var zstdStreams sync.Pool
+// zstdStreams keeps streaming zstd encoders (encoderslot.go).
+// Concurrency 1 keeps each one synchronous, with no goroutines of its
+// own.
+var zstdStreams = encoderSlot{keep: encodersPerCPU()}
 
 // NewWriter returns a streaming compressor that writes the encoding of
 // everything written to it to w, for response bodies. Close writes the end
