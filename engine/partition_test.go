@@ -353,3 +353,61 @@ func TestDeltaReadsRecentLogsFromMemory(t *testing.T) {
 		t.Fatalf("the answers differ:\n%v\n%v", again.Entities, long.Entities)
 	}
 }
+
+// TestWholeEntityDeltaReadsTheChangeLogFromBadger: a rule that carries
+// all of an entity's rows the user may read reads the entity's change
+// log; once the in-memory tails no longer reach back to the cursor (after
+// a reopen), the delta reads that log from Badger and must bring what it
+// holds: the rows written since the cursor, at their last write, and
+// nothing else.
+func TestWholeEntityDeltaReadsTheChangeLogFromBadger(t *testing.T) {
+	e, _ := openTest(t)
+	mustApply(t, e, setupCommands()...)
+	org := testOrg()
+	org.Roles[0].Privileges["contact"] = Privileges{Read: DepthOrganization}
+	org.Publish = true
+	org.Profiles = []Profile{{ID: tProfile, Name: "All contacts", Users: []string{tAlice}, Rules: []Rule{
+		{Entity: "contact", Rows: []string{RowsAll}},
+	}}}
+	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 1000, Org: org})
+	contact := func(i int) string { return fmt.Sprintf("20000000-0000-4000-8000-%012d", i) }
+	owners := []string{tAlice, tBob}
+	for i := range 4 {
+		mustApply(t, e, ingestCmd(2000, codec.Record{Entity: "contact", ID: contact(i), OwnerID: owners[i%2], Attrs: map[string]any{"lastname": "Old"}}))
+	}
+	first, err := e.Pull(tAlice, nil, 3000, PullOptions{})
+	if err != nil || len(first.Entities) != 1 || len(first.Entities[0].Upserts) != 4 {
+		t.Fatalf("first load: %+v %v", first, err)
+	}
+	// Contacts 1 and 2 change (1 twice), one of each owner; 0 and 3 do not.
+	mustApply(t, e, ingestCmd(4000, codec.Record{Entity: "contact", ID: contact(1), OwnerID: tBob, Attrs: map[string]any{"lastname": "New1a"}}))
+	mustApply(t, e, ingestCmd(4000, codec.Record{Entity: "contact", ID: contact(2), OwnerID: tAlice, Attrs: map[string]any{"lastname": "New2"}}))
+	mustApply(t, e, ingestCmd(4000, codec.Record{Entity: "contact", ID: contact(1), OwnerID: tBob, Attrs: map[string]any{"lastname": "New1b"}}))
+	check := func(name string, res *PullResult) {
+		t.Helper()
+		if res.Reset || len(res.Entities) != 1 {
+			t.Fatalf("%s: reset %v, entities %d", name, res.Reset, len(res.Entities))
+		}
+		got := map[string]any{}
+		for _, r := range append(res.Entities[0].Upserts, res.Entities[0].Patches...) {
+			got[r.ID] = r.Attrs["lastname"]
+		}
+		if want := map[string]any{contact(1): "New1b", contact(2): "New2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s brought %v, want %v", name, got, want)
+		}
+	}
+	fromTail, err := e.Pull(tAlice, &first.Cursor, 5000, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("a delta from the in-memory tail", fromTail)
+	e2 := reopenTest(t, e)
+	fromBadger, err := e2.Pull(tAlice, &first.Cursor, 5000, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromBadger.Logs == 0 {
+		t.Fatal("after a reopen the delta must read the change log from Badger: no log sought")
+	}
+	check("a delta read from Badger", fromBadger)
+}
