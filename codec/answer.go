@@ -57,12 +57,13 @@ const (
 	smallLevel  = zstd.SpeedDefault
 )
 
-// answerStreams, smallStreams and onceStreams keep the streaming
-// encoders of CompressCuts and CompressCutsOnce across garbage
-// collections (encoderslot.go); onceStreams keeps at most one.
+// answerStreams, smallStreams and onceStreams keep a streaming encoder
+// of CompressCuts and CompressCutsOnce across garbage collections
+// (encoderslot.go); the first two keep those that compressions running
+// at once need in a sync.Pool beside it, onceStreams drops them.
 var (
-	answerStreams = encoderSlot{keep: encodersPerCPU()}
-	smallStreams  = encoderSlot{keep: encodersPerCPU()}
+	answerStreams = encoderSlot{spill: true}
+	smallStreams  = encoderSlot{spill: true}
 	onceStreams   encoderSlot
 )
 

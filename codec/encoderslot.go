@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"runtime"
 	"sync"
 	"time"
 
@@ -15,55 +14,55 @@ type encoderPool interface {
 	Put(any)
 }
 
-// encoderSlotIdle is how long an encoderSlot keeps encoders nobody
-// uses: past it they are dropped, for the collector to free.
+// encoderSlotIdle is how long an encoderSlot keeps an encoder nobody
+// uses: past it the encoder is dropped, for the collector to free.
 const encoderSlotIdle = 10 * time.Second
 
-// encoderSlot keeps up to keep idle zstd encoders (one when keep is 0),
-// until none has been taken for encoderSlotIdle. A new encoder costs far
-// more than the compression of an answer: 0.6 ms at zstd's default level
-// and 7.5 ms at its better one, against 20–30 µs to compress a 3 KB
-// answer with a kept one (docs/benchmarks.md), so the encoders must
-// outlive garbage collections, which a sync.Pool's do not: it drops them
-// after two. Then the first answer after a group build (which collects
-// several times) paid for a new encoder, and so did any answer in a busy
-// server that found the pool emptied.
+// encoderSlot keeps one idle zstd encoder until it has been idle for
+// encoderSlotIdle, whatever garbage collections come in between. A new
+// encoder costs far more than the compression of an answer: 0.6 ms at
+// zstd's default level and 7.5 ms at its better one, against 20–40 µs
+// to compress a 3 KB answer with a kept one (docs/benchmarks.md). A
+// sync.Pool drops its encoders after two collections, so a server that
+// had collected twice since its last answer (after a group build, say)
+// paid for a new encoder on the next one.
 //
-// A sync.Pool also keeps the last encoder put on each P in that P's
-// private slot, which a Get on another P does not see, so compressions
-// that run one after another on two Ps make and keep two encoders. Of the
-// best level's (about 34 MB each: CompressCutsOnce) that is one too many:
-// its slot keeps one. Its zero value is ready.
+// Encoders put back while the slot is full go to its overflow, a
+// sync.Pool, when spill is set: compressions that run at once then find
+// them there, as they did in the sync.Pool alone, and the collector
+// frees them when they are not used. Without spill they are dropped:
+// that is for encoders too large to keep several of. A sync.Pool keeps
+// the last encoder put on each P in that P's private slot, which a Get on
+// another P does not see, so compressions that run one after another on
+// two Ps make and keep two encoders; of the best level's (about 34 MB
+// each: CompressCutsOnce) that is one too many. Its zero value is ready.
 type encoderSlot struct {
-	mu    sync.Mutex
-	idle  []*zstd.Encoder
-	keep  int // at most this many idle encoders; 0 is 1
-	drop  *time.Timer
-	after time.Duration // encoderSlotIdle, but in tests
+	mu       sync.Mutex
+	idle     *zstd.Encoder
+	spill    bool      // encoders put back while idle is taken go to overflow
+	overflow sync.Pool // used only when spill is set
+	drop     *time.Timer
+	after    time.Duration // encoderSlotIdle, but in tests
 }
 
-// encodersPerCPU is the keep of the answer encoders' slots: as many as
-// compressions can run at once.
-func encodersPerCPU() int {
-	return min(runtime.GOMAXPROCS(0), 8)
-}
-
-// Get returns an idle encoder, or nil (as any) when there is none.
+// Get returns the idle encoder, else one from the overflow, or nil (as
+// any) when there is none.
 func (s *encoderSlot) Get() any {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := len(s.idle)
-	if n == 0 {
-		return nil
+	enc := s.idle
+	s.idle = nil
+	s.mu.Unlock()
+	if enc != nil {
+		return enc
 	}
-	enc := s.idle[n-1]
-	s.idle[n-1] = nil
-	s.idle = s.idle[:n-1]
-	return enc
+	if s.spill {
+		return s.overflow.Get()
+	}
+	return nil
 }
 
-// Put keeps enc as an idle encoder, unless the slot keeps as many as it
-// may already, and (re)starts the idle timer.
+// Put keeps enc as the idle encoder, unless one is kept already (then it
+// goes to the overflow, or is dropped), and (re)starts the idle timer.
 func (s *encoderSlot) Put(v any) {
 	enc, ok := v.(*zstd.Encoder)
 	if !ok {
@@ -71,8 +70,11 @@ func (s *encoderSlot) Put(v any) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.idle) < max(s.keep, 1) {
-		s.idle = append(s.idle, enc)
+	switch {
+	case s.idle == nil:
+		s.idle = enc
+	case s.spill:
+		s.overflow.Put(enc)
 	}
 	after := s.after
 	if after == 0 {
@@ -85,10 +87,9 @@ func (s *encoderSlot) Put(v any) {
 	}
 }
 
-// dropIdle lets the idle encoders go.
+// dropIdle lets the idle encoder go.
 func (s *encoderSlot) dropIdle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clear(s.idle)
-	s.idle = s.idle[:0]
+	s.idle = nil
 }

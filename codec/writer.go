@@ -19,7 +19,7 @@ type coder interface {
 // zstdStreams keeps streaming zstd encoders (encoderslot.go).
 // Concurrency 1 keeps each one synchronous, with no goroutines of its
 // own.
-var zstdStreams = encoderSlot{keep: encodersPerCPU()}
+var zstdStreams = encoderSlot{spill: true}
 
 // NewWriter returns a streaming compressor that writes the encoding of
 // everything written to it to w, for response bodies. Close writes the end
