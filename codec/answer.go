@@ -166,8 +166,8 @@ func CompressCutsOnce(e Encoding, dst, src []byte, cuts []int) ([]byte, error) {
 
 // compressCuts writes src as one zstd frame at level, a block ending at
 // each cut that leaves at least minCutSegment bytes (minCutSegmentLarge
-// above smallLevel) on both sides, with an encoder from pool.
-func compressCuts(pool encoderPool, level zstd.EncoderLevel, dst, src []byte, cuts []int) ([]byte, error) {
+// above smallLevel) on both sides, with an encoder from pool (encoderslot.go).
+func compressCuts(pool *encoderSlot, level zstd.EncoderLevel, dst, src []byte, cuts []int) ([]byte, error) {
 	enc, _ := pool.Get().(*zstd.Encoder)
 	if enc == nil {
 		var err error

@@ -7,13 +7,6 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// encoderPool is where compressCuts takes its zstd encoder from and puts
-// it back: an encoderSlot, or a sync.Pool in tests.
-type encoderPool interface {
-	Get() any
-	Put(any)
-}
-
 // encoderSlotIdle is how long an encoderSlot keeps an encoder nobody
 // uses: past it the encoder is dropped, for the collector to free.
 const encoderSlotIdle = 10 * time.Second
