@@ -65,16 +65,6 @@ func newEncodedRows(res codec.PullResponse) *encodedRows {
 	return e
 }
 
-// encodeAhead returns res's upserts encoded ahead, all of them; nil as
-// newEncodedRows.
-func encodeAhead(res codec.PullResponse) *encodedRows {
-	e := newEncodedRows(res)
-	if e != nil {
-		e.encode(res)
-	}
-	return e
-}
-
 // refsOf returns the answer's refs as GUID strings, nil when e is nil.
 func (e *encodedRows) refsOf() []string {
 	if e == nil {
@@ -146,21 +136,4 @@ func (e *encodedRows) row(ei, i int) (encodedRow, bool) {
 		return encodedRow{}, false
 	}
 	return e.entities[ei][i], true
-}
-
-// rows returns entity i's rows encoded ahead once its encoding is over,
-// or nil when it has not n of them.
-func (e *encodedRows) rows(i, n int) []encodedRow {
-	if e == nil || i >= len(e.entities) {
-		return nil
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for !e.over[i] {
-		e.cond.Wait()
-	}
-	if len(e.entities[i]) != n {
-		return nil
-	}
-	return e.entities[i]
 }

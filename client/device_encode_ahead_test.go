@@ -24,12 +24,15 @@ func TestPageFetchedAheadIsEncodedAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := page.Entities[0].Rows
-	enc := pre.rows(0, len(rows))
-	if enc == nil {
-		t.Fatalf("page p2 (%d rows) was not encoded ahead: %+v", len(rows), pre)
+	if _, ok := pre.row(0, len(rows)); ok {
+		t.Fatalf("page p2 has %d rows, and one more was encoded ahead", len(rows))
 	}
 	cols := newWireCols(page.Entities[0].Columns)
 	for i, w := range rows {
+		enc, ok := pre.row(0, i)
+		if !ok {
+			t.Fatalf("row %d of page p2 (%d rows) was not encoded ahead: %+v", i, len(rows), pre)
+		}
 		h, err := decodeWireHead(w, len(cols.names), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -38,10 +41,20 @@ func TestPageFetchedAheadIsEncodedAhead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if enc[i].id != h.id || enc[i].mod != h.modifiedOn || !bytes.Equal(enc[i].v, want) {
-			t.Fatalf("row %d encoded ahead as %+v, want id %x mod %d value %x", i, enc[i], h.id, h.modifiedOn, want)
+		if enc.id != h.id || enc.mod != h.modifiedOn || !bytes.Equal(enc.v, want) {
+			t.Fatalf("row %d encoded ahead as %+v, want id %x mod %d value %x", i, enc, h.id, h.modifiedOn, want)
 		}
 	}
+}
+
+// encodeAhead returns res's upserts encoded ahead, all of them (nil as
+// newEncodedRows), as a page fetched ahead has them once it is encoded.
+func encodeAhead(res codec.PullResponse) *encodedRows {
+	e := newEncodedRows(res)
+	if e != nil {
+		e.encode(res)
+	}
+	return e
 }
 
 // TestEncodedAheadAppliesAsEncodedWhenWritten: applying an answer with

@@ -264,30 +264,21 @@ func (ds *deltaState) image(r rowRef, when int) *codec.Row {
 		return c.old
 	}
 	row, seen := ds.current[r]
-	if !seen && ds.eng != nil {
-		// Written since v0: the entity's tail holds its image at v1.
-		// Else a row read by an earlier delta may still be current.
-		if img, written, _ := ds.eng.tailCurrent(r.entity, r.id, ds.v0, ds.v1); written {
-			row, seen = img, true
-		} else if img, ok := ds.eng.cachedCurrent(r, ds.v1); ok {
-			row, seen = img, true
-		}
-		if seen {
-			ds.current[r] = row
-		}
-	}
 	if !seen {
-		var cur codec.Row
-		err := getDecoded(ds.txn, rowKey(r.entity, r.id), &cur)
-		if err == nil {
-			row = &cur
-		} else if !errors.Is(err, ErrNotFound) {
-			ds.err = err
+		// Written since v0: the entity's tail holds its image at v1.
+		// Else a row read by an earlier delta or load may still be
+		// current (readCurrent).
+		written := false
+		if ds.eng != nil {
+			row, written, _ = ds.eng.tailCurrent(r.entity, r.id, ds.v0, ds.v1)
+		}
+		if !written {
+			var err error
+			if row, err = ds.eng.readCurrent(ds.txn, r, ds.v1); err != nil {
+				ds.err = err
+			}
 		}
 		ds.current[r] = row
-		if ds.eng != nil && (err == nil || errors.Is(err, ErrNotFound)) {
-			ds.eng.current.put(r, currentRow{row: row, at: ds.v1})
-		}
 	}
 	switch {
 	case row == nil:

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"errors"
 	"sync"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/offsync/offsync/codec"
 )
 
@@ -188,4 +190,28 @@ func (e *Engine) cachedCurrent(r rowRef, v1 uint64) (*codec.Row, bool) {
 		return nil, false
 	}
 	return c.row, true
+}
+
+// readCurrent returns r's row as of version at in txn (nil when it has
+// none): from e's current-row cache when the entry still stands for at
+// (cachedCurrent), else read from txn and kept in the cache. With e nil
+// it reads txn alone.
+func (e *Engine) readCurrent(txn *badger.Txn, r rowRef, at uint64) (*codec.Row, error) {
+	if e != nil {
+		if row, ok := e.cachedCurrent(r, at); ok {
+			return row, nil
+		}
+	}
+	var row codec.Row
+	var cur *codec.Row
+	switch err := getDecoded(txn, rowKey(r.entity, r.id), &row); {
+	case err == nil:
+		cur = &row
+	case !errors.Is(err, ErrNotFound):
+		return nil, err
+	}
+	if e != nil {
+		e.current.put(r, currentRow{row: cur, at: at})
+	}
+	return cur, nil
 }

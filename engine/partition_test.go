@@ -20,15 +20,21 @@ const (
 // accounts and the contacts they name as primary contact.
 func partitionWorld(t *testing.T) *Engine {
 	t.Helper()
+	return partitionWorldOf(t, []Rule{
+		{Entity: "account", Rows: []string{RowsUser}, Relationships: []string{"primarycontactid"}},
+		{Entity: "contact", Rows: []string{RowsRelated}},
+	})
+}
+
+// partitionWorldOf is partitionWorld with Alice's profile of rules.
+func partitionWorldOf(t *testing.T, rules []Rule) *Engine {
+	t.Helper()
 	e, _ := openTest(t)
 	mustApply(t, e, setupCommands()...)
 	org := testOrg()
 	org.Roles[0].Privileges["contact"] = Privileges{Read: DepthOrganization}
 	org.Publish = true
-	org.Profiles = []Profile{{ID: tProfile, Name: "Mine", Users: []string{tAlice}, Rules: []Rule{
-		{Entity: "account", Rows: []string{RowsUser}, Relationships: []string{"primarycontactid"}},
-		{Entity: "contact", Rows: []string{RowsRelated}},
-	}}}
+	org.Profiles = []Profile{{ID: tProfile, Name: "Mine", Users: []string{tAlice}, Rules: rules}}
 	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 1000, Org: org})
 	return e
 }
@@ -361,15 +367,7 @@ func TestDeltaReadsRecentLogsFromMemory(t *testing.T) {
 // holds: the rows written since the cursor, at their last write, and
 // nothing else.
 func TestWholeEntityDeltaReadsTheChangeLogFromBadger(t *testing.T) {
-	e, _ := openTest(t)
-	mustApply(t, e, setupCommands()...)
-	org := testOrg()
-	org.Roles[0].Privileges["contact"] = Privileges{Read: DepthOrganization}
-	org.Publish = true
-	org.Profiles = []Profile{{ID: tProfile, Name: "All contacts", Users: []string{tAlice}, Rules: []Rule{
-		{Entity: "contact", Rows: []string{RowsAll}},
-	}}}
-	mustApply(t, e, &Command{Kind: KindPutOrg, Now: 1000, Org: org})
+	e := partitionWorldOf(t, []Rule{{Entity: "contact", Rows: []string{RowsAll}}})
 	contact := func(i int) string { return fmt.Sprintf("20000000-0000-4000-8000-%012d", i) }
 	owners := []string{tAlice, tBob}
 	for i := range 4 {

@@ -293,31 +293,15 @@ func (vb *viewBuilder) lookupRow(src *Rule, entity, id string, fn func(codec.Row
 }
 
 func (vb *viewBuilder) emitRow(entity, id string, fn func(codec.Row) error) error {
-	cache := vb.rowsAt != nil && !vb.grouping
-	if cache {
-		if cached, ok := vb.rowsAt.cachedCurrent(rowRef{entity, id}, vb.at); ok {
-			if cached == nil || cached.Deleted {
-				return nil
-			}
-			return fn(*cached) // shared: nothing downstream modifies a row
-		}
+	eng := vb.rowsAt
+	if vb.grouping {
+		eng = nil // read Badger alone (rowsAt)
 	}
-	var row codec.Row
-	err := getDecoded(vb.txn, rowKey(entity, id), &row)
-	if cache && (err == nil || errors.Is(err, ErrNotFound)) {
-		var cur *codec.Row
-		if err == nil {
-			cur = &row
-		}
-		vb.rowsAt.current.put(rowRef{entity, id}, currentRow{row: cur, at: vb.at})
-	}
-	if errors.Is(err, ErrNotFound) || (err == nil && row.Deleted) {
-		return nil
-	}
-	if err != nil {
+	row, err := eng.readCurrent(vb.txn, rowRef{entity, id}, vb.at)
+	if err != nil || row == nil || row.Deleted {
 		return err
 	}
-	return fn(row)
+	return fn(*row) // maybe the cache's: nothing downstream modifies a row
 }
 
 // keeps applies the filter, the window and the Read privilege.
