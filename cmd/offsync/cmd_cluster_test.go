@@ -122,11 +122,9 @@ func TestClusterTransferLeaderAndRecover(t *testing.T) {
 	if err != nil || strings.TrimSpace(out) != "leader is now n3" {
 		t.Fatalf("transfer-leader --to n3: %v\n%s", err, out)
 	}
-	for _, m := range members(t, n2.url) {
-		if m.Leader != (m.ID == "n3") {
-			t.Fatalf("after the transfer to n3: %s leader=%v", m.ID, m.Leader)
-		}
-	}
+	// n2 learns of the new leader from n3's first heartbeat, which may
+	// come after the answer: wait for it, then every member agrees.
+	waitLeader(t, n2.url, "n3")
 	out, err = run(t, ctx, "cluster", "transfer-leader", "--server", n1.url)
 	if err != nil || !strings.HasPrefix(out, "leader is now n") || strings.Contains(out, "n3") {
 		t.Fatalf("transfer-leader: %v\n%s", err, out)
@@ -175,6 +173,30 @@ func TestClusterTransferLeaderAndRecover(t *testing.T) {
 	startNode(t, n4)
 	waitMembers(t, n2.url, "n2", "n4")
 	waitHolds(t, n4.url, append(names, "after"))
+}
+
+// waitLeader waits until url lists want, and want alone, as the leader
+// of its members. A follower may name the old leader for a moment after a
+// transfer, until the new one's first message reaches it.
+func waitLeader(t *testing.T, url, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ms := members(t, url)
+		var leaders []string
+		for _, m := range ms {
+			if m.Leader {
+				leaders = append(leaders, m.ID)
+			}
+		}
+		if strings.Join(leaders, ",") == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("through %s: leaders %v, want %s: %+v", url, leaders, want, ms)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // waitHolds waits until url lists every named admin token.
