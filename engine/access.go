@@ -168,7 +168,7 @@ type objectReader interface {
 
 // loadAccess resolves userID's security context in app from r.
 func loadAccess(r objectReader, userID, app string) (*Access, error) {
-	a := &Access{App: appID(app), teamSet: map[string]bool{}, Subtree: map[string]bool{}}
+	a := &Access{App: appID(app), teamSet: map[string]bool{}}
 	if err := r.getDecoded(secKey(kindUser, userID), &a.User); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil, notFoundf("user %s not found", userID)
@@ -182,8 +182,8 @@ func loadAccess(r objectReader, userID, app string) (*Access, error) {
 	roleIDs := append([]string(nil), a.User.Roles...)
 	for _, k := range keys {
 		team := k[len(memberPrefix(userID)):]
-		var t Team
-		if err := r.getDecoded(secKey(kindTeam, team), &t); err != nil {
+		t, err := readTeam(r, team)
+		if err != nil {
 			return nil, err
 		}
 		a.Teams = append(a.Teams, team)
@@ -195,8 +195,8 @@ func loadAccess(r objectReader, userID, app string) (*Access, error) {
 		if i > 0 && roleIDs[i-1] == id {
 			continue
 		}
-		var role Role
-		if err := r.getDecoded(secKey(kindRole, id), &role); err != nil {
+		role, err := readRole(r, id)
+		if err != nil {
 			return nil, err
 		}
 		a.roles = append(a.roles, role)
@@ -209,29 +209,60 @@ func loadAccess(r objectReader, userID, app string) (*Access, error) {
 
 // loadSubtree collects the user's business unit and its descendants.
 func (a *Access) loadSubtree(r objectReader) error {
+	if tr, ok := r.(txnReader); ok && tr.org != nil {
+		sub, err := tr.org.subtree(r, a.User.BusinessUnit)
+		a.Subtree = sub
+		return err
+	}
+	sub, err := readSubtree(r, a.User.BusinessUnit)
+	a.Subtree = sub
+	return err
+}
+
+// readSubtree returns business unit root and every unit below it.
+func readSubtree(r objectReader, root string) (map[string]bool, error) {
 	keys, err := r.keysWithPrefix(secPrefix(kindBusinessUnit))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	children := map[string][]string{}
 	for _, k := range keys {
 		var bu BusinessUnit
 		if err := r.getDecoded([]byte(k), &bu); err != nil {
-			return err
+			return nil, err
 		}
 		children[bu.Parent] = append(children[bu.Parent], bu.ID)
 	}
-	stack := []string{a.User.BusinessUnit}
+	sub := map[string]bool{}
+	stack := []string{root}
 	for len(stack) > 0 {
 		bu := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if a.Subtree[bu] {
+		if sub[bu] {
 			continue
 		}
-		a.Subtree[bu] = true
+		sub[bu] = true
 		stack = append(stack, children[bu]...)
 	}
-	return nil
+	return sub, nil
+}
+
+// readRole and readTeam decode a role and a team, through r's orgMemo
+// when it has one.
+func readRole(r objectReader, id string) (Role, error) {
+	if tr, ok := r.(txnReader); ok && tr.org != nil {
+		return tr.org.role(r, id)
+	}
+	var v Role
+	return v, r.getDecoded(secKey(kindRole, id), &v)
+}
+
+func readTeam(r objectReader, id string) (Team, error) {
+	if tr, ok := r.(txnReader); ok && tr.org != nil {
+		return tr.org.team(r, id)
+	}
+	var v Team
+	return v, r.getDecoded(secKey(kindTeam, id), &v)
 }
 
 // loadProfile finds the user's profile in the app: the one the user is a
@@ -256,8 +287,13 @@ func (a *Access) loadProfile(r objectReader) error {
 		return err
 	}
 	if tr, ok := r.(txnReader); ok && tr.profiles != nil {
-		p, err := tr.profiles.load(tr.txn, pid)
-		a.Profile = p
+		load := func() (*Profile, error) { return tr.profiles.load(tr.txn, pid) }
+		var err error
+		if tr.org != nil {
+			a.Profile, err = tr.org.profile(pid, load)
+		} else {
+			a.Profile, err = load()
+		}
 		return err
 	}
 	var p Profile

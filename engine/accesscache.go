@@ -18,11 +18,12 @@ import (
 // would resolve.
 
 // accessCache holds the Access of users resolved in one epoch, by user
-// and app.
+// and app, and the organization objects they share (orgmemo.go).
 type accessCache struct {
 	mu    sync.Mutex
 	epoch uint64
 	users map[accessKey]*Access
+	org   *orgMemo
 }
 
 // beginOrgCommit and endOrgCommit bracket the commit of admin changes.
@@ -41,14 +42,14 @@ func (e *Engine) orgEpoch() (epoch uint64, ok bool) {
 // be modified: it may be shared.
 func (e *Engine) accessIn(txn *badger.Txn, userID, app string, epoch uint64, ok bool) (*Access, error) {
 	if !ok || e.orgSeq.Load() != epoch {
-		return loadAccess(txnReader{txn, &e.profiles}, userID, app) // the organization moved meanwhile
+		return loadAccess(txnReader{txn: txn, profiles: &e.profiles}, userID, app) // the organization moved meanwhile
 	}
 	c := &e.access
 	key := accessCacheKey(userID, app)
 	if a := c.get(epoch, key); a != nil {
 		return a, nil
 	}
-	a, err := loadAccess(txnReader{txn, &e.profiles}, userID, app)
+	a, err := loadAccess(txnReader{txn, &e.profiles, c.memo(epoch)}, userID, app)
 	if err != nil {
 		return nil, err
 	}
@@ -72,12 +73,34 @@ func (c *accessCache) get(epoch uint64, userID accessKey) *Access {
 	return c.users[userID]
 }
 
-// put caches a as userID's Access in epoch, dropping older epochs.
+// put caches a as userID's Access in epoch, dropping older epochs (not
+// newer ones).
 func (c *accessCache) put(epoch uint64, userID accessKey, a *Access) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.epoch != epoch || c.users == nil {
-		c.epoch, c.users = epoch, map[accessKey]*Access{}
+	if c.reset(epoch) {
+		c.users[userID] = a
 	}
-	c.users[userID] = a
+}
+
+// memo returns the orgMemo of epoch, dropping older epochs; nil when the
+// cache holds a newer epoch already.
+func (c *accessCache) memo(epoch uint64) *orgMemo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.reset(epoch) {
+		return nil
+	}
+	return c.org
+}
+
+// reset empties the cache if it holds an epoch older than epoch, and
+// reports whether it now holds epoch (a reader that started before the
+// last admin change must not take the cache back). Epochs only grow.
+// c.mu is held.
+func (c *accessCache) reset(epoch uint64) bool {
+	if c.users == nil || c.epoch < epoch {
+		c.epoch, c.users, c.org = epoch, map[accessKey]*Access{}, &orgMemo{}
+	}
+	return c.epoch == epoch
 }

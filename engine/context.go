@@ -68,7 +68,6 @@ func (ps *pullState) oldContext(cur *Cursor) *viewBuilder {
 		}
 		old.depths[r.Entity] = depthOfRank[w.Depths[i]]
 	}
-	old.Subtree = map[string]bool{}
 	if err := old.loadSubtree(txnReader{txn: ps.txn}); err != nil || hashSubtree(old.Subtree) != w.Subtree {
 		return nil // the tree changed: the old subtree is not known
 	}

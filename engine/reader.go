@@ -9,10 +9,12 @@ import (
 )
 
 // txnReader reads objects in one Badger read transaction; profiles, when
-// set, shares decoded profiles (profilecache.go).
+// set, shares decoded profiles (profilecache.go), and org, when set, the
+// decoded organization of the epoch the transaction reads (orgmemo.go).
 type txnReader struct {
 	txn      *badger.Txn
 	profiles *profileCache
+	org      *orgMemo
 }
 
 func (r txnReader) getDecoded(key []byte, v any) error { return getDecoded(r.txn, key, v) }
