@@ -46,7 +46,8 @@ func zstdBlockCount(t *testing.T, f []byte) int {
 // TestCompressCutsBlocksOfSmallColumns: in an answer of 16 KB or more
 // (and in a shared page), a cut that leaves 32 bytes or more on both
 // sides ends a zstd block, so a column of a few dozen bytes gets tables
-// of its own; in a smaller answer a block is 128 bytes at least.
+// of its own; in a smaller answer a block is 128 bytes at least, and an
+// answer under minCutAnswer is one block.
 func TestCompressCutsBlocksOfSmallColumns(t *testing.T) {
 	var body []byte
 	var cuts []int
@@ -73,7 +74,18 @@ func TestCompressCutsBlocksOfSmallColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := zstdBlockCount(t, small); n > 40 {
-		t.Errorf("a 6,000-byte answer with cuts 60 bytes apart: %d blocks, want one per 128 bytes at most", n)
+	if n := zstdBlockCount(t, small); n > 40 || n < 2 {
+		t.Errorf("a 6,000-byte answer with cuts 60 bytes apart: %d blocks, want several, one per 128 bytes at most", n)
+	}
+	// Below minCutAnswer, one block whatever the cuts.
+	tiny, err := CompressCuts(Zstd, nil, body[:minCutAnswer-1], cuts[:(minCutAnswer-1)/60])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := zstdBlockCount(t, tiny); n != 1 {
+		t.Errorf("a %d-byte answer: %d blocks, want 1", minCutAnswer-1, n)
+	}
+	if got, err := Decompress(Zstd, tiny, 1<<20); err != nil || !bytes.Equal(got, body[:minCutAnswer-1]) {
+		t.Fatalf("round trip of the one-block answer: %v", err)
 	}
 }

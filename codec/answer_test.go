@@ -3,7 +3,11 @@ package codec
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -132,28 +136,92 @@ func TestCompressCutsOnce(t *testing.T) {
 }
 
 // TestCompressCutsSmallAnswers: an answer under smallAnswer bytes (a
-// delta of a few rows) is coded at smallLevel, cut at its columns, which
-// codes it smaller than one block at that level, and decodes back.
+// delta of a few rows) is coded at smallLevel; from minCutAnswer bytes it
+// is cut at its columns, below that it is one block; both decode back.
+// Whether cutting pays at a size depends on the rows: the threshold is
+// checked on recorded answers (TestMinCutAnswerOnRecordedAnswers).
 func TestCompressCutsSmallAnswers(t *testing.T) {
-	pr := benchAnswer()
-	pr.Entities[0].Rows = pr.Entities[0].Rows[:2]
-	a, err := MarshalAnswer(&pr)
-	if err != nil {
-		t.Fatal(err)
+	full := benchAnswer()
+	for rows := 2; ; rows++ {
+		pr := full
+		pr.Entities = append([]EntityChanges(nil), full.Entities...)
+		pr.Entities[0].Rows = full.Entities[0].Rows[:rows]
+		a, err := MarshalAnswer(&pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Body) >= smallAnswer || len(a.Cuts) == 0 {
+			t.Fatalf("fixture: %d bytes, %d cuts", len(a.Body), len(a.Cuts))
+		}
+		got, err := CompressCuts(Zstd, nil, a.Body, a.Cuts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cut, _ := compressCuts(&smallStreams, smallLevel, nil, a.Body, a.Cuts)
+		one, _ := compressCuts(&smallStreams, smallLevel, nil, a.Body, nil)
+		if back, err := Decompress(Zstd, got, 1<<20); err != nil || !bytes.Equal(back, a.Body) {
+			t.Fatalf("%d rows: decompress: %v", rows, err)
+		}
+		if len(a.Body) < minCutAnswer {
+			if !bytes.Equal(got, one) {
+				t.Fatalf("%d bytes (%d rows): %d bytes, not the one block of %d", len(a.Body), rows, len(got), len(one))
+			}
+			continue
+		}
+		if !bytes.Equal(got, cut) || zstdBlockCount(t, got) < 2 {
+			t.Fatalf("%d bytes (%d rows): %d bytes in %d blocks; at the small level cut %d", len(a.Body), rows, len(got), zstdBlockCount(t, got), len(cut))
+		}
+		if rows == 2 {
+			t.Fatalf("fixture: two rows are %d bytes, not under minCutAnswer", len(a.Body))
+		}
+		return
 	}
-	if len(a.Body) >= smallAnswer || len(a.Cuts) == 0 {
-		t.Fatalf("fixture: %d bytes, %d cuts", len(a.Body), len(a.Cuts))
+}
+
+// TestMinCutAnswerOnRecordedAnswers: on pull answers recorded from
+// offsync bench at CRM-medium and CRM-small and from
+// BenchmarkSnapshotCached (testdata/codec/answers: each answer's body and
+// its cuts), coding the answers under minCutAnswer as one block codes
+// them in fewer bytes in all than cutting every one.
+func TestMinCutAnswerOnRecordedAnswers(t *testing.T) {
+	files, err := filepath.Glob("testdata/codec/answers/*.bin")
+	if err != nil || len(files) < 50 {
+		t.Fatalf("recorded answers: %d files, %v", len(files), err)
 	}
-	got, err := CompressCuts(Zstd, nil, a.Body, a.Cuts)
-	if err != nil {
-		t.Fatal(err)
+	var chosen, allCut, under int
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cuts []int
+		raw, err := os.ReadFile(strings.TrimSuffix(f, ".bin") + ".cuts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range strings.Fields(string(raw)) {
+			n, err := strconv.Atoi(c)
+			if err != nil {
+				t.Fatalf("%s: cut %q", f, c)
+			}
+			cuts = append(cuts, n)
+		}
+		if len(body) >= smallAnswer {
+			t.Fatalf("%s: %d bytes, not a small answer", f, len(body))
+		}
+		got, err := CompressCuts(Zstd, nil, body, cuts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cut, _ := compressCuts(&smallStreams, smallLevel, nil, body, cuts)
+		chosen += len(got)
+		allCut += len(cut)
+		if len(body) < minCutAnswer {
+			under++
+		}
 	}
-	want, _ := compressCuts(&smallStreams, smallLevel, nil, a.Body, a.Cuts)
-	one, _ := compressCuts(&smallStreams, smallLevel, nil, a.Body, nil)
-	if !bytes.Equal(got, want) || len(got) >= len(one) {
-		t.Fatalf("small answer: %d bytes; at the small level cut %d, in one block %d", len(got), len(want), len(one))
-	}
-	if back, err := Decompress(Zstd, got, 1<<20); err != nil || !bytes.Equal(back, a.Body) {
-		t.Fatalf("decompress: %v", err)
+	t.Logf("%d answers (%d under %d bytes): %d bytes, %d with every answer cut", len(files), under, minCutAnswer, chosen, allCut)
+	if under == 0 || under == len(files) || chosen >= allCut {
+		t.Fatalf("%d answers, %d under the threshold: %d bytes against %d with every answer cut", len(files), under, chosen, allCut)
 	}
 }
