@@ -58,15 +58,16 @@ const (
 )
 
 // minCutAnswer is the size below which an answer is one zstd block, its
-// cuts ignored. Each block builds its own entropy tables; in an answer of
-// a few hundred rows' worth of columns that pays, in one of a few rows it
-// costs both time and bytes. Measured on answers recorded from offsync
-// bench (473 at CRM-medium, 51 at CRM-small) and from
-// BenchmarkSnapshotCached (63), compressed cache-cold against cutting
-// every small answer: 2.1%, 0.5% and 0.7% fewer bytes, and 26 to 39% less
-// time (docs/benchmarks.md). Thresholds of 1 to 4 KB all beat cutting
-// everything; 3 KB was the smallest on all three sets.
-const minCutAnswer = 3 << 10
+// cuts ignored. Each block builds its own entropy tables: in an answer of
+// many rows' columns that pays, in one of a few rows it costs both time
+// and bytes. Measured on answers recorded from offsync bench (473 at
+// CRM-medium, 51 at CRM-small: first loads' own parts, the answers that
+// are not dictionary-coded), compressed cache-cold, against cutting every
+// small answer: 2.2% and 0.5% fewer bytes, 31% and 33% less time.
+// Thresholds of 3 and 4 KB tie on bytes there (0.06% apart, each ahead on
+// one set); 4 KB takes less time. Cutting none costs 0.7% more bytes at
+// CRM-medium (docs/benchmarks.md).
+const minCutAnswer = 4 << 10
 
 // answerStreams, smallStreams and onceStreams keep a streaming encoder
 // of CompressCuts and CompressCutsOnce across garbage collections

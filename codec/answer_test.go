@@ -181,14 +181,15 @@ func TestCompressCutsSmallAnswers(t *testing.T) {
 // TestMinCutAnswerOnRecordedAnswers: on pull answers recorded from
 // offsync bench at CRM-medium and CRM-small and from
 // BenchmarkSnapshotCached (testdata/codec/answers: each answer's body and
-// its cuts), coding the answers under minCutAnswer as one block codes
-// them in fewer bytes in all than cutting every one.
+// its cuts), coding the answers under minCutAnswer as one block and
+// cutting the others codes them in fewer bytes in all than cutting every
+// one, and than cutting none.
 func TestMinCutAnswerOnRecordedAnswers(t *testing.T) {
 	files, err := filepath.Glob("testdata/codec/answers/*.bin")
 	if err != nil || len(files) < 50 {
 		t.Fatalf("recorded answers: %d files, %v", len(files), err)
 	}
-	var chosen, allCut, under int
+	var chosen, allCut, noneCut, under int
 	for _, f := range files {
 		body, err := os.ReadFile(f)
 		if err != nil {
@@ -214,14 +215,16 @@ func TestMinCutAnswerOnRecordedAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 		cut, _ := compressCuts(&smallStreams, smallLevel, nil, body, cuts)
+		one, _ := compressCuts(&smallStreams, smallLevel, nil, body, nil)
 		chosen += len(got)
 		allCut += len(cut)
+		noneCut += len(one)
 		if len(body) < minCutAnswer {
 			under++
 		}
 	}
-	t.Logf("%d answers (%d under %d bytes): %d bytes, %d with every answer cut", len(files), under, minCutAnswer, chosen, allCut)
-	if under == 0 || under == len(files) || chosen >= allCut {
-		t.Fatalf("%d answers, %d under the threshold: %d bytes against %d with every answer cut", len(files), under, chosen, allCut)
+	t.Logf("%d answers (%d under %d bytes): %d bytes, %d with every answer cut, %d with none", len(files), under, minCutAnswer, chosen, allCut, noneCut)
+	if under < 10 || len(files)-under < 10 || chosen >= allCut || chosen >= noneCut {
+		t.Fatalf("%d answers, %d under the threshold: %d bytes against %d with every answer cut and %d with none", len(files), under, chosen, allCut, noneCut)
 	}
 }
