@@ -121,3 +121,91 @@ func accessSummary(a *Access) string {
 	}
 	return s
 }
+
+// TestOrgMemoUnderConcurrentAdminChanges: readers resolve Access while
+// admin changes commit; once the changes stop, every user's Access is
+// what an uncached resolve says (no reader left an older epoch's objects
+// in the memo of a newer one). Run with the race detector.
+func TestOrgMemoUnderConcurrentAdminChanges(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	e := openSecurity(t, DepthUser, DepthNone, true)
+	users := []string{uU, uO, uP, uQ, uX}
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	for r := 0; r < 3; r++ {
+		go func(r int) {
+			rng := rand.New(rand.NewSource(seed + int64(r)))
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				if _, err := e.Access(users[rng.Intn(len(users))], ""); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(r)
+	}
+	rng := rand.New(rand.NewSource(seed))
+	for step := 0; step < 100; step++ {
+		org := securityOrg(DepthUser, DepthNone, true)
+		u := org.Users[rng.Intn(len(org.Users))]
+		u.BusinessUnit = []string{buR, buC, buG, buS}[rng.Intn(4)]
+		tm := org.Teams[0]
+		tm.Members = users[:rng.Intn(len(users)+1)]
+		role := org.Roles[rng.Intn(2)]
+		role.Privileges = PrivilegeMap{"account": {Read: []Depth{DepthNone, DepthUser, DepthBusinessUnit, DepthParentChild}[rng.Intn(4)]}}
+		bus := org.BusinessUnits
+		bus[2].Parent = []string{buR, buC, buS}[rng.Intn(3)]
+		if _, err := e.Apply(e.Applied()+1, &Command{Kind: KindPutOrg, Org: &Org{BusinessUnits: bus, Users: []User{u}, Teams: []Team{tm}, Roles: []Role{role}}}); err != nil {
+			t.Fatalf("seed %d step %d: %v", seed, step, err)
+		}
+	}
+	close(stop)
+	for r := 0; r < 3; r++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("seed %d: reader: %v", seed, err)
+		}
+	}
+	for _, u := range users {
+		got, err := e.Access(u, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := accessSummary(got), accessSummary(freshAccess(t, e, u)); g != w {
+			t.Fatalf("seed %d: access of %s after the changes\n got  %s\n want %s", seed, u, g, w)
+		}
+	}
+}
+
+// TestAccessCacheEpochsOnlyMoveForward: a reader of an older epoch (its
+// transaction began before the last admin change) gets no memo and
+// caches nothing, so it cannot put the older organization's objects into
+// the newer epoch's cache; a newer epoch starts a new memo.
+func TestAccessCacheEpochsOnlyMoveForward(t *testing.T) {
+	var c accessCache
+	m6 := c.memo(6)
+	if m6 == nil || c.memo(6) != m6 {
+		t.Fatal("the current epoch's memo is not kept")
+	}
+	if c.memo(4) != nil {
+		t.Fatal("an older epoch got a memo")
+	}
+	old := &Access{}
+	c.put(4, accessKey{"u", ""}, old)
+	if c.get(6, accessKey{"u", ""}) != nil || c.memo(6) != m6 {
+		t.Fatal("an older epoch's put changed the cache")
+	}
+	cur := &Access{}
+	c.put(6, accessKey{"u", ""}, cur)
+	if c.get(6, accessKey{"u", ""}) != cur {
+		t.Fatal("the current epoch's Access is not cached")
+	}
+	if m8 := c.memo(8); m8 == nil || m8 == m6 || c.get(8, accessKey{"u", ""}) != nil {
+		t.Fatal("a newer epoch did not start over")
+	}
+}
