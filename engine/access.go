@@ -221,6 +221,16 @@ func (a *Access) loadSubtree(r objectReader) error {
 
 // readSubtree returns business unit root and every unit below it.
 func readSubtree(r objectReader, root string) (map[string]bool, error) {
+	children, err := readChildren(r)
+	if err != nil {
+		return nil, err
+	}
+	return subtreeOf(children, root), nil
+}
+
+// readChildren reads every business unit and returns the children of
+// each, by parent id.
+func readChildren(r objectReader) (map[string][]string, error) {
 	keys, err := r.keysWithPrefix(secPrefix(kindBusinessUnit))
 	if err != nil {
 		return nil, err
@@ -233,6 +243,12 @@ func readSubtree(r objectReader, root string) (map[string]bool, error) {
 		}
 		children[bu.Parent] = append(children[bu.Parent], bu.ID)
 	}
+	return children, nil
+}
+
+// subtreeOf returns root and every unit below it in the tree children
+// describes.
+func subtreeOf(children map[string][]string, root string) map[string]bool {
 	sub := map[string]bool{}
 	stack := []string{root}
 	for len(stack) > 0 {
@@ -244,7 +260,7 @@ func readSubtree(r objectReader, root string) (map[string]bool, error) {
 		sub[bu] = true
 		stack = append(stack, children[bu]...)
 	}
-	return sub, nil
+	return sub
 }
 
 // readRole and readTeam decode a role and a team, through r's orgMemo

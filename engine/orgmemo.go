@@ -19,6 +19,7 @@ type orgMemo struct {
 	mu       sync.Mutex
 	roles    map[string]Role
 	teams    map[string]Team
+	children map[string][]string        // the business-unit tree, by parent; nil until read
 	subtrees map[string]map[string]bool // by business unit
 	profiles map[string]*Profile        // member lists dropped
 }
@@ -63,19 +64,25 @@ func (m *orgMemo) team(r objectReader, id string) (Team, error) {
 }
 
 // subtree returns business unit bu and every unit below it, as r reads
-// the tree, computed once per epoch and unit.
+// the tree: the tree is read once per epoch, each unit's subtree
+// computed once.
 func (m *orgMemo) subtree(r objectReader, bu string) (map[string]bool, error) {
 	m.mu.Lock()
 	v, ok := m.subtrees[bu]
+	children := m.children
 	m.mu.Unlock()
 	if ok {
 		return v, nil
 	}
-	v, err := readSubtree(r, bu)
-	if err != nil {
-		return nil, err
+	if children == nil {
+		var err error
+		if children, err = readChildren(r); err != nil {
+			return nil, err
+		}
 	}
+	v = subtreeOf(children, bu)
 	m.mu.Lock()
+	m.children = children
 	m.subtrees = keep(m.subtrees, bu, v)
 	m.mu.Unlock()
 	return v, nil
