@@ -7,9 +7,11 @@ import (
 // What users of an organization share when their Access is resolved: the
 // roles and teams they hold, the business-unit tree below their unit and
 // their profile. Resolving these read and decoded every business unit and
-// the whole stored profile (member lists included) for each user: about
-// two thirds of a warm first load's engine time, though within one
-// organization epoch (accesscache.go) none of them can change. An
+// the whole stored profile (member lists included) for each user: most
+// of the engine's time in a new user's first load from a cached group
+// (150 of 180 ms of samples over 960 such loads, docs/benchmarks.md),
+// though within one organization epoch (accesscache.go) none of them
+// can change. An
 // orgMemo keeps them decoded for the epoch; only the user's own record,
 // memberships and profile assignment are still read per user.
 
