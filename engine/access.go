@@ -209,13 +209,12 @@ func loadAccess(r objectReader, userID, app string) (*Access, error) {
 
 // loadSubtree collects the user's business unit and its descendants.
 func (a *Access) loadSubtree(r objectReader) error {
-	if tr, ok := r.(txnReader); ok && tr.org != nil {
-		sub, err := tr.org.subtree(r, a.User.BusinessUnit)
-		a.Subtree = sub
-		return err
+	var err error
+	if m := memoOf(r); m != nil {
+		a.Subtree, err = m.subtree(r, a.User.BusinessUnit)
+	} else {
+		a.Subtree, err = readSubtree(r, a.User.BusinessUnit)
 	}
-	sub, err := readSubtree(r, a.User.BusinessUnit)
-	a.Subtree = sub
 	return err
 }
 
@@ -263,22 +262,30 @@ func subtreeOf(children map[string][]string, root string) map[string]bool {
 	return sub
 }
 
-// readRole and readTeam decode a role and a team, through r's orgMemo
-// when it has one.
+// readRole and readTeam decode a role and a team, once per epoch when r
+// has an orgMemo.
 func readRole(r objectReader, id string) (Role, error) {
-	if tr, ok := r.(txnReader); ok && tr.org != nil {
-		return tr.org.role(r, id)
+	load := func() (Role, error) {
+		var v Role
+		err := r.getDecoded(secKey(kindRole, id), &v)
+		return v, err
 	}
-	var v Role
-	return v, r.getDecoded(secKey(kindRole, id), &v)
+	if m := memoOf(r); m != nil {
+		return memoized(&m.mu, &m.roles, id, load)
+	}
+	return load()
 }
 
 func readTeam(r objectReader, id string) (Team, error) {
-	if tr, ok := r.(txnReader); ok && tr.org != nil {
-		return tr.org.team(r, id)
+	load := func() (Team, error) {
+		var v Team
+		err := r.getDecoded(secKey(kindTeam, id), &v)
+		return v, err
 	}
-	var v Team
-	return v, r.getDecoded(secKey(kindTeam, id), &v)
+	if m := memoOf(r); m != nil {
+		return memoized(&m.mu, &m.teams, id, load)
+	}
+	return load()
 }
 
 // loadProfile finds the user's profile in the app: the one the user is a
@@ -305,8 +312,8 @@ func (a *Access) loadProfile(r objectReader) error {
 	if tr, ok := r.(txnReader); ok && tr.profiles != nil {
 		load := func() (*Profile, error) { return tr.profiles.load(tr.txn, pid) }
 		var err error
-		if tr.org != nil {
-			a.Profile, err = tr.org.profile(pid, load)
+		if m := tr.org; m != nil {
+			a.Profile, err = memoized(&m.mu, &m.profiles, pid, load)
 		} else {
 			a.Profile, err = load()
 		}

@@ -31,37 +31,35 @@ type orgMemo struct {
 // must not grow the memo without bound within one epoch).
 const memoCap = 4096
 
-// role returns role id as r reads it, decoded once per epoch.
-func (m *orgMemo) role(r objectReader, id string) (Role, error) {
-	m.mu.Lock()
-	v, ok := m.roles[id]
-	m.mu.Unlock()
-	if ok {
-		return v, nil
+// memoOf returns r's orgMemo, nil when r has none.
+func memoOf(r objectReader) *orgMemo {
+	if tr, ok := r.(txnReader); ok {
+		return tr.org
 	}
-	if err := r.getDecoded(secKey(kindRole, id), &v); err != nil {
-		return Role{}, err
-	}
-	m.mu.Lock()
-	m.roles = keep(m.roles, id, v)
-	m.mu.Unlock()
-	return v, nil
+	return nil
 }
 
-// team returns team id as r reads it, decoded once per epoch.
-func (m *orgMemo) team(r objectReader, id string) (Team, error) {
-	m.mu.Lock()
-	v, ok := m.teams[id]
-	m.mu.Unlock()
+// memoized returns (*cache)[k], loading and keeping it (unless the
+// cache holds memoCap entries already) when absent; mu guards cache.
+func memoized[V any](mu *sync.Mutex, cache *map[string]V, k string, load func() (V, error)) (V, error) {
+	mu.Lock()
+	v, ok := (*cache)[k]
+	mu.Unlock()
 	if ok {
 		return v, nil
 	}
-	if err := r.getDecoded(secKey(kindTeam, id), &v); err != nil {
-		return Team{}, err
+	v, err := load()
+	if err != nil {
+		return v, err
 	}
-	m.mu.Lock()
-	m.teams = keep(m.teams, id, v)
-	m.mu.Unlock()
+	mu.Lock()
+	if *cache == nil {
+		*cache = map[string]V{}
+	}
+	if len(*cache) < memoCap {
+		(*cache)[k] = v
+	}
+	mu.Unlock()
 	return v, nil
 }
 
@@ -69,53 +67,19 @@ func (m *orgMemo) team(r objectReader, id string) (Team, error) {
 // the tree: the tree is read once per epoch, each unit's subtree
 // computed once.
 func (m *orgMemo) subtree(r objectReader, bu string) (map[string]bool, error) {
-	m.mu.Lock()
-	v, ok := m.subtrees[bu]
-	children := m.children
-	m.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	if children == nil {
-		var err error
-		if children, err = readChildren(r); err != nil {
-			return nil, err
+	return memoized(&m.mu, &m.subtrees, bu, func() (map[string]bool, error) {
+		m.mu.Lock()
+		children := m.children
+		m.mu.Unlock()
+		if children == nil {
+			var err error
+			if children, err = readChildren(r); err != nil {
+				return nil, err
+			}
+			m.mu.Lock()
+			m.children = children
+			m.mu.Unlock()
 		}
-	}
-	v = subtreeOf(children, bu)
-	m.mu.Lock()
-	m.children = children
-	m.subtrees = keep(m.subtrees, bu, v)
-	m.mu.Unlock()
-	return v, nil
-}
-
-// profile returns profile id, member lists dropped, read by load once per
-// epoch.
-func (m *orgMemo) profile(id string, load func() (*Profile, error)) (*Profile, error) {
-	m.mu.Lock()
-	v, ok := m.profiles[id]
-	m.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	v, err := load()
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	m.profiles = keep(m.profiles, id, v)
-	m.mu.Unlock()
-	return v, nil
-}
-
-// keep adds k to m (made when nil) unless m is full.
-func keep[V any](m map[string]V, k string, v V) map[string]V {
-	if m == nil {
-		m = map[string]V{}
-	}
-	if len(m) < memoCap {
-		m[k] = v
-	}
-	return m
+		return subtreeOf(children, bu), nil
+	})
 }
