@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -17,6 +15,10 @@ import (
 
 // MetricRatioVsBadger is the unit BenchmarkIngest reports.
 const MetricRatioVsBadger = "ratio-vs-badger"
+
+// MetricCeilingVsBadger is BenchmarkIngest's ceiling (ingest_ceiling.go)
+// against raw Badger.
+const MetricCeilingVsBadger = "ceiling-ratio-vs-badger"
 
 // IngestConfig sizes an ingest run.
 type IngestConfig struct {
@@ -59,15 +61,21 @@ type IngestResult struct {
 	RowsPerSec       float64 // through Raft and engine.Apply
 	BadgerRowsPerSec float64 // raw Badger WriteBatch of the same encoded rows
 	RatioVsBadger    float64
+	// CeilingRowsPerSec is the same proposals through the same Raft into
+	// an FSM that writes one key a row as the baseline does
+	// (ingest_ceiling.go); CeilingVsBadger is its rate against raw
+	// Badger's: what no engine on this Raft can beat.
+	CeilingRowsPerSec, CeilingVsBadger float64
 	// CPUPerRow and BadgerCPUPerRow are the CPU time (user and system, of
 	// this whole process) a row cost on each path, 0 where unknown: on a
 	// shared machine they move less than the rates do.
-	CPUPerRow, BadgerCPUPerRow time.Duration
+	CPUPerRow, BadgerCPUPerRow, CeilingCPUPerRow time.Duration
 }
 
-// RunIngest writes the same CRM rows twice, through the full write path
-// (Raft with its log store, one node, then engine.Apply; no HTTP) and as
-// raw Badger WriteBatch of the rows encoded as the engine stores them, and
+// RunIngest writes the same CRM rows three times: through the full write
+// path (Raft with its log store, one node, then engine.Apply; no HTTP),
+// through the same Raft into a one-key FSM (the ceiling), and as raw
+// Badger WriteBatch of the rows encoded as the engine stores them; it
 // compares the rates.
 func RunIngest(ctx context.Context, c IngestConfig) (IngestResult, error) {
 	if err := c.Validate(); err != nil {
@@ -81,13 +89,19 @@ func RunIngest(ctx context.Context, c IngestConfig) (IngestResult, error) {
 	if err != nil {
 		return IngestResult{}, err
 	}
+	ceil, ceilCPU, err := timeCeiling(ctx, filepath.Join(c.Dir, "ceiling"), 1, c.Writers, batches)
+	if err != nil {
+		return IngestResult{}, err
+	}
 	raw, rawCPU, err := timeBadger(c, batches)
 	if err != nil {
 		return IngestResult{}, err
 	}
+	n := time.Duration(c.Rows)
 	r := IngestResult{Rows: c.Rows, RowsPerSec: float64(c.Rows) / full.Seconds(), BadgerRowsPerSec: float64(c.Rows) / raw.Seconds(),
-		CPUPerRow: fullCPU / time.Duration(c.Rows), BadgerCPUPerRow: rawCPU / time.Duration(c.Rows)}
+		CeilingRowsPerSec: float64(c.Rows) / ceil.Seconds(), CPUPerRow: fullCPU / n, BadgerCPUPerRow: rawCPU / n, CeilingCPUPerRow: ceilCPU / n}
 	r.RatioVsBadger = r.RowsPerSec / r.BadgerRowsPerSec
+	r.CeilingVsBadger = r.CeilingRowsPerSec / r.BadgerRowsPerSec
 	return r, nil
 }
 
@@ -151,35 +165,10 @@ func timeFullPath(ctx context.Context, c IngestConfig, batches [][]codec.Record)
 	if err := loadOrg(ctx, node, c.Seed); err != nil {
 		return 0, 0, err
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, c.Writers)
-	start := time.Now()
+	now := time.Now().UnixMilli()
 	cpu0, _ := processCPU()
-	for w := 0; w < c.Writers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(batches) {
-					return
-				}
-				res, err := node.Propose(ctx, &engine.Command{Kind: engine.KindIngest, Now: start.UnixMilli(), Records: batches[i]})
-				if err == nil && res.Err != nil {
-					err = res.Err
-				}
-				if err != nil {
-					errs <- fmt.Errorf("ingest batch %d: %w", i, err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	d := time.Since(start)
-	close(errs)
-	return d, cpuSince(cpu0), <-errs
+	took, err = proposeBatches(c.Writers, batches, func(recs []codec.Record) error { return proposeIngest(ctx, node, now, recs) })
+	return took, cpuSince(cpu0), err
 }
 
 // loadOrg publishes the CRM schema and writes the organization.

@@ -21,6 +21,10 @@ import (
 // MetricRatioVsSingle is the unit BenchmarkReplicatedIngest reports.
 const MetricRatioVsSingle = "ratio-vs-single"
 
+// MetricCeilingVsSingle is BenchmarkReplicatedIngest's ratio with the
+// one-key FSM on every node (ingest_ceiling.go).
+const MetricCeilingVsSingle = "ceiling-ratio-vs-single"
+
 // ReplicatedConfig sizes RunReplicatedIngest.
 type ReplicatedConfig struct {
 	// Dir is a scratch directory for every node.
@@ -80,6 +84,12 @@ type ReplicatedResult struct {
 	// the work replication adds, which on a machine of few cores bounds
 	// RatioVsSingle and moves less with other load than the rates do.
 	CPUVsSingle float64
+	// CeilingSingleRowsPerSec and CeilingClusterRowsPerSec are the same
+	// runs with every node's FSM the one-key FSM of BenchmarkIngest's
+	// ceiling (ingest_ceiling.go), and CeilingRatioVsSingle their ratio:
+	// what replication itself allows on this machine, whatever each
+	// replica's apply costs.
+	CeilingSingleRowsPerSec, CeilingClusterRowsPerSec, CeilingRatioVsSingle float64
 }
 
 // RunReplicatedIngest writes the same CRM rows, with the same concurrent
@@ -94,9 +104,22 @@ func RunReplicatedIngest(ctx context.Context, c ReplicatedConfig) (ReplicatedRes
 	if err != nil {
 		return ReplicatedResult{}, err
 	}
-	var single, cluster, singleCores, clusterCores []float64
+	var single, cluster, singleCores, clusterCores, ceilSingle, ceilCluster []float64
 	var lags []time.Duration
 	for round := range c.Rounds {
+		for _, n := range []int{1, c.Nodes} {
+			dir := filepath.Join(c.Dir, fmt.Sprintf("round%d-ceiling%d", round, n))
+			d, _, err := timeCeiling(ctx, dir, n, c.Writers, batches)
+			if err != nil {
+				return ReplicatedResult{}, fmt.Errorf("%d-node ceiling: %w", n, err)
+			}
+			os.RemoveAll(dir)
+			if n == 1 {
+				ceilSingle = append(ceilSingle, float64(c.Rows)/d.Seconds())
+			} else {
+				ceilCluster = append(ceilCluster, float64(c.Rows)/d.Seconds())
+			}
+		}
 		for _, n := range []int{1, c.Nodes} {
 			dir := filepath.Join(c.Dir, fmt.Sprintf("round%d-nodes%d", round, n))
 			d, cpu, lag, err := timeCluster(ctx, dir, n, c.Writers, c.Seed, batches)
@@ -115,6 +138,8 @@ func RunReplicatedIngest(ctx context.Context, c ReplicatedConfig) (ReplicatedRes
 	r := ReplicatedResult{Rows: c.Rows, Nodes: c.Nodes, SingleRowsPerSec: medianFloat(single), ClusterRowsPerSec: medianFloat(cluster), FollowerLag: median(lags),
 		SingleCores: medianFloat(singleCores), ClusterCores: medianFloat(clusterCores)}
 	r.RatioVsSingle = ratio(r.ClusterRowsPerSec, r.SingleRowsPerSec)
+	r.CeilingSingleRowsPerSec, r.CeilingClusterRowsPerSec = medianFloat(ceilSingle), medianFloat(ceilCluster)
+	r.CeilingRatioVsSingle = ratio(r.CeilingClusterRowsPerSec, r.CeilingSingleRowsPerSec)
 	if r.ClusterCores > 0 && r.SingleCores > 0 {
 		r.CPUVsSingle = ratio(r.ClusterCores/r.ClusterRowsPerSec, r.SingleCores/r.SingleRowsPerSec)
 	}
@@ -207,12 +232,8 @@ func openLoopCluster(ctx context.Context, dir string, n int) ([]*replication.Nod
 func caughtUp(ctx context.Context, nodes []*replication.Node) error {
 	want := nodes[0].Engine().Applied()
 	for _, n := range nodes[1:] {
-		for n.Engine().Applied() < want {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("wait for followers: %w", ctx.Err())
-			case <-time.After(5 * time.Millisecond):
-			}
+		if err := poll(ctx, "followers", func() (bool, error) { return n.Engine().Applied() >= want, nil }); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -222,6 +243,26 @@ func caughtUp(ctx context.Context, nodes []*replication.Node) error {
 // concurrent writers and returns how long it took until the last was
 // acknowledged.
 func proposeAll(ctx context.Context, node *replication.Node, writers int, batches [][]codec.Record) (time.Duration, error) {
+	return proposeBatches(writers, batches, func(recs []codec.Record) error {
+		return proposeIngest(ctx, node, dataset.DefaultNow.UnixMilli(), recs)
+	})
+}
+
+// proposeIngest proposes recs as one ingest command at time now and
+// returns its error, the engine's included.
+func proposeIngest(ctx context.Context, node *replication.Node, now int64, recs []codec.Record) error {
+	res, err := node.Propose(ctx, &engine.Command{Kind: engine.KindIngest, Now: now, Records: recs})
+	if err == nil && res.Err != nil {
+		err = res.Err
+	}
+	return err
+}
+
+// proposeBatches calls propose for each batch from writers concurrent
+// writers, each taking the next batch when its last is acknowledged, and
+// returns how long it took until the last was. A writer stops at its
+// first error.
+func proposeBatches(writers int, batches [][]codec.Record, propose func([]codec.Record) error) (time.Duration, error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
@@ -232,21 +273,34 @@ func proposeAll(ctx context.Context, node *replication.Node, writers int, batche
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(batches) || errs[w] != nil {
+				if i >= len(batches) {
 					return
 				}
-				res, err := node.Propose(ctx, &engine.Command{Kind: engine.KindIngest, Now: dataset.DefaultNow.UnixMilli(), Records: batches[i]})
-				if err == nil && res.Err != nil {
-					err = res.Err
-				}
-				if err != nil {
+				if err := propose(batches[i]); err != nil {
 					errs[w] = fmt.Errorf("ingest batch %d: %w", i, err)
+					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	return time.Since(start), errors.Join(errs...)
+}
+
+// poll waits until done reports true, checking every 5 ms, or until ctx
+// ends.
+func poll(ctx context.Context, what string, done func() (bool, error)) error {
+	for {
+		ok, err := done()
+		if ok || err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s: %w", what, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // medianFloat returns the median of v (the lower middle for an even

@@ -7,7 +7,8 @@ import (
 
 // BenchmarkReplicatedIngest reports rows/s through a 3-node loopback
 // cluster against a single node under the same concurrent load, as
-// ratio-vs-single (target >= 0.6).
+// ratio-vs-single (target >= 0.6), and the same with every node's FSM
+// the one-key FSM of BenchmarkIngest's ceiling, as ceiling-ratio-vs-single.
 func BenchmarkReplicatedIngest(b *testing.B) {
 	var last ReplicatedResult
 	for i := 0; i < b.N; i++ {
@@ -25,6 +26,9 @@ func BenchmarkReplicatedIngest(b *testing.B) {
 	b.ReportMetric(last.ClusterCores, "cluster-cores")
 	b.ReportMetric(last.RatioVsSingle, MetricRatioVsSingle)
 	b.ReportMetric(last.CPUVsSingle, "cpu-vs-single")
+	b.ReportMetric(last.CeilingSingleRowsPerSec, "ceiling-single-rows/s")
+	b.ReportMetric(last.CeilingClusterRowsPerSec, "ceiling-cluster-rows/s")
+	b.ReportMetric(last.CeilingRatioVsSingle, MetricCeilingVsSingle)
 }
 
 func TestRunReplicatedIngestSmall(t *testing.T) {
@@ -34,7 +38,8 @@ func TestRunReplicatedIngestSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Rows != 600 || r.Nodes != 3 || r.SingleRowsPerSec <= 0 || r.ClusterRowsPerSec <= 0 || r.RatioVsSingle <= 0 {
+	if r.Rows != 600 || r.Nodes != 3 || r.SingleRowsPerSec <= 0 || r.ClusterRowsPerSec <= 0 || r.RatioVsSingle <= 0 ||
+		r.CeilingSingleRowsPerSec <= 0 || r.CeilingClusterRowsPerSec <= 0 || r.CeilingRatioVsSingle <= 0 {
 		t.Fatalf("result = %+v", r)
 	}
 	c.Nodes = 1

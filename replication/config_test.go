@@ -53,7 +53,7 @@ func TestRaftConfigCarriesTheTimeoutsAndPreVote(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Fatalf("%+v: %v", tc, err)
 		}
-		rc := (&Node{cfg: c}).raftConfig(hclog.NewNullLogger())
+		rc := c.RaftConfig(hclog.NewNullLogger())
 		if err := raft.ValidateConfig(rc); err != nil {
 			t.Errorf("%+v: raft refuses the config: %v", tc, err)
 		}

@@ -22,9 +22,10 @@ import (
 // logStoreFile is the log store's file in Config.Dir.
 const logStoreFile = "raft.db"
 
-// openLogStore opens (or creates) the log store in cfg.Dir with cfg's
-// bbolt options.
-func openLogStore(cfg Config) (*raftboltdb.BoltStore, error) {
+// OpenLogStore opens (or creates) the log store in cfg.Dir with cfg's
+// bbolt options: the store a Node runs on (bench measures Raft alone over
+// it).
+func OpenLogStore(cfg Config) (*raftboltdb.BoltStore, error) {
 	opts := *bbolt.DefaultOptions
 	opts.NoFreelistSync = !cfg.LogFreelistSync
 	opts.FreelistType = bbolt.FreelistArrayType

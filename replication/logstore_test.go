@@ -40,7 +40,7 @@ func TestLogStoreLeavesTheFreelistOut(t *testing.T) {
 	for _, sync := range []bool{false, true} {
 		cfg := DefaultConfig("n1", t.TempDir())
 		cfg.LogFreelistSync = sync
-		store, err := openLogStore(cfg)
+		store, err := OpenLogStore(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func TestLogStoreLeavesTheFreelistOut(t *testing.T) {
 			t.Fatalf("LogFreelistSync %v: the free list was written into the file: %v", sync, written)
 		}
 		before, _ := os.Stat(path)
-		if store, err = openLogStore(cfg); err != nil {
+		if store, err = OpenLogStore(cfg); err != nil {
 			t.Fatal(err)
 		}
 		var l raft.Log

@@ -47,7 +47,7 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		return nil, fmt.Errorf("create raft dir: %w", err)
 	}
 	hlog := newHCLogger(logger, "raft", cfg.RaftLogLevel)
-	store, err := openLogStore(cfg)
+	store, err := OpenLogStore(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 		n.closeStores()
 		return nil, err
 	}
-	rc := n.raftConfig(hlog)
+	rc := cfg.RaftConfig(hlog)
 	existing, err := raft.HasExistingState(store, n.stable, snaps)
 	if err != nil {
 		n.closeStores()
@@ -106,20 +106,21 @@ func Open(cfg Config, eng *engine.Engine) (*Node, error) {
 	return n, nil
 }
 
-func (n *Node) raftConfig(hlog hclog.Logger) *raft.Config {
+// RaftConfig is the raft.Config a Node with c runs, logging to hlog.
+func (c Config) RaftConfig(hlog hclog.Logger) *raft.Config {
 	rc := raft.DefaultConfig()
-	rc.LocalID = raft.ServerID(n.cfg.NodeID)
+	rc.LocalID = raft.ServerID(c.NodeID)
 	rc.Logger = hlog
-	rc.HeartbeatTimeout = n.cfg.HeartbeatTimeout
-	rc.ElectionTimeout = n.cfg.ElectionTimeout
-	rc.LeaderLeaseTimeout = n.cfg.LeaderLeaseTimeout
-	rc.CommitTimeout = n.cfg.CommitTimeout
-	rc.PreVoteDisabled = !n.cfg.PreVote
-	rc.MaxAppendEntries = n.cfg.MaxAppendEntries
+	rc.HeartbeatTimeout = c.HeartbeatTimeout
+	rc.ElectionTimeout = c.ElectionTimeout
+	rc.LeaderLeaseTimeout = c.LeaderLeaseTimeout
+	rc.CommitTimeout = c.CommitTimeout
+	rc.PreVoteDisabled = !c.PreVote
+	rc.MaxAppendEntries = c.MaxAppendEntries
 	rc.BatchApplyCh = true
-	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
-	rc.SnapshotInterval = n.cfg.SnapshotInterval
-	rc.TrailingLogs = n.cfg.TrailingLogs
+	rc.SnapshotThreshold = c.SnapshotThreshold
+	rc.SnapshotInterval = c.SnapshotInterval
+	rc.TrailingLogs = c.TrailingLogs
 	rc.NoSnapshotRestoreOnStart = true
 	return rc
 }

@@ -65,7 +65,7 @@ func Recover(cfg Config, eng *engine.Engine, peers []Member) error {
 		logger = slog.Default()
 	}
 	hlog := newHCLogger(logger, "raft", cfg.RaftLogLevel)
-	store, err := openLogStore(cfg)
+	store, err := OpenLogStore(cfg)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func Recover(cfg Config, eng *engine.Engine, peers []Member) error {
 
 // recoverFSM skips restoring the newest snapshot when the engine already
 // holds it (the engine keeps its own state across restarts; see
-// Config.NoSnapshotRestoreOnStart in Node.raftConfig): RecoverCluster then
+// Config.NoSnapshotRestoreOnStart in Config.RaftConfig): RecoverCluster then
 // applies only the entries the engine has not applied yet.
 type recoverFSM struct {
 	*FSM
