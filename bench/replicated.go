@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -196,7 +197,13 @@ func openLoopCluster(ctx context.Context, dir string, n int) ([]*replication.Nod
 		id := fmt.Sprintf("n%d", i+1)
 		ec := engine.DefaultConfig(filepath.Join(dir, id, "engine"))
 		ec.Logger = quiet
-		eng, err := engine.Open(ec)
+		// Each node's goroutines (Badger's and Raft's are started by
+		// the two Opens) carry the label node=<id>-of-<n>, so that a CPU
+		// profile splits by node: pprof -tags.
+		labels := pprof.Labels("node", fmt.Sprintf("%s-of-%d", id, n))
+		var eng *engine.Engine
+		var err error
+		pprof.Do(ctx, labels, func(context.Context) { eng, err = engine.Open(ec) })
 		if err != nil {
 			closeAll()
 			return nil, nil, err
@@ -209,7 +216,8 @@ func openLoopCluster(ctx context.Context, dir string, n int) ([]*replication.Nod
 		// steps down fails the run ("not the leader"). Longer timeouts
 		// change no throughput (heartbeats go out at a tenth of them).
 		rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 2*time.Second, 2*time.Second, time.Second
-		node, err := replication.Open(rc, eng)
+		var node *replication.Node
+		pprof.Do(ctx, labels, func(context.Context) { node, err = replication.Open(rc, eng) })
 		if err != nil {
 			closeAll()
 			return nil, nil, err
