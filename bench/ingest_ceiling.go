@@ -117,7 +117,7 @@ func openCeilingNode(dir, id string, bootstrap bool, timeout time.Duration) (*ce
 	}
 	n := &ceilingNode{db: db}
 	rc := replication.DefaultConfig(id, filepath.Join(dir, "raft"))
-	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = timeout, timeout, timeout/2
+	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = timeout, timeout, min(timeout, time.Second)
 	if err := os.MkdirAll(rc.Dir, 0o700); err != nil {
 		n.close()
 		return nil, fmt.Errorf("create raft dir: %w", err)
