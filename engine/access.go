@@ -265,25 +265,23 @@ func subtreeOf(children map[string][]string, root string) map[string]bool {
 // readRole and readTeam decode a role and a team, once per epoch when r
 // has an orgMemo.
 func readRole(r objectReader, id string) (Role, error) {
-	load := func() (Role, error) {
-		var v Role
-		err := r.getDecoded(secKey(kindRole, id), &v)
-		return v, err
-	}
-	if m := memoOf(r); m != nil {
-		return memoized(&m.mu, &m.roles, id, load)
-	}
-	return load()
+	return readOrgObject(r, kindRole, id, func(m *orgMemo) *map[string]Role { return &m.roles })
 }
 
 func readTeam(r objectReader, id string) (Team, error) {
-	load := func() (Team, error) {
-		var v Team
-		err := r.getDecoded(secKey(kindTeam, id), &v)
+	return readOrgObject(r, kindTeam, id, func(m *orgMemo) *map[string]Team { return &m.teams })
+}
+
+// readOrgObject decodes the organization object kind/id, through the
+// memo map that cache picks when r has an orgMemo.
+func readOrgObject[V any](r objectReader, kind, id string, cache func(*orgMemo) *map[string]V) (V, error) {
+	load := func() (V, error) {
+		var v V
+		err := r.getDecoded(secKey(kind, id), &v)
 		return v, err
 	}
 	if m := memoOf(r); m != nil {
-		return memoized(&m.mu, &m.teams, id, load)
+		return memoized(&m.mu, cache(m), id, load)
 	}
 	return load()
 }
