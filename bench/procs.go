@@ -104,15 +104,12 @@ func NewProcCluster(c ProcConfig) (*ProcCluster, error) {
 		return nil, err
 	}
 	pc := &ProcCluster{cfg: c, http: &http.Client{Timeout: 5 * time.Second}}
+	addrs, err := procFreeAddrs(2 * c.Nodes)
+	if err != nil {
+		return nil, err
+	}
 	for i := 0; i < c.Nodes; i++ {
-		n := &procNode{id: "n" + strconv.Itoa(i+1)}
-		var err error
-		if n.httpAddr, err = procFreeAddr(); err != nil {
-			return nil, err
-		}
-		if n.raftAddr, err = procFreeAddr(); err != nil {
-			return nil, err
-		}
+		n := &procNode{id: "n" + strconv.Itoa(i+1), httpAddr: addrs[2*i], raftAddr: addrs[2*i+1]}
 		n.data = filepath.Join(c.Dir, n.id)
 		n.logPath = filepath.Join(c.Dir, n.id+".log")
 		if err := os.MkdirAll(n.data, 0o700); err != nil {
@@ -125,12 +122,27 @@ func NewProcCluster(c ProcConfig) (*ProcCluster, error) {
 
 // procFreeAddr returns a loopback address with a port free right now.
 func procFreeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addrs, err := procFreeAddrs(1)
 	if err != nil {
-		return "", fmt.Errorf("choose port: %w", err)
+		return "", err
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return addrs[0], nil
+}
+
+// procFreeAddrs returns n distinct loopback addresses with ports free
+// right now: every listener stays open until all are chosen (a port
+// closed at once could be handed out again by the next call).
+func procFreeAddrs(n int) ([]string, error) {
+	addrs := make([]string, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("choose port: %w", err)
+		}
+		defer ln.Close()
+		addrs = append(addrs, ln.Addr().String())
+	}
+	return addrs, nil
 }
 
 // Start starts node 1, waits until it is ready (the demo data loaded),
